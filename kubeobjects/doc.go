@@ -1,0 +1,30 @@
+// Package kubeobjects builds the Kubernetes objects of a Flink native-Kubernetes
+// cluster exactly as Flink's decorators do: the JobManager Deployment and its pod,
+// the internal and REST Services, the ConfigMaps and Secrets that travel with it
+// (flink-config-, pod-template-, hadoop-config-, kerberos-*-<cluster-id>), the
+// TaskManager pods the resource manager creates, and the owner references that tie
+// them all to the JobManager Deployment.
+//
+// It is shared by the client side (package deployer) and the JobManager's resource
+// manager, so that pod-template merging and the configuration-to-object rules exist
+// once. It only builds objects: it never talks to an API server. Everything it reads
+// from the local machine (pod template files, log configurations, keytabs, Hadoop
+// configuration) goes through a ReadFile function and a LookupEnv function the
+// caller provides, so a simulated container can supply its own files.
+//
+// The pod is built the way Flink builds it: a FlinkPod (a pod plus its main
+// container, named flink-main-container) starts from an optional pod template and
+// passes through a fixed sequence of steps, each of which may change the pod and
+// may emit accompanying objects. The JobManager sequence is: init, secrets as env,
+// secrets as files, command, internal Service, REST Service, Hadoop, Kerberos,
+// Flink configuration, TaskManager pod template. The TaskManager sequence is: init,
+// secrets as env, secrets as files, command, Hadoop, Kerberos, Flink configuration.
+//
+// Deliberate differences from Flink, each documented where it is implemented:
+//   - a cluster id that is not a DNS-1035 label is rejected before anything is
+//     built (Flink only learns it when the API server refuses the Deployment);
+//   - resource quantities are Kubernetes quantities, so cpu 1.0 is written as "1"
+//     and 1.5 as "1500m" (the form the API server returns for Flink's "1.0"/"1.5");
+//   - map-valued options (environment, secrets) produce their entries sorted by
+//     key, where Flink follows a hash-map order.
+package kubeobjects

@@ -1,0 +1,66 @@
+package scenarios
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/cucumber/godog"
+)
+
+func (w *World) registerTimeSteps(sc *godog.ScenarioContext) {
+	sc.Step(`^(\d+ (?:milliseconds?|seconds?|minutes?|hours?)|a (?:second|minute|simulated minute|hour)) pass(?:es)?$`, w.timePasses)
+}
+
+var durationRE = regexp.MustCompile(`^(?:(\d+)|an?)\s+(?:simulated\s+)?(millisecond|second|minute|hour)s?$`)
+
+// parseDuration reads durations as scenarios write them: "30 seconds", "2 minutes",
+// "a minute", "a simulated minute".
+func parseDuration(s string) (time.Duration, error) {
+	m := durationRE.FindStringSubmatch(s)
+	if m == nil {
+		return 0, fmt.Errorf("%q is not a duration: write e.g. \"30 seconds\", \"2 minutes\" or \"a minute\"", s)
+	}
+	n := 1
+	if m[1] != "" {
+		n, _ = strconv.Atoi(m[1])
+	}
+	unit := map[string]time.Duration{"millisecond": time.Millisecond, "second": time.Second, "minute": time.Minute, "hour": time.Hour}[m[2]]
+	return time.Duration(n) * unit, nil
+}
+
+func (w *World) timePasses(d string) error {
+	dur, err := parseDuration(d)
+	if err != nil {
+		return err
+	}
+	time.Sleep(dur)
+	return nil
+}
+
+// pollInterval is how often "within" steps look again, in simulated time.
+const pollInterval = 100 * time.Millisecond
+
+func waitABit() { time.Sleep(pollInterval) }
+
+// eventually checks cond until it holds or the simulated duration passes; the last
+// reason cond gave is part of the failure.
+func eventually(within time.Duration, what string, cond func() (bool, string, error)) error {
+	deadline := time.Now().Add(within)
+	for {
+		ok, why, err := cond()
+		if err != nil {
+			return err
+		}
+		if ok {
+			return nil
+		}
+		if !time.Now().Before(deadline) {
+			return fmt.Errorf("not within %v: %s (last seen: %s)", within, what, why)
+		}
+		time.Sleep(pollInterval)
+	}
+}
+
+func timeNow() time.Time { return time.Now() }

@@ -1,0 +1,179 @@
+package apiserver
+
+import (
+	"errors"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	policyv1beta1 "k8s.io/api/policy/v1beta1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apimachinery/pkg/watch"
+)
+
+func (s *Server) create(t *table, req Request, in runtime.Object) (runtime.Object, error) {
+	obj := in.DeepCopyObject()
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("not a Kubernetes object: %v", err))
+	}
+	gr := req.Resource.GroupResource()
+	if t.info.namespaced {
+		switch {
+		case m.GetNamespace() == "":
+			m.SetNamespace(req.Namespace)
+		case req.Namespace != "" && m.GetNamespace() != req.Namespace:
+			return nil, apierrors.NewBadRequest("the namespace of the provided object does not match the namespace sent on the request")
+		}
+		if m.GetNamespace() == "" {
+			return nil, apierrors.NewBadRequest("the server could not find the requested resource: a namespace is required for a namespaced resource")
+		}
+	} else {
+		m.SetNamespace("")
+	}
+	if m.GetResourceVersion() != "" {
+		return nil, apierrors.NewInternalError(errors.New("resourceVersion should not be set on objects to be created"))
+	}
+	if m.GetName() == "" && m.GetGenerateName() == "" {
+		return nil, invalid(t, obj, field.ErrorList{field.Required(field.NewPath("metadata", "name"), "name or generateName is required")})
+	}
+	if t.info.namespaced {
+		if err := s.namespaceActive(gr, m.GetName(), m.GetNamespace()); err != nil {
+			return nil, err
+		}
+	}
+	// generateName: a real server retries a colliding generated name a few times.
+	if m.GetName() == "" {
+		for i := 0; i < 8; i++ {
+			name := m.GetGenerateName() + s.generateSuffix()
+			if t.get(m.GetNamespace(), name) == nil {
+				m.SetName(name)
+				break
+			}
+		}
+		if m.GetName() == "" {
+			return nil, apierrors.NewAlreadyExists(gr, m.GetGenerateName()+"?????")
+		}
+	}
+	prepareForCreate(obj)
+	m.SetUID(s.newUID())
+	m.SetCreationTimestamp(now())
+	m.SetDeletionTimestamp(nil)
+	m.SetDeletionGracePeriodSeconds(nil)
+	m.SetManagedFields(nil)
+	if hasGeneration(obj) {
+		m.SetGeneration(1)
+	} else {
+		m.SetGeneration(0)
+	}
+	if errs := s.defaultAndValidateCreate(t, obj); len(errs) > 0 {
+		return nil, invalid(t, obj, errs)
+	}
+	if t.get(m.GetNamespace(), m.GetName()) != nil {
+		return nil, apierrors.NewAlreadyExists(gr, m.GetName())
+	}
+	if err := s.allocateOnCreate(obj); err != nil {
+		return nil, err
+	}
+	return s.commit(t, watch.Added, obj, nil), nil
+}
+
+// invalid builds the 422 Invalid error of the real server for obj.
+func invalid(t *table, obj runtime.Object, errs field.ErrorList) error {
+	name := ""
+	if m, err := meta.Accessor(obj); err == nil {
+		name = m.GetName()
+		if name == "" {
+			name = m.GetGenerateName()
+		}
+	}
+	return apierrors.NewInvalid(t.info.groupKind(), name, errs)
+}
+
+// bind is the pods/binding subresource the scheduler uses: it sets spec.nodeName and
+// the PodScheduled condition.
+func (s *Server) bind(t *table, req Request, in runtime.Object) (runtime.Object, error) {
+	b, ok := in.(*corev1.Binding)
+	if !ok {
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("expected a Binding, got %T", in))
+	}
+	name := b.Name
+	if name == "" {
+		name = req.Name
+	}
+	ns := req.Namespace
+	if ns == "" {
+		ns = b.Namespace
+	}
+	cur, _ := t.get(ns, name).(*corev1.Pod)
+	if cur == nil {
+		return nil, apierrors.NewNotFound(req.Resource.GroupResource(), name)
+	}
+	if b.Target.Kind != "" && b.Target.Kind != "Node" {
+		return nil, invalid(t, cur, field.ErrorList{field.NotSupported(field.NewPath("target", "kind"), b.Target.Kind, []string{"Node", "<empty>"})})
+	}
+	if b.Target.Name == "" {
+		return nil, invalid(t, cur, field.ErrorList{field.Required(field.NewPath("target", "name"), "")})
+	}
+	if cur.DeletionTimestamp != nil {
+		return nil, apierrors.NewConflict(req.Resource.GroupResource(), name, fmt.Errorf("pod %s is being deleted, cannot be assigned to a host", name))
+	}
+	if cur.Spec.NodeName != "" {
+		return nil, apierrors.NewConflict(req.Resource.GroupResource(), name, fmt.Errorf("pod %s is already assigned to node %q", name, cur.Spec.NodeName))
+	}
+	pod := cur.DeepCopy()
+	pod.Spec.NodeName = b.Target.Name
+	for k, v := range b.Annotations {
+		if pod.Annotations == nil {
+			pod.Annotations = map[string]string{}
+		}
+		pod.Annotations[k] = v
+	}
+	setPodCondition(&pod.Status, corev1.PodCondition{Type: corev1.PodScheduled, Status: corev1.ConditionTrue, LastTransitionTime: now()})
+	s.commit(t, watch.Modified, pod, cur)
+	out := b.DeepCopy()
+	return out, nil
+}
+
+// evict is the pods/eviction subresource. There are no PodDisruptionBudgets in the
+// simulator, so an eviction is a delete with the eviction's options.
+func (s *Server) evict(t *table, req Request, in runtime.Object) (runtime.Object, error) {
+	var name string
+	var opts *metav1.DeleteOptions
+	switch e := in.(type) {
+	case *policyv1.Eviction:
+		name, opts = e.Name, e.DeleteOptions
+	case *policyv1beta1.Eviction:
+		name, opts = e.Name, e.DeleteOptions
+	default:
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("expected an Eviction, got %T", in))
+	}
+	if name == "" {
+		name = req.Name
+	}
+	del := req
+	del.Verb, del.Subresource, del.Name = "delete", "", name
+	if opts == nil {
+		opts = &metav1.DeleteOptions{}
+	}
+	if _, err := s.delete(t, del, *opts); err != nil {
+		return nil, err
+	}
+	return &metav1.Status{Status: metav1.StatusSuccess, Code: 201}, nil
+}
+
+func setPodCondition(st *corev1.PodStatus, c corev1.PodCondition) {
+	for i := range st.Conditions {
+		if st.Conditions[i].Type == c.Type {
+			if st.Conditions[i].Status != c.Status {
+				st.Conditions[i] = c
+			}
+			return
+		}
+	}
+	st.Conditions = append(st.Conditions, c)
+}

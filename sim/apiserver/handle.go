@@ -1,0 +1,353 @@
+package apiserver
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/watch"
+	clienttesting "k8s.io/client-go/testing"
+)
+
+// Request is one API request as the server sees it: who asks, what for.
+type Request struct {
+	User        string
+	Verb        string
+	Resource    schema.GroupVersionResource
+	Subresource string
+	Namespace   string
+	Name        string
+}
+
+func requestOf(user string, action clienttesting.Action) Request {
+	r := Request{
+		User:        user,
+		Verb:        action.GetVerb(),
+		Resource:    action.GetResource(),
+		Subresource: action.GetSubresource(),
+		Namespace:   action.GetNamespace(),
+	}
+	switch a := action.(type) {
+	case clienttesting.GetAction:
+		r.Name = a.GetName()
+	case clienttesting.DeleteAction:
+		r.Name = a.GetName()
+	case clienttesting.PatchAction:
+		r.Name = a.GetName()
+	case clienttesting.CreateAction:
+		if m, err := meta.Accessor(a.GetObject()); err == nil {
+			r.Name = m.GetName()
+		}
+	case clienttesting.UpdateAction:
+		if m, err := meta.Accessor(a.GetObject()); err == nil {
+			r.Name = m.GetName()
+		}
+	}
+	if r.Verb == "list" {
+		if la, ok := action.(clienttesting.ListActionImpl); ok && la.ListOptions.Watch {
+			r.Verb = "watch"
+		}
+	}
+	return r
+}
+
+// Handle answers one non-watch request from user.
+func (s *Server) Handle(user string, action clienttesting.Action) (runtime.Object, error) {
+	req := requestOf(user, action)
+	start := time.Now()
+	obj, err := s.intercept(req, func() (runtime.Object, error) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.dispatch(req, action)
+	})
+	s.log.add(req, start, err)
+	return obj, err
+}
+
+// HandleWatch answers one watch request from user.
+func (s *Server) HandleWatch(user string, action clienttesting.Action) (watch.Interface, error) {
+	req := requestOf(user, action)
+	req.Verb = "watch"
+	start := time.Now()
+	var w watch.Interface
+	_, err := s.intercept(req, func() (runtime.Object, error) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		var err error
+		w, err = s.watch(req, action)
+		return nil, err
+	})
+	s.log.add(req, start, err)
+	if err != nil {
+		return nil, err
+	}
+	return s.wrapWatch(req, w), nil
+}
+
+func (s *Server) dispatch(req Request, action clienttesting.Action) (runtime.Object, error) {
+	if err := s.authorize(req); err != nil {
+		return nil, err
+	}
+	t := s.tables[req.Resource]
+	if t == nil {
+		return nil, apierrors.NewNotFound(req.Resource.GroupResource(), req.Name)
+	}
+	// Dispatch on the verb: several action interfaces share their method sets.
+	switch req.Verb {
+	case "create":
+		a := action.(clienttesting.CreateAction)
+		switch req.Subresource {
+		case "":
+			return s.create(t, req, a.GetObject())
+		case "binding":
+			return s.bind(t, req, a.GetObject())
+		case "eviction":
+			return s.evict(t, req, a.GetObject())
+		}
+	case "update":
+		a := action.(clienttesting.UpdateAction)
+		switch req.Subresource {
+		case "", "status":
+			return s.update(t, req, a.GetObject(), nil)
+		case "finalize":
+			if req.Resource.Resource == "namespaces" {
+				return s.finalizeNamespace(t, req, a.GetObject())
+			}
+		}
+	case "patch":
+		return s.patch(t, req, action.(clienttesting.PatchAction))
+	case "delete":
+		if req.Subresource == "" {
+			return s.delete(t, req, action.(clienttesting.DeleteAction).GetDeleteOptions())
+		}
+	case "delete-collection":
+		var opts metav1.ListOptions
+		var del metav1.DeleteOptions
+		if dc, ok := action.(clienttesting.DeleteCollectionActionImpl); ok {
+			opts, del = dc.ListOptions, dc.DeleteOptions
+		}
+		return s.deleteCollection(t, req, opts, del)
+	case "list":
+		var opts metav1.ListOptions
+		if la, ok := action.(clienttesting.ListActionImpl); ok {
+			opts = la.ListOptions
+		}
+		return s.list(t, req, opts)
+	case "get":
+		if req.Subresource == "" || req.Subresource == "status" {
+			return s.get(t, req)
+		}
+	}
+	return nil, methodNotSupported(req)
+}
+
+func methodNotSupported(req Request) error {
+	what := req.Resource.Resource
+	if req.Subresource != "" {
+		what += "/" + req.Subresource
+	}
+	return apierrors.NewMethodNotSupported(schema.GroupResource{Group: req.Resource.Group, Resource: what}, req.Verb)
+}
+
+func (s *Server) get(t *table, req Request) (runtime.Object, error) {
+	ns := t.namespaceOf(req.Namespace)
+	obj := t.get(ns, req.Name)
+	if obj == nil {
+		return nil, apierrors.NewNotFound(req.Resource.GroupResource(), req.Name)
+	}
+	return obj.DeepCopyObject(), nil
+}
+
+func (t *table) namespaceOf(ns string) string {
+	if !t.info.namespaced {
+		return ""
+	}
+	return ns
+}
+
+// selection parses the selectors of a list or watch and rejects field labels the real
+// server does not support for the resource.
+func (s *Server) selection(t *table, ns string, opts metav1.ListOptions) (filter, error) {
+	f := filter{namespace: t.namespaceOf(ns), info: t.info}
+	var err error
+	if f.labels, err = labels.Parse(opts.LabelSelector); err != nil {
+		return f, apierrors.NewBadRequest(fmt.Sprintf("unable to parse requested label selector: %v", err))
+	}
+	if f.fields, err = fields.ParseSelector(opts.FieldSelector); err != nil {
+		return f, apierrors.NewBadRequest(fmt.Sprintf("invalid field selector: %v", err))
+	}
+	var supported map[string]string
+	if t.info.fieldLabels != nil {
+		supported = t.info.fieldLabels(t.info.newObject())
+	}
+	for _, r := range f.fields.Requirements() {
+		if r.Field == "metadata.name" || (r.Field == "metadata.namespace" && t.info.namespaced) {
+			continue
+		}
+		if _, ok := supported[r.Field]; ok {
+			continue
+		}
+		return f, apierrors.NewBadRequest(fmt.Sprintf("Unable to find %q that match label selector %q, field selector %q: field label not supported: %s",
+			t.info.gvr.GroupVersion().WithResource(t.info.gvr.Resource).String(), opts.LabelSelector, opts.FieldSelector, r.Field))
+	}
+	return f, nil
+}
+
+func (s *Server) watch(req Request, action clienttesting.Action) (watch.Interface, error) {
+	if err := s.authorize(req); err != nil {
+		return nil, err
+	}
+	t := s.tables[req.Resource]
+	if t == nil {
+		return nil, apierrors.NewNotFound(req.Resource.GroupResource(), "")
+	}
+	var opts metav1.ListOptions
+	if wa, ok := action.(clienttesting.WatchActionImpl); ok {
+		opts = wa.ListOptions
+	}
+	f, err := s.selection(t, req.Namespace, opts)
+	if err != nil {
+		return nil, err
+	}
+	var initial []watch.Event
+	switch opts.ResourceVersion {
+	case "", "0":
+		for _, obj := range t.sorted(f.namespace) {
+			if f.matches(obj) {
+				initial = append(initial, watch.Event{Type: watch.Added, Object: obj.DeepCopyObject()})
+			}
+		}
+	default:
+		rv, perr := strconv.ParseUint(opts.ResourceVersion, 10, 64)
+		if perr != nil {
+			return nil, apierrors.NewBadRequest(fmt.Sprintf("invalid resource version %q: %v", opts.ResourceVersion, perr))
+		}
+		events, ok := t.since(rv)
+		if !ok {
+			return errorWatch(&apierrors.NewResourceExpired(fmt.Sprintf("too old resource version: %d (%d)", rv, t.compacted+1)).ErrStatus), nil
+		}
+		w := s.newWatcher(t, f, len(events), opts)
+		for _, e := range events {
+			w.deliver(e)
+		}
+		return w, nil
+	}
+	w := s.newWatcher(t, f, len(initial), opts)
+	for _, e := range initial {
+		w.send(e)
+	}
+	return w, nil
+}
+
+func (s *Server) newWatcher(t *table, f filter, backlog int, opts metav1.ListOptions) *watcher {
+	w := &watcher{server: s, table: t, filter: f, ch: make(chan watch.Event, s.cfg.WatchBuffer+backlog)}
+	t.watchers[w] = struct{}{}
+	// A real server ends every watch after the requested timeout or, without one,
+	// after its minimum request timeout (30 min) scaled by a random factor in [1, 2).
+	timeout := time.Duration(float64(30*time.Minute) * (1 + s.rand.Float64()))
+	if opts.TimeoutSeconds != nil && *opts.TimeoutSeconds > 0 {
+		timeout = time.Duration(*opts.TimeoutSeconds) * time.Second
+	}
+	w.timer = time.AfterFunc(timeout, w.Stop)
+	return w
+}
+
+func (s *Server) list(t *table, req Request, opts metav1.ListOptions) (runtime.Object, error) {
+	f, err := s.selection(t, req.Namespace, opts)
+	if err != nil {
+		return nil, err
+	}
+	start := ""
+	if opts.Continue != "" {
+		tok, err := decodeContinue(opts.Continue)
+		if err != nil {
+			return nil, apierrors.NewBadRequest(fmt.Sprintf("invalid continue token: %v", err))
+		}
+		if tok.RV < t.compacted {
+			return nil, apierrors.NewResourceExpired("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.")
+		}
+		start = tok.Start
+	}
+	list := t.info.newList()
+	var items []runtime.Object
+	var remaining int64
+	var next string
+	for _, obj := range t.sorted(f.namespace) {
+		if !f.matches(obj) {
+			continue
+		}
+		if start != "" && keyOf(obj) <= start {
+			continue
+		}
+		if opts.Limit > 0 && int64(len(items)) >= opts.Limit {
+			remaining++
+			continue
+		}
+		items = append(items, obj.DeepCopyObject())
+	}
+	if remaining > 0 {
+		next = encodeContinue(continueToken{RV: s.rv, Start: keyOf(items[len(items)-1])})
+	}
+	if err := meta.SetList(list, items); err != nil {
+		return nil, apierrors.NewInternalError(err)
+	}
+	lm, _ := meta.ListAccessor(list)
+	lm.SetResourceVersion(strconv.FormatUint(s.rv, 10))
+	lm.SetContinue(next)
+	if remaining > 0 {
+		lm.SetRemainingItemCount(&remaining)
+	}
+	return list, nil
+}
+
+func keyOf(obj runtime.Object) string {
+	m, _ := meta.Accessor(obj)
+	return m.GetNamespace() + "/" + m.GetName()
+}
+
+// commit stores obj as the new state of (ns, name), assigns the next resourceVersion
+// and tells the watches. prev is the state before (nil on create).
+func (s *Server) commit(t *table, typ watch.EventType, obj, prev runtime.Object) runtime.Object {
+	m, _ := meta.Accessor(obj)
+	rv := s.nextRV()
+	m.SetResourceVersion(strconv.FormatUint(rv, 10))
+	clearTypeMeta(obj)
+	if typ == watch.Deleted {
+		t.remove(m.GetNamespace(), m.GetName())
+	} else {
+		t.put(m.GetNamespace(), m.GetName(), obj)
+	}
+	t.record(s.cfg.WatchHistory, event{rv: rv, typ: typ, obj: obj, prev: prev})
+	return obj.DeepCopyObject()
+}
+
+// clearTypeMeta drops apiVersion and kind: typed clients of a real server hand out
+// objects without them.
+func clearTypeMeta(obj runtime.Object) {
+	obj.GetObjectKind().SetGroupVersionKind(schema.GroupVersionKind{})
+}
+
+var errNoChange = errors.New("no change")
+
+// namespaceActive checks that a namespaced create goes into an existing, active
+// namespace, worded as the NamespaceLifecycle admission plugin words it.
+func (s *Server) namespaceActive(gr schema.GroupResource, name, ns string) error {
+	nsObj, _ := s.tables[corev1.SchemeGroupVersion.WithResource("namespaces")].get("", ns).(*corev1.Namespace)
+	if nsObj == nil {
+		return apierrors.NewNotFound(schema.GroupResource{Resource: "namespaces"}, ns)
+	}
+	if nsObj.Status.Phase == corev1.NamespaceTerminating || nsObj.DeletionTimestamp != nil {
+		return apierrors.NewForbidden(gr, name,
+			fmt.Errorf("unable to create new content in namespace %s because it is being terminated", ns))
+	}
+	return nil
+}

@@ -1,0 +1,243 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+
+	"flinksim/sim/apiserver"
+	"flinksim/sim/deployment"
+	"flinksim/sim/gc"
+	"flinksim/sim/kubelet"
+	"flinksim/sim/scheduler"
+)
+
+// Config describes a simulated cluster. The zero value is a three-node cluster.
+type Config struct {
+	// Seed makes everything random in the cluster reproducible: UIDs, generated
+	// names, scheduling ties, start-up latencies.
+	Seed int64
+	// Nodes are the worker nodes. Default: three nodes of DefaultNode.
+	Nodes []NodeConfig
+	// APIServer tunes the API server (watch history, buffers, authorizer).
+	APIServer apiserver.Config
+	// PodStartLatency is the least time from scheduling to Running, and
+	// PodStartJitter the largest random extra. Defaults 1 s and 1 s.
+	PodStartLatency time.Duration
+	PodStartJitter  time.Duration
+	// Log receives the controllers' debug logs. Default: discarded.
+	Log *slog.Logger
+}
+
+// NodeConfig describes one node.
+type NodeConfig struct {
+	Name   string
+	CPU    string // e.g. "4"
+	Memory string // e.g. "16Gi"
+	Pods   int64  // default 110
+	Labels map[string]string
+	Taints []corev1.Taint
+}
+
+// DefaultNode is the shape of the default nodes: 4 CPUs, 16 GiB, 110 pods.
+var DefaultNode = NodeConfig{CPU: "4", Memory: "16Gi", Pods: 110}
+
+// Cluster is a simulated Kubernetes cluster in one process.
+type Cluster struct {
+	cfg    Config
+	server *apiserver.Server
+	admin  kubernetes.Interface
+
+	mu      sync.Mutex
+	clients map[string]kubernetes.Interface
+	started bool
+
+	gc *gc.Collector
+}
+
+// New builds a cluster: the API server with its default namespaces and the nodes.
+// Client() works right away; controllers run only after Start.
+func New(cfg Config) (*Cluster, error) {
+	if cfg.APIServer.Seed == 0 {
+		cfg.APIServer.Seed = cfg.Seed
+	}
+	if len(cfg.Nodes) == 0 {
+		for i := 1; i <= 3; i++ {
+			n := DefaultNode
+			n.Name = fmt.Sprintf("node-%d", i)
+			cfg.Nodes = append(cfg.Nodes, n)
+		}
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	server, err := apiserver.New(cfg.APIServer)
+	if err != nil {
+		return nil, err
+	}
+	c := &Cluster{cfg: cfg, server: server, clients: map[string]kubernetes.Interface{}}
+	c.admin = server.Clientset(apiserver.AdminUser)
+	ctx := context.Background()
+	for _, ns := range []string{metav1.NamespaceDefault, metav1.NamespaceSystem, metav1.NamespacePublic, corev1.NamespaceNodeLease} {
+		if _, err := c.admin.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+			return nil, fmt.Errorf("sim: creating namespace %s: %w", ns, err)
+		}
+	}
+	seen := map[string]bool{}
+	for i, n := range cfg.Nodes {
+		if n.Name == "" {
+			n.Name = fmt.Sprintf("node-%d", i+1)
+		}
+		if seen[n.Name] {
+			return nil, fmt.Errorf("sim: node %q is configured twice: node names must be unique", n.Name)
+		}
+		seen[n.Name] = true
+		node, err := buildNode(n, i)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := c.admin.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{}); err != nil {
+			return nil, fmt.Errorf("sim: creating node %s: %w", n.Name, err)
+		}
+	}
+	return c, nil
+}
+
+func buildNode(n NodeConfig, index int) (*corev1.Node, error) {
+	if n.CPU == "" {
+		n.CPU = DefaultNode.CPU
+	}
+	if n.Memory == "" {
+		n.Memory = DefaultNode.Memory
+	}
+	if n.Pods == 0 {
+		n.Pods = DefaultNode.Pods
+	}
+	cpu, err := resource.ParseQuantity(n.CPU)
+	if err != nil {
+		return nil, fmt.Errorf("sim: node %s: cpu %q is not a quantity (try \"4\" or \"3500m\"): %w", n.Name, n.CPU, err)
+	}
+	mem, err := resource.ParseQuantity(n.Memory)
+	if err != nil {
+		return nil, fmt.Errorf("sim: node %s: memory %q is not a quantity (try \"16Gi\"): %w", n.Name, n.Memory, err)
+	}
+	labels := map[string]string{
+		"kubernetes.io/hostname": n.Name,
+		"kubernetes.io/os":       "linux",
+		"kubernetes.io/arch":     "amd64",
+	}
+	for k, v := range n.Labels {
+		labels[k] = v
+	}
+	capacity := corev1.ResourceList{corev1.ResourceCPU: cpu, corev1.ResourceMemory: mem, corev1.ResourcePods: *resource.NewQuantity(n.Pods, resource.DecimalSI)}
+	nowT := metav1.Now()
+	return &corev1.Node{
+		ObjectMeta: metav1.ObjectMeta{Name: n.Name, Labels: labels},
+		Spec:       corev1.NodeSpec{PodCIDR: fmt.Sprintf("10.244.%d.0/24", index), PodCIDRs: []string{fmt.Sprintf("10.244.%d.0/24", index)}, Taints: n.Taints},
+		Status: corev1.NodeStatus{
+			Capacity:    capacity,
+			Allocatable: capacity.DeepCopy(),
+			Phase:       corev1.NodeRunning,
+			Conditions: []corev1.NodeCondition{{
+				Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "KubeletReady", Message: "kubelet is posting ready status",
+				LastHeartbeatTime: nowT, LastTransitionTime: nowT,
+			}},
+			Addresses: []corev1.NodeAddress{
+				{Type: corev1.NodeInternalIP, Address: fmt.Sprintf("192.168.%d.%d", index/250, index%250+10)},
+				{Type: corev1.NodeHostName, Address: n.Name},
+			},
+			NodeInfo: corev1.NodeSystemInfo{KubeletVersion: "v1.37.2", OperatingSystem: "linux", Architecture: "amd64", ContainerRuntimeVersion: "sim://1.0"},
+		},
+	}, nil
+}
+
+// Client is a cluster-admin client. It works before Start.
+func (c *Cluster) Client() kubernetes.Interface { return c.admin }
+
+// ClientFor is a client acting as user, e.g. "system:serviceaccount:<ns>:<name>".
+func (c *Cluster) ClientFor(user string) kubernetes.Interface {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cs, ok := c.clients[user]; ok {
+		return cs
+	}
+	cs := c.server.Clientset(user)
+	c.clients[user] = cs
+	return cs
+}
+
+// Server is the simulated API server, for its request log and fault injection.
+func (c *Cluster) Server() *apiserver.Server { return c.server }
+
+// GarbageCollector is the running collector (nil before Start).
+func (c *Cluster) GarbageCollector() *gc.Collector {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gc
+}
+
+// component is anything the cluster runs.
+type component interface {
+	Start(ctx context.Context) error
+}
+
+// Start runs the controllers — garbage collector, Deployment and ReplicaSet
+// controllers, scheduler, kubelet — and blocks until ctx ends and all have stopped.
+func (c *Cluster) Start(ctx context.Context) error {
+	c.mu.Lock()
+	if c.started {
+		c.mu.Unlock()
+		return errors.New("sim: cluster already started")
+	}
+	c.started = true
+	c.mu.Unlock()
+
+	seeds := rand.New(rand.NewPCG(uint64(c.cfg.Seed), 0xc1a5))
+	controllerClient := c.ClientFor("system:kube-controller-manager")
+	collector, err := gc.New(gc.Config{Client: controllerClient, Log: c.cfg.Log})
+	if err != nil {
+		return err
+	}
+	deployments, err := deployment.New(deployment.Config{Client: controllerClient, Log: c.cfg.Log})
+	if err != nil {
+		return err
+	}
+	replicasets, err := deployment.NewReplicaSetController(deployment.ReplicaSetConfig{Client: controllerClient, Log: c.cfg.Log})
+	if err != nil {
+		return err
+	}
+	sched, err := scheduler.New(scheduler.Config{Client: c.ClientFor("system:kube-scheduler"), Rand: rand.New(rand.NewPCG(seeds.Uint64(), 1)), Log: c.cfg.Log})
+	if err != nil {
+		return err
+	}
+	kl, err := kubelet.New(kubelet.Config{Client: c.ClientFor("system:node:kubelet"), Rand: rand.New(rand.NewPCG(seeds.Uint64(), 2)),
+		MinStart: c.cfg.PodStartLatency, StartJitter: c.cfg.PodStartJitter, Log: c.cfg.Log})
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.gc = collector
+	c.mu.Unlock()
+
+	components := []component{collector, deployments, replicasets, sched, kl}
+	errs := make(chan error, len(components))
+	for _, comp := range components {
+		go func() { errs <- comp.Start(ctx) }()
+	}
+	var all []error
+	for range components {
+		if err := <-errs; err != nil {
+			all = append(all, err)
+		}
+	}
+	return errors.Join(all...)
+}

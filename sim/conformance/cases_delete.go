@@ -1,0 +1,138 @@
+package conformance
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// deleteCases: what the API server itself does on delete — finalizers, preconditions,
+// graceful pod deletion, and the finalizers that propagation policies add. What the
+// garbage collector does afterwards is in gcCases.
+func deleteCases() []Case {
+	return []Case{
+		{Name: "delete/finalizer-keeps-object-with-deletionTimestamp-until-removed", Run: func(t *testing.T, env *Env) {
+			cms := env.Client.CoreV1().ConfigMaps(env.Namespace)
+			_, err := cms.Create(t.Context(), withFinalizer(configMap("held", nil)), metav1.CreateOptions{})
+			require.NoError(t, err)
+			require.NoError(t, cms.Delete(t.Context(), "held", metav1.DeleteOptions{}))
+
+			cm, err := cms.Get(t.Context(), "held", metav1.GetOptions{})
+			require.NoError(t, err, "a finalizer keeps the object")
+			assert.NotNil(t, cm.DeletionTimestamp)
+			assert.Equal(t, ptr(int64(0)), cm.DeletionGracePeriodSeconds)
+
+			cm.Finalizers = nil
+			_, err = cms.Update(t.Context(), cm, metav1.UpdateOptions{})
+			require.NoError(t, err)
+			_, err = cms.Get(t.Context(), "held", metav1.GetOptions{})
+			requireError(t, err, notFound)
+		}},
+		{Name: "delete/no-new-finalizers-while-deleting", Run: func(t *testing.T, env *Env) {
+			cms := env.Client.CoreV1().ConfigMaps(env.Namespace)
+			_, err := cms.Create(t.Context(), withFinalizer(configMap("closing", nil)), metav1.CreateOptions{})
+			require.NoError(t, err)
+			t.Cleanup(func() { removeFinalizers(t, env, env.Namespace, "closing") })
+			require.NoError(t, cms.Delete(t.Context(), "closing", metav1.DeleteOptions{}))
+			_, err = cms.Patch(t.Context(), "closing", types.MergePatchType,
+				[]byte(`{"metadata":{"finalizers":["`+testFinalizer+`","example.com/late"]}}`), metav1.PatchOptions{})
+			requireError(t, err, invalid,
+				`metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{"example.com/late"}`)
+		}},
+		{Name: "delete/deletionTimestamp-cannot-be-set-by-update", Run: func(t *testing.T, env *Env) {
+			// Only a delete sets deletionTimestamp; an update that sets it is ignored.
+			cms := env.Client.CoreV1().ConfigMaps(env.Namespace)
+			cm, err := cms.Create(t.Context(), configMap("not-deleting", nil), metav1.CreateOptions{})
+			require.NoError(t, err)
+			now := metav1.Now()
+			cm.DeletionTimestamp = &now
+			cm.Data = map[string]string{"k": "v"}
+			got, err := cms.Update(t.Context(), cm, metav1.UpdateOptions{})
+			require.NoError(t, err)
+			assert.Nil(t, got.DeletionTimestamp)
+		}},
+		{Name: "delete/precondition-uid-mismatch-is-Conflict", Run: func(t *testing.T, env *Env) {
+			cms := env.Client.CoreV1().ConfigMaps(env.Namespace)
+			cm, err := cms.Create(t.Context(), configMap("pre-uid", nil), metav1.CreateOptions{})
+			require.NoError(t, err)
+			wrong := types.UID("00000000-0000-0000-0000-000000000001")
+			err = cms.Delete(t.Context(), "pre-uid", metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &wrong}})
+			requireError(t, err, conflict,
+				`Operation cannot be fulfilled on configmaps "pre-uid": Precondition failed: UID in precondition: `+string(wrong)+`, UID in object meta: `+string(cm.UID))
+			require.NoError(t, cms.Delete(t.Context(), "pre-uid", metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &cm.UID}}))
+		}},
+		{Name: "delete/precondition-resourceVersion-mismatch-is-Conflict", Run: func(t *testing.T, env *Env) {
+			cms := env.Client.CoreV1().ConfigMaps(env.Namespace)
+			cm, err := cms.Create(t.Context(), configMap("pre-rv", map[string]string{"k": "1"}), metav1.CreateOptions{})
+			require.NoError(t, err)
+			old := cm.ResourceVersion
+			cm.Data["k"] = "2"
+			cm, err = cms.Update(t.Context(), cm, metav1.UpdateOptions{})
+			require.NoError(t, err)
+			err = cms.Delete(t.Context(), "pre-rv", metav1.DeleteOptions{Preconditions: &metav1.Preconditions{ResourceVersion: &old}})
+			requireError(t, err, conflict,
+				`Operation cannot be fulfilled on configmaps "pre-rv": Precondition failed: ResourceVersion in precondition: `+old+`, ResourceVersion in object meta: `+cm.ResourceVersion)
+		}},
+		{Name: "delete/missing-object-is-NotFound", Run: func(t *testing.T, env *Env) {
+			err := env.Client.CoreV1().ConfigMaps(env.Namespace).Delete(t.Context(), "ghost", metav1.DeleteOptions{})
+			requireError(t, err, notFound, `configmaps "ghost" not found`)
+		}},
+		{Name: "delete/unscheduled-pod-is-removed-at-once", Run: func(t *testing.T, env *Env) {
+			pods := env.Client.CoreV1().Pods(env.Namespace)
+			_, err := pods.Create(t.Context(), pod("never-scheduled"), metav1.CreateOptions{})
+			require.NoError(t, err)
+			require.NoError(t, pods.Delete(t.Context(), "never-scheduled", metav1.DeleteOptions{}))
+			_, err = pods.Get(t.Context(), "never-scheduled", metav1.GetOptions{})
+			requireError(t, err, notFound, "a pod no kubelet runs needs no grace period")
+		}},
+		{Name: "delete/scheduled-pod-waits-for-its-grace-period", Run: func(t *testing.T, env *Env) {
+			pods := env.Client.CoreV1().Pods(env.Namespace)
+			p := pod("scheduled")
+			p.Spec.NodeName = "node-a"
+			_, err := pods.Create(t.Context(), p, metav1.CreateOptions{})
+			require.NoError(t, err)
+			require.NoError(t, pods.Delete(t.Context(), "scheduled", metav1.DeleteOptions{}))
+			got, err := pods.Get(t.Context(), "scheduled", metav1.GetOptions{})
+			require.NoError(t, err, "the kubelet finishes a bound pod's deletion")
+			assert.NotNil(t, got.DeletionTimestamp)
+			assert.Equal(t, ptr(int64(30)), got.DeletionGracePeriodSeconds, "terminationGracePeriodSeconds defaults to 30")
+
+			require.NoError(t, pods.Delete(t.Context(), "scheduled", metav1.DeleteOptions{GracePeriodSeconds: ptr(int64(0))}))
+			_, err = pods.Get(t.Context(), "scheduled", metav1.GetOptions{})
+			requireError(t, err, notFound, "grace period 0 removes it at once")
+		}},
+		{Name: "delete/foreground-adds-foregroundDeletion-finalizer", Run: func(t *testing.T, env *Env) {
+			cms := env.Client.CoreV1().ConfigMaps(env.Namespace)
+			// A finalizer of our own keeps the owner even where a garbage collector runs.
+			_, err := cms.Create(t.Context(), withFinalizer(configMap("fg-owner", nil)), metav1.CreateOptions{})
+			require.NoError(t, err)
+			t.Cleanup(func() { removeFinalizers(t, env, env.Namespace, "fg-owner") })
+			require.NoError(t, cms.Delete(t.Context(), "fg-owner", metav1.DeleteOptions{PropagationPolicy: ptr(metav1.DeletePropagationForeground)}))
+			got, err := cms.Get(t.Context(), "fg-owner", metav1.GetOptions{})
+			require.NoError(t, err)
+			assert.NotNil(t, got.DeletionTimestamp)
+			assert.Contains(t, got.Finalizers, metav1.FinalizerDeleteDependents)
+		}},
+		{Name: "delete/orphan-adds-orphan-finalizer", Run: func(t *testing.T, env *Env) {
+			cms := env.Client.CoreV1().ConfigMaps(env.Namespace)
+			_, err := cms.Create(t.Context(), withFinalizer(configMap("orphan-owner", nil)), metav1.CreateOptions{})
+			require.NoError(t, err)
+			t.Cleanup(func() { removeFinalizers(t, env, env.Namespace, "orphan-owner") })
+			require.NoError(t, cms.Delete(t.Context(), "orphan-owner", metav1.DeleteOptions{PropagationPolicy: ptr(metav1.DeletePropagationOrphan)}))
+			got, err := cms.Get(t.Context(), "orphan-owner", metav1.GetOptions{})
+			require.NoError(t, err)
+			assert.NotNil(t, got.DeletionTimestamp)
+			assert.Contains(t, got.Finalizers, metav1.FinalizerOrphanDependents)
+		}},
+		{Name: "delete/invalid-propagation-policy-is-Invalid", Run: func(t *testing.T, env *Env) {
+			cms := env.Client.CoreV1().ConfigMaps(env.Namespace)
+			_, err := cms.Create(t.Context(), configMap("bad-policy", nil), metav1.CreateOptions{})
+			require.NoError(t, err)
+			err = cms.Delete(t.Context(), "bad-policy", metav1.DeleteOptions{PropagationPolicy: ptr(metav1.DeletionPropagation("Sometimes"))})
+			requireError(t, err, invalid, `propagationPolicy: Unsupported value: "Sometimes"`)
+		}},
+	}
+}

@@ -1,0 +1,17 @@
+// Package conformance is the judge of the simulated API server: named API-semantics cases,
+// written once against kubernetes.Interface, with identical expectations for every backend.
+//
+// A backend runs the whole suite with Run, handing each case a fresh Env (a client, a fresh
+// Active namespace, a way to wait). envtest_test.go runs it against a real kube-apiserver and
+// etcd (built by hack/envtest-assets.sh); the simulator runs it against sim. Where the two
+// disagree the real server is right: every expectation here was checked against
+// kube-apiserver v1.37.2, and error messages are asserted by the fragments the real server
+// words (field path and reason, e.g. `spec.containers[0].image: Required value`).
+//
+// Cases are grouped by area, one file each (cases_meta.go, cases_patch.go, …); a case's name
+// is "<area>/<behaviour>" and states the expectation, so a failing name reads as the bug.
+//
+// What the suite does not cover, on purpose: managedFields contents (beyond server-side
+// apply conflicts), admission plugins that envtest runs but no Flink code relies on
+// (DefaultTolerationSeconds, Priority, PodSecurity), and anything that needs a kubelet.
+package conformance

@@ -1,0 +1,367 @@
+package deployment
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"maps"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	appslisters "k8s.io/client-go/listers/apps/v1"
+	"k8s.io/client-go/tools/cache"
+
+	"flinksim/sim/controller"
+)
+
+// HashLabel is the label that ties a ReplicaSet and its pods to a template version.
+const HashLabel = appsv1.DefaultDeploymentUniqueLabelKey
+
+// Config configures the Deployment controller.
+type Config struct {
+	Client  kubernetes.Interface
+	Workers int
+	Log     *slog.Logger
+}
+
+// Controller rolls Deployments out as ReplicaSets.
+type Controller struct {
+	cfg      Config
+	factory  informers.SharedInformerFactory
+	depInf   cache.SharedIndexInformer
+	rsInf    cache.SharedIndexInformer
+	depList  appslisters.DeploymentLister
+	rsList   appslisters.ReplicaSetLister
+	loop     *controller.Loop
+}
+
+// New validates the configuration; it starts nothing.
+func New(cfg Config) (*Controller, error) {
+	if cfg.Client == nil {
+		return nil, fmt.Errorf("deployment controller: Config.Client is required")
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 2
+	}
+	f := informers.NewSharedInformerFactory(cfg.Client, 0)
+	c := &Controller{
+		cfg:     cfg,
+		factory: f,
+		depInf:  f.Apps().V1().Deployments().Informer(),
+		rsInf:   f.Apps().V1().ReplicaSets().Informer(),
+		depList: f.Apps().V1().Deployments().Lister(),
+		rsList:  f.Apps().V1().ReplicaSets().Lister(),
+	}
+	c.loop = &controller.Loop{Name: "deployment", Workers: cfg.Workers, Reconcile: c.sync, Log: cfg.Log}
+	if _, err := c.depInf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    c.loop.EnqueueObject,
+		UpdateFunc: func(_, n interface{}) { c.loop.EnqueueObject(n) },
+		DeleteFunc: c.loop.EnqueueObject,
+	}); err != nil {
+		return nil, err
+	}
+	rsEvent := func(obj interface{}) {
+		if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+			obj = t.Obj
+		}
+		if rs, ok := obj.(*appsv1.ReplicaSet); ok {
+			if ref := metav1.GetControllerOf(rs); ref != nil && ref.Kind == "Deployment" {
+				c.loop.Enqueue(rs.Namespace + "/" + ref.Name)
+			}
+		}
+	}
+	if _, err := c.rsInf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: rsEvent, UpdateFunc: func(_, n interface{}) { rsEvent(n) }, DeleteFunc: rsEvent,
+	}); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Start runs the controller until ctx ends.
+func (c *Controller) Start(ctx context.Context) error {
+	c.factory.Start(ctx.Done())
+	defer c.factory.Shutdown()
+	return c.loop.Run(ctx, c.depInf.HasSynced, c.rsInf.HasSynced)
+}
+
+func (c *Controller) sync(ctx context.Context, key string) error {
+	ns, name, _ := cache.SplitMetaNamespaceKey(key)
+	d, err := c.depList.Deployments(ns).Get(name)
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil || d.DeletionTimestamp != nil {
+		return err
+	}
+	all, err := c.rsList.ReplicaSets(ns).List(labelsEverything())
+	if err != nil {
+		return err
+	}
+	var owned []*appsv1.ReplicaSet
+	for _, rs := range all {
+		if ref := metav1.GetControllerOf(rs); ref != nil && ref.UID == d.UID {
+			owned = append(owned, rs)
+		}
+	}
+	hash := PodTemplateHash(&d.Spec.Template, d.Status.CollisionCount)
+	var newRS *appsv1.ReplicaSet
+	var old []*appsv1.ReplicaSet
+	for _, rs := range owned {
+		if rs.Labels[HashLabel] == hash {
+			newRS = rs
+		} else {
+			old = append(old, rs)
+		}
+	}
+	want := ptrOr(d.Spec.Replicas, 1)
+	if newRS == nil {
+		newRS, err = c.createReplicaSet(ctx, d, hash, c.initialReplicas(d, old, want))
+		if err != nil {
+			return err
+		}
+	}
+	if err := c.rollOut(ctx, d, newRS, old, want); err != nil {
+		return err
+	}
+	return c.updateStatus(ctx, d, newRS, old)
+}
+
+// initialReplicas: a first ReplicaSet starts at the full count; a new version of the
+// template starts at what maxSurge allows.
+func (c *Controller) initialReplicas(d *appsv1.Deployment, old []*appsv1.ReplicaSet, want int32) int32 {
+	if len(old) == 0 || d.Spec.Strategy.Type == appsv1.RecreateDeploymentStrategyType {
+		if d.Spec.Strategy.Type == appsv1.RecreateDeploymentStrategyType && totalReplicas(old) > 0 {
+			return 0
+		}
+		return want
+	}
+	surge := int32(1)
+	if ru := d.Spec.Strategy.RollingUpdate; ru != nil && ru.MaxSurge != nil {
+		surge = scaledValue(ru.MaxSurge, want, true)
+	}
+	n := want + surge - totalReplicas(old)
+	if n < 0 {
+		n = 0
+	}
+	if n > want {
+		n = want
+	}
+	return n
+}
+
+// rollOut moves replicas from old ReplicaSets to the new one within maxSurge and
+// maxUnavailable.
+func (c *Controller) rollOut(ctx context.Context, d *appsv1.Deployment, newRS *appsv1.ReplicaSet, old []*appsv1.ReplicaSet, want int32) error {
+	if totalReplicas(old) == 0 {
+		return c.scale(ctx, newRS, want)
+	}
+	if d.Spec.Strategy.Type == appsv1.RecreateDeploymentStrategyType {
+		for _, rs := range old {
+			if err := c.scale(ctx, rs, 0); err != nil {
+				return err
+			}
+		}
+		if totalActive(old) == 0 {
+			return c.scale(ctx, newRS, want)
+		}
+		return nil
+	}
+	surge, unavailable := int32(1), int32(0)
+	if ru := d.Spec.Strategy.RollingUpdate; ru != nil {
+		if ru.MaxSurge != nil {
+			surge = scaledValue(ru.MaxSurge, want, true)
+		}
+		if ru.MaxUnavailable != nil {
+			unavailable = scaledValue(ru.MaxUnavailable, want, false)
+		}
+	}
+	if surge == 0 && unavailable == 0 {
+		unavailable = 1
+	}
+	// Scale up the new ReplicaSet within the surge.
+	total := totalReplicas(old) + ptrOr(newRS.Spec.Replicas, 0)
+	if room := want + surge - total; room > 0 && ptrOr(newRS.Spec.Replicas, 0) < want {
+		n := ptrOr(newRS.Spec.Replicas, 0) + room
+		if n > want {
+			n = want
+		}
+		if err := c.scale(ctx, newRS, n); err != nil {
+			return err
+		}
+	}
+	// Scale down old ReplicaSets while enough pods stay available.
+	available := newRS.Status.AvailableReplicas
+	for _, rs := range old {
+		available += rs.Status.AvailableReplicas
+	}
+	canRemove := available - (want - unavailable)
+	for _, rs := range old {
+		if canRemove <= 0 {
+			break
+		}
+		cur := ptrOr(rs.Spec.Replicas, 0)
+		if cur == 0 {
+			continue
+		}
+		n := cur
+		if n > canRemove {
+			n = canRemove
+		}
+		if err := c.scale(ctx, rs, cur-n); err != nil {
+			return err
+		}
+		canRemove -= n
+	}
+	return nil
+}
+
+func totalReplicas(rss []*appsv1.ReplicaSet) int32 {
+	var n int32
+	for _, rs := range rss {
+		n += ptrOr(rs.Spec.Replicas, 0)
+	}
+	return n
+}
+
+func totalActive(rss []*appsv1.ReplicaSet) int32 {
+	var n int32
+	for _, rs := range rss {
+		n += rs.Status.Replicas
+	}
+	return n
+}
+
+func scaledValue(v *intstr.IntOrString, total int32, roundUp bool) int32 {
+	n, err := intstr.GetScaledValueFromIntOrPercent(v, int(total), roundUp)
+	if err != nil {
+		return 0
+	}
+	return int32(n)
+}
+
+func (c *Controller) scale(ctx context.Context, rs *appsv1.ReplicaSet, n int32) error {
+	if ptrOr(rs.Spec.Replicas, 0) == n {
+		return nil
+	}
+	upd := rs.DeepCopy()
+	upd.Spec.Replicas = &n
+	_, err := c.cfg.Client.AppsV1().ReplicaSets(rs.Namespace).Update(ctx, upd, metav1.UpdateOptions{})
+	return err
+}
+
+func (c *Controller) createReplicaSet(ctx context.Context, d *appsv1.Deployment, hash string, replicas int32) (*appsv1.ReplicaSet, error) {
+	tmpl := d.Spec.Template.DeepCopy()
+	tmpl.Labels = maps.Clone(tmpl.Labels)
+	if tmpl.Labels == nil {
+		tmpl.Labels = map[string]string{}
+	}
+	tmpl.Labels[HashLabel] = hash
+	sel := d.Spec.Selector.DeepCopy()
+	if sel.MatchLabels == nil {
+		sel.MatchLabels = map[string]string{}
+	}
+	sel.MatchLabels[HashLabel] = hash
+	rs := &appsv1.ReplicaSet{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:        d.Name + "-" + hash,
+			Namespace:   d.Namespace,
+			Labels:      tmpl.Labels,
+			Annotations: map[string]string{"deployment.kubernetes.io/desired-replicas": fmt.Sprint(ptrOr(d.Spec.Replicas, 1))},
+			OwnerReferences: []metav1.OwnerReference{{
+				APIVersion: "apps/v1", Kind: "Deployment", Name: d.Name, UID: d.UID,
+				Controller: ptr(true), BlockOwnerDeletion: ptr(true),
+			}},
+		},
+		Spec: appsv1.ReplicaSetSpec{Replicas: &replicas, Selector: sel, Template: *tmpl, MinReadySeconds: d.Spec.MinReadySeconds},
+	}
+	created, err := c.cfg.Client.AppsV1().ReplicaSets(d.Namespace).Create(ctx, rs, metav1.CreateOptions{})
+	if apierrors.IsAlreadyExists(err) {
+		existing, gerr := c.cfg.Client.AppsV1().ReplicaSets(d.Namespace).Get(ctx, rs.Name, metav1.GetOptions{})
+		if gerr != nil {
+			return nil, gerr
+		}
+		if ref := metav1.GetControllerOf(existing); ref != nil && ref.UID == d.UID {
+			return existing, nil
+		}
+		// A foreign ReplicaSet has our name: bump the collision count and retry.
+		upd := d.DeepCopy()
+		cc := ptrOr(d.Status.CollisionCount, 0) + 1
+		upd.Status.CollisionCount = &cc
+		_, uerr := c.cfg.Client.AppsV1().Deployments(d.Namespace).UpdateStatus(ctx, upd, metav1.UpdateOptions{})
+		if uerr != nil {
+			return nil, uerr
+		}
+		return nil, fmt.Errorf("replicaset name %s collides, retrying with collision count %d", rs.Name, cc)
+	}
+	return created, err
+}
+
+func (c *Controller) updateStatus(ctx context.Context, d *appsv1.Deployment, newRS *appsv1.ReplicaSet, old []*appsv1.ReplicaSet) error {
+	st := appsv1.DeploymentStatus{ObservedGeneration: d.Generation, CollisionCount: d.Status.CollisionCount}
+	for _, rs := range append([]*appsv1.ReplicaSet{newRS}, old...) {
+		st.Replicas += rs.Status.Replicas
+		st.ReadyReplicas += rs.Status.ReadyReplicas
+		st.AvailableReplicas += rs.Status.AvailableReplicas
+	}
+	st.UpdatedReplicas = newRS.Status.Replicas
+	want := ptrOr(d.Spec.Replicas, 1)
+	st.UnavailableReplicas = want - st.AvailableReplicas
+	if st.UnavailableReplicas < 0 {
+		st.UnavailableReplicas = 0
+	}
+	minAvailable := want
+	if ru := d.Spec.Strategy.RollingUpdate; ru != nil && ru.MaxUnavailable != nil {
+		minAvailable = want - scaledValue(ru.MaxUnavailable, want, false)
+	}
+	available := corev1.ConditionFalse
+	reason, msg := "MinimumReplicasUnavailable", "Deployment does not have minimum availability."
+	if st.AvailableReplicas >= minAvailable {
+		available, reason, msg = corev1.ConditionTrue, "MinimumReplicasAvailable", "Deployment has minimum availability."
+	}
+	st.Conditions = []appsv1.DeploymentCondition{
+		condition(d.Status.Conditions, appsv1.DeploymentAvailable, available, reason, msg),
+		condition(d.Status.Conditions, appsv1.DeploymentProgressing, corev1.ConditionTrue, "NewReplicaSetAvailable",
+			fmt.Sprintf("ReplicaSet %q has successfully progressed.", newRS.Name)),
+	}
+	if statusEqual(d.Status, st) {
+		return nil
+	}
+	upd := d.DeepCopy()
+	upd.Status = st
+	_, err := c.cfg.Client.AppsV1().Deployments(d.Namespace).UpdateStatus(ctx, upd, metav1.UpdateOptions{})
+	if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
+		return nil
+	}
+	return err
+}
+
+// condition keeps a condition's transition time while its status does not change.
+func condition(old []appsv1.DeploymentCondition, t appsv1.DeploymentConditionType, s corev1.ConditionStatus, reason, msg string) appsv1.DeploymentCondition {
+	nowT := metav1.Now()
+	for _, c := range old {
+		if c.Type == t && c.Status == s {
+			return appsv1.DeploymentCondition{Type: t, Status: s, Reason: reason, Message: msg, LastUpdateTime: c.LastUpdateTime, LastTransitionTime: c.LastTransitionTime}
+		}
+	}
+	return appsv1.DeploymentCondition{Type: t, Status: s, Reason: reason, Message: msg, LastUpdateTime: nowT, LastTransitionTime: nowT}
+}
+
+func statusEqual(a, b appsv1.DeploymentStatus) bool {
+	if a.ObservedGeneration != b.ObservedGeneration || a.Replicas != b.Replicas || a.UpdatedReplicas != b.UpdatedReplicas ||
+		a.ReadyReplicas != b.ReadyReplicas || a.AvailableReplicas != b.AvailableReplicas || a.UnavailableReplicas != b.UnavailableReplicas ||
+		len(a.Conditions) != len(b.Conditions) {
+		return false
+	}
+	for i := range a.Conditions {
+		if a.Conditions[i].Type != b.Conditions[i].Type || a.Conditions[i].Status != b.Conditions[i].Status || a.Conditions[i].Message != b.Conditions[i].Message {
+			return false
+		}
+	}
+	return true
+}
