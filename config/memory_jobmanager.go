@@ -41,8 +41,8 @@ func JobManagerMemorySpec(c *Configuration) (JobManagerMemory, error) {
 		}
 		m.JVMMetaspace, m.JVMOverhead, err = jvmOverheadFromFlink(c, jobManagerProcess, m.TotalFlink)
 	case IsExplicitlySet(c, JobManagerMemoryFlinkSize):
-		total, err := Get(c, JobManagerMemoryFlinkSize)
-		if err != nil {
+		var total MemorySize
+		if total, err = Get(c, JobManagerMemoryFlinkSize); err != nil {
 			return m, err
 		}
 		if err = m.flinkFromTotal(c, total); err != nil {
@@ -50,8 +50,8 @@ func JobManagerMemorySpec(c *Configuration) (JobManagerMemory, error) {
 		}
 		m.JVMMetaspace, m.JVMOverhead, err = jvmOverheadFromFlink(c, jobManagerProcess, total)
 	case IsExplicitlySet(c, JobManagerMemoryProcessSize):
-		process, err := Get(c, JobManagerMemoryProcessSize)
-		if err != nil {
+		var process MemorySize
+		if process, err = Get(c, JobManagerMemoryProcessSize); err != nil {
 			return m, err
 		}
 		if m.JVMMetaspace, m.JVMOverhead, err = jvmOverheadFromProcess(c, jobManagerProcess, process); err != nil {

@@ -52,8 +52,8 @@ func TaskManagerMemorySpec(c *Configuration) (TaskManagerMemory, error) {
 		}
 		m.JVMMetaspace, m.JVMOverhead, err = jvmOverheadFromFlink(c, taskManagerProcess, m.TotalFlink)
 	case IsExplicitlySet(c, TaskManagerMemoryFlinkSize):
-		total, err := Get(c, TaskManagerMemoryFlinkSize)
-		if err != nil {
+		var total MemorySize
+		if total, err = Get(c, TaskManagerMemoryFlinkSize); err != nil {
 			return m, err
 		}
 		if err = m.flinkFromTotal(c, total); err != nil {
@@ -61,8 +61,8 @@ func TaskManagerMemorySpec(c *Configuration) (TaskManagerMemory, error) {
 		}
 		m.JVMMetaspace, m.JVMOverhead, err = jvmOverheadFromFlink(c, taskManagerProcess, total)
 	case IsExplicitlySet(c, TaskManagerMemoryProcessSize):
-		process, err := Get(c, TaskManagerMemoryProcessSize)
-		if err != nil {
+		var process MemorySize
+		if process, err = Get(c, TaskManagerMemoryProcessSize); err != nil {
 			return m, err
 		}
 		if m.JVMMetaspace, m.JVMOverhead, err = jvmOverheadFromProcess(c, taskManagerProcess, process); err != nil {

@@ -212,7 +212,7 @@ func TestReferenceOptionsAreDeclared(t *testing.T) {
 		"jobmanager.rpc.port": "6123", "heartbeat.interval": "10 s", "heartbeat.timeout": "50 s",
 		"high-availability.kubernetes.leader-election.lease-duration": "15 s",
 		"high-availability.kubernetes.leader-election.retry-period":   "5 s",
-		"user.artifacts.base-dir": "/opt/flink/artifacts", "kubernetes.node-name-label": "kubernetes.io/hostname",
+		"user.artifacts.base-dir":                                     "/opt/flink/artifacts", "kubernetes.node-name-label": "kubernetes.io/hostname",
 		"taskmanager.memory.network.fraction": "0.1", "taskmanager.memory.managed.fraction": "0.4",
 		"taskmanager.memory.jvm-overhead.min": "192 mb", "taskmanager.memory.jvm-overhead.max": "1 gb",
 		"jobmanager.memory.off-heap.size": "128 mb", "taskmanager.memory.jvm-metaspace.size": "256 mb",

@@ -32,7 +32,7 @@ type splitToken struct {
 }
 
 // SplitEscaped splits s on delimiter with Flink's quoting rules: 'a;b' and "a;b" keep
-// the delimiter, ” inside single quotes is one quote, unquoted parts are trimmed. An
+// the delimiter, a doubled quote inside quotes is one quote, unquoted parts are trimmed. An
 // empty string yields no elements; an empty element between two delimiters is kept,
 // but a leading or trailing empty element is dropped, as in Flink.
 func SplitEscaped(s string, delimiter rune) ([]string, error) {

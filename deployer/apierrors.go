@@ -51,14 +51,14 @@ func isNamespaceNotFound(err error) bool {
 }
 
 // definitelyNotCreated reports whether a failed create certainly left nothing behind:
-// the API server answered with a client error (4xx), so nothing was stored. Anything
-// else (timeouts, 5xx, a lost connection) may have been committed.
+// the API server refused the request with a client error (4xx: forbidden, invalid,
+// throttled, ...), so nothing was stored. Anything else (a timeout, a 5xx, a lost
+// connection) may have been committed.
 func definitelyNotCreated(err error) bool {
 	var status apierrors.APIStatus
 	if !errors.As(err, &status) {
 		return false
 	}
 	code := status.Status().Code
-	return status.Status().Status == metav1.StatusFailure && code >= 400 && code < 500 &&
-		code != 408 && code != 429
+	return status.Status().Status == metav1.StatusFailure && code >= 400 && code < 500 && code != 408
 }

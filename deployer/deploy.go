@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -97,8 +96,6 @@ func (d *Descriptor) createOrReplace(ctx context.Context, obj kubeobjects.Object
 		return createOrReplace(ctx, d.client.CoreV1().ConfigMaps(ns), o, "ConfigMap", ns, nil)
 	case *corev1.Secret:
 		return createOrReplace(ctx, d.client.CoreV1().Secrets(ns), o, "Secret", ns, nil)
-	case *appsv1.Deployment:
-		return createOrReplace(ctx, d.client.AppsV1().Deployments(ns), o, "Deployment", ns, nil)
 	default:
 		return fmt.Errorf("deployer: no client for %T %q", obj, obj.GetName())
 	}

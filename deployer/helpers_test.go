@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io/fs"
 	"math/rand/v2"
 	"strings"
@@ -248,5 +247,3 @@ func containsAll(t *testing.T, s string, parts ...string) {
 		require.True(t, strings.Contains(s, p), "%q\ndoes not contain %q", s, p)
 	}
 }
-
-var _ = fmt.Sprint

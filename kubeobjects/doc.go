@@ -23,8 +23,13 @@
 // Deliberate differences from Flink, each documented where it is implemented:
 //   - a cluster id that is not a DNS-1035 label is rejected before anything is
 //     built (Flink only learns it when the API server refuses the Deployment);
-//   - resource quantities are Kubernetes quantities, so cpu 1.0 is written as "1"
-//     and 1.5 as "1500m" (the form the API server returns for Flink's "1.0"/"1.5");
-//   - map-valued options (environment, secrets) produce their entries sorted by
-//     key, where Flink follows a hash-map order.
+//   - the TaskManager pod template is parsed when the cluster is deployed, so a
+//     malformed file is an error on the client instead of a failing JobManager;
+//   - resource quantities are Kubernetes quantities, so cpu 1.0 is written as "1",
+//     1.5 as "1500m" and 2048Mi as "2Gi" (the forms the API server returns for
+//     Flink's strings);
+//   - map-valued options (environment, secrets, dynamic properties) produce their
+//     entries sorted by key, where Flink follows a hash-map order;
+//   - an entry of kubernetes.env.secretKeyRef without env, secret or key is an error
+//     naming the option (Flink would create an env var without a name).
 package kubeobjects

@@ -8,7 +8,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/yaml"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 )
 
 // ReadFileFunc reads a local file. Builders take one so that a simulated container or
@@ -89,7 +89,7 @@ func ParsePodTemplate(data []byte) (*FlinkPod, error) {
 		return nil, errors.New("the pod template is empty; it must be a Pod (apiVersion: v1, kind: Pod)")
 	}
 	var tm metav1.TypeMeta
-	if err := yaml.Unmarshal(data, &tm); err != nil {
+	if err := utilyaml.Unmarshal(data, &tm); err != nil {
 		return nil, fmt.Errorf("not a valid YAML or JSON Pod: %w", err)
 	}
 	if tm.Kind != "" && tm.Kind != "Pod" {
@@ -99,7 +99,7 @@ func ParsePodTemplate(data []byte) (*FlinkPod, error) {
 		return nil, fmt.Errorf("a pod template must have apiVersion v1, this one has %q", tm.APIVersion)
 	}
 	pod := &corev1.Pod{}
-	if err := yaml.Unmarshal(data, pod); err != nil {
+	if err := utilyaml.Unmarshal(data, pod); err != nil {
 		return nil, fmt.Errorf("not a valid Pod: %w", err)
 	}
 	return splitMainContainer(pod)

@@ -6,6 +6,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	"flinksim/config"
 )
@@ -27,6 +28,12 @@ func (l Local) orDefault() Local {
 		l.Log = io.Discard
 	}
 	return l
+}
+
+// Object is what the builders emit besides the pods: Services, ConfigMaps, Secrets.
+type Object interface {
+	metav1.Object
+	runtime.Object
 }
 
 // JobManagerSpec is everything the deployer creates for one cluster.

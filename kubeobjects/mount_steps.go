@@ -9,14 +9,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 )
-
-// Object is what the builders emit besides the pod: Services, ConfigMaps, Secrets.
-type Object interface {
-	metav1.Object
-	runtime.Object
-}
 
 // This file holds the steps that mount files into the pods: Hadoop configuration,
 // Kerberos keytab and krb5.conf, the Flink configuration and the TaskManager pod

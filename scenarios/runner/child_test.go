@@ -125,6 +125,22 @@ func TestLeftoverGoroutineFailsItsScenarioByName(t *testing.T) {
 	}
 }
 
+func TestDeadlockedScenarioFailsByName(t *testing.T) {
+	out, code := runChild(t, "suite", "-test.run=^TestChild$", "-godog.paths=testdata/deadlock")
+	if code == 0 {
+		t.Fatalf("a deadlocked scenario passed:\n%s", out)
+	}
+	failure := failureOf(t, out, "TestChild/Deadlocks/a_step_waits_for_something_that_never_happens")
+	for _, want := range []string{"deadlocked: every goroutine of the scenario is blocked", "world_test.go", "seed: "} {
+		if !strings.Contains(failure, want) {
+			t.Errorf("the failure lacks %q:\n%s", want, failure)
+		}
+	}
+	if !strings.Contains(out, "2 scenarios (1 passed, 1 failed)") {
+		t.Errorf("the scenario after the deadlocked one did not run and pass:\n%s", out)
+	}
+}
+
 func TestStopOnFailureSkipsTheRest(t *testing.T) {
 	out, code := runChild(t, "suite", "-test.run=^TestChild$", "-godog.paths=testdata/failing", "-godog.stop-on-failure")
 	if code == 0 || !strings.Contains(out, "6 scenarios (1 passed, 1 failed, 4 skipped)") {

@@ -37,7 +37,10 @@ func Main(suite Suite, o Options) int {
 		flag.VisitAll(func(f *flag.Flag) {
 			if !strings.HasPrefix(f.Name, "test.") {
 				name, usage := flag.UnquoteUsage(f)
-				fmt.Fprintf(flag.CommandLine.Output(), "  -%s %s\n    \t%s\n", f.Name, name, usage)
+				if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
+					usage += fmt.Sprintf(" (default %s)", f.DefValue)
+				}
+				fmt.Fprintf(flag.CommandLine.Output(), "  %s\n    \t%s\n", strings.TrimSpace("-"+f.Name+" "+name), usage)
 			}
 		})
 	}

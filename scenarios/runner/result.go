@@ -101,9 +101,13 @@ func (r *Result) line() string {
 	default:
 		status = colors.Red(strings.ToUpper(status))
 	}
-	s := fmt.Sprintf("    %s · simulated %s · wall %s · seed %d\n",
-		status, r.SimulatedTime, r.WallTime.Round(time.Millisecond), r.Seed)
+	what := ""
 	if r.Status != Passed && r.Status != Skipped {
+		what = fmt.Sprintf(" %s (%s)", r.Name, r.Location())
+	}
+	s := fmt.Sprintf("    %s%s · simulated %s · wall %s · seed %d\n",
+		status, what, r.SimulatedTime, r.WallTime.Round(time.Millisecond), r.Seed)
+	if what != "" {
 		s += "    rerun: " + r.Rerun + "\n"
 	}
 	return s

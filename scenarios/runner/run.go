@@ -164,12 +164,9 @@ func (r *run) execute(t *testing.T, p *planned, res *Result) {
 	res.WallTime = time.Since(start)
 	oc.fill(res)
 	if stray != "" {
-		res.runnerErr = strings.TrimSpace(res.runnerErr + "\n" + stray)
-		if res.Status == Passed {
-			res.Status, res.Err = Failed, stray
-		} else {
-			res.Err += "\n" + stray
-		}
+		res.Status = Failed
+		res.runnerErr = joinLines(res.runnerErr, stray)
+		res.Err = joinLines(res.Err, stray)
 	}
 	sess.mu.Lock()
 	res.junit, res.cucumber = slices.Clone(sess.junit.Bytes()), slices.Clone(sess.cucumber.Bytes())
@@ -311,12 +308,23 @@ func (o *outcome) closeFailed(err error, report func() string) {
 	if needReport {
 		o.report = rep
 	}
-	o.runnerErr = strings.TrimSpace(o.runnerErr + "\n" + msg)
+	o.runnerErr = joinLines(o.runnerErr, msg)
 	if o.status == Passed || o.status == "" {
 		o.status, o.blame, o.err = Failed, "", msg
 		return
 	}
-	o.err += "\n" + msg
+	o.err = joinLines(o.err, msg)
+}
+
+// joinLines joins messages line by line, leaving out empty ones.
+func joinLines(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + "\n" + b
 }
 
 func (o *outcome) fill(res *Result) {
@@ -371,6 +379,9 @@ func (r *run) summaryText(sum *Summary) string {
 		if n := sum.Count(st); n > 0 {
 			counts = append(counts, fmt.Sprintf("%d %s", n, st))
 		}
+	}
+	if len(counts) == 0 {
+		counts = append(counts, "none selected by -run")
 	}
 	steps := 0
 	for _, res := range sum.Results {

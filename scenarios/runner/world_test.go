@@ -89,6 +89,7 @@ func (w *testWorld) Register(sc *godog.ScenarioContext) {
 	sc.Step(`^the scenario fails$`, func() error {
 		return fmt.Errorf("failing on purpose after drawing %v", w.entry.draws)
 	})
+	sc.Step(`^the scenario waits for nothing$`, func() { <-make(chan struct{}) })
 	sc.Step(`^a goroutine is left running$`, func() {
 		w.never = make(chan struct{})
 		go leakUntilClosed(w.never)

@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/fake"
 	clienttesting "k8s.io/client-go/testing"
 )
@@ -65,6 +66,7 @@ type Server struct {
 	ports  *nodePortAllocator
 	log    *RequestLog
 	faults []Fault
+	logs   LogSource
 }
 
 // New builds a server with the default namespaces of a fresh cluster: default,
@@ -92,7 +94,11 @@ func New(cfg Config) (*Server, error) {
 // Clientset returns a client acting as user. Each call returns a new clientset whose
 // reactors lead into this server; client-go's fake records the actions of each
 // clientset, so callers keep one per identity rather than one per request.
-func (s *Server) Clientset(user string) *fake.Clientset {
+func (s *Server) Clientset(user string) kubernetes.Interface {
+	return &clientset{Clientset: s.fakeClientset(user), server: s, user: user}
+}
+
+func (s *Server) fakeClientset(user string) *fake.Clientset {
 	cs := fake.NewClientset()
 	cs.ReactionChain = nil
 	cs.WatchReactionChain = nil

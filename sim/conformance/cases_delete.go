@@ -43,16 +43,14 @@ func deleteCases() []Case {
 				`metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{"example.com/late"}`)
 		}},
 		{Name: "delete/deletionTimestamp-cannot-be-set-by-update", Run: func(t *testing.T, env *Env) {
-			// Only a delete sets deletionTimestamp; an update that sets it is ignored.
+			// Only a delete sets deletionTimestamp; an update that sets it is rejected.
 			cms := env.Client.CoreV1().ConfigMaps(env.Namespace)
 			cm, err := cms.Create(t.Context(), configMap("not-deleting", nil), metav1.CreateOptions{})
 			require.NoError(t, err)
 			now := metav1.Now()
 			cm.DeletionTimestamp = &now
-			cm.Data = map[string]string{"k": "v"}
-			got, err := cms.Update(t.Context(), cm, metav1.UpdateOptions{})
-			require.NoError(t, err)
-			assert.Nil(t, got.DeletionTimestamp)
+			_, err = cms.Update(t.Context(), cm, metav1.UpdateOptions{})
+			requireError(t, err, invalid, `ConfigMap "not-deleting" is invalid: metadata.deletionTimestamp: Invalid value: "`, `": field is immutable`)
 		}},
 		{Name: "delete/precondition-uid-mismatch-is-Conflict", Run: func(t *testing.T, env *Env) {
 			cms := env.Client.CoreV1().ConfigMaps(env.Namespace)
@@ -60,8 +58,10 @@ func deleteCases() []Case {
 			require.NoError(t, err)
 			wrong := types.UID("00000000-0000-0000-0000-000000000001")
 			err = cms.Delete(t.Context(), "pre-uid", metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &wrong}})
+			// Worded with the Kind (not the resource, unlike an update conflict).
 			requireError(t, err, conflict,
-				`Operation cannot be fulfilled on configmaps "pre-uid": Precondition failed: UID in precondition: `+string(wrong)+`, UID in object meta: `+string(cm.UID))
+				`Operation cannot be fulfilled on ConfigMap "pre-uid": the UID in the precondition (`+string(wrong)+
+					`) does not match the UID in record (`+string(cm.UID)+`). The object might have been deleted and then recreated`)
 			require.NoError(t, cms.Delete(t.Context(), "pre-uid", metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &cm.UID}}))
 		}},
 		{Name: "delete/precondition-resourceVersion-mismatch-is-Conflict", Run: func(t *testing.T, env *Env) {
@@ -74,7 +74,8 @@ func deleteCases() []Case {
 			require.NoError(t, err)
 			err = cms.Delete(t.Context(), "pre-rv", metav1.DeleteOptions{Preconditions: &metav1.Preconditions{ResourceVersion: &old}})
 			requireError(t, err, conflict,
-				`Operation cannot be fulfilled on configmaps "pre-rv": Precondition failed: ResourceVersion in precondition: `+old+`, ResourceVersion in object meta: `+cm.ResourceVersion)
+				`Operation cannot be fulfilled on ConfigMap "pre-rv": the ResourceVersion in the precondition (`+old+
+					`) does not match the ResourceVersion in record (`+cm.ResourceVersion+`). The object might have been modified`)
 		}},
 		{Name: "delete/missing-object-is-NotFound", Run: func(t *testing.T, env *Env) {
 			err := env.Client.CoreV1().ConfigMaps(env.Namespace).Delete(t.Context(), "ghost", metav1.DeleteOptions{})
@@ -86,7 +87,7 @@ func deleteCases() []Case {
 			require.NoError(t, err)
 			require.NoError(t, pods.Delete(t.Context(), "never-scheduled", metav1.DeleteOptions{}))
 			_, err = pods.Get(t.Context(), "never-scheduled", metav1.GetOptions{})
-			requireError(t, err, notFound, "a pod no kubelet runs needs no grace period")
+			requireError(t, err, notFound) // a pod no kubelet runs needs no grace period
 		}},
 		{Name: "delete/scheduled-pod-waits-for-its-grace-period", Run: func(t *testing.T, env *Env) {
 			pods := env.Client.CoreV1().Pods(env.Namespace)
@@ -102,7 +103,7 @@ func deleteCases() []Case {
 
 			require.NoError(t, pods.Delete(t.Context(), "scheduled", metav1.DeleteOptions{GracePeriodSeconds: ptr(int64(0))}))
 			_, err = pods.Get(t.Context(), "scheduled", metav1.GetOptions{})
-			requireError(t, err, notFound, "grace period 0 removes it at once")
+			requireError(t, err, notFound) // grace period 0 removes it at once
 		}},
 		{Name: "delete/foreground-adds-foregroundDeletion-finalizer", Run: func(t *testing.T, env *Env) {
 			cms := env.Client.CoreV1().ConfigMaps(env.Namespace)

@@ -31,7 +31,7 @@ func deploymentCases() []Case {
 			d.Spec.Template.Labels = map[string]string{"app": "other"}
 			_, err := env.Client.AppsV1().Deployments(env.Namespace).Create(t.Context(), d, metav1.CreateOptions{})
 			requireError(t, err, invalid,
-				`spec.template.metadata.labels: Invalid value: map[string]string{"app":"other"}: `+"`selector` does not match template `labels`")
+				`spec.template.metadata.labels: Invalid value: {"app":"other"}: `+"`selector` does not match template `labels`")
 		}},
 		{Name: "deployment/selector-is-immutable", Run: func(t *testing.T, env *Env) {
 			ds := env.Client.AppsV1().Deployments(env.Namespace)

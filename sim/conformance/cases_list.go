@@ -33,11 +33,12 @@ func listCases() []Case {
 		{Name: "list/label-selector-requirements-are-ANDed", Run: func(t *testing.T, env *Env) {
 			createLabelledPods(t, env)
 			assertPodSelection(t, env, "tier=jm,!leader", "jm-2")
-			assertPodSelection(t, env, "tier in (jm,tm),leader")
+			assertPodSelection(t, env, "tier in (jm,tm),leader", "jm-1")
+			assertPodSelection(t, env, "tier=tm,leader")
 		}},
 		{Name: "list/label-selector-malformed-is-BadRequest", Run: func(t *testing.T, env *Env) {
 			_, err := env.Client.CoreV1().Pods(env.Namespace).List(t.Context(), metav1.ListOptions{LabelSelector: "tier in jm"})
-			requireError(t, err, badRequest, "unable to parse requirement")
+			requireError(t, err, badRequest, "unable to parse requirement: found 'jm' expected: '('")
 		}},
 		{Name: "list/field-selector-pods-metadata.name", Run: func(t *testing.T, env *Env) {
 			createLabelledPods(t, env)
@@ -75,14 +76,33 @@ func listCases() []Case {
 			_, err := env.Client.CoreV1().Pods(env.Namespace).List(t.Context(), metav1.ListOptions{FieldSelector: "spec.containers.image=busybox"})
 			requireError(t, err, badRequest, `field label not supported: spec.containers.image`)
 		}},
-		{Name: "list/field-selector-configmaps-support-only-metadata", Run: func(t *testing.T, env *Env) {
+		{Name: "list/field-selector-malformed-is-BadRequest", Run: func(t *testing.T, env *Env) {
+			_, err := env.Client.CoreV1().Pods(env.Namespace).List(t.Context(), metav1.ListOptions{FieldSelector: "spec.nodeName"})
+			requireError(t, err, badRequest, `invalid selector: 'spec.nodeName'; can't understand 'spec.nodeName'`)
+		}},
+		{Name: "list/field-selector-secrets-type", Run: func(t *testing.T, env *Env) {
+			secrets := env.Client.CoreV1().Secrets(env.Namespace)
+			for name, typ := range map[string]corev1.SecretType{"opaque": corev1.SecretTypeOpaque, "custom": "flink.apache.org/token"} {
+				_, err := secrets.Create(t.Context(), &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name}, Type: typ}, metav1.CreateOptions{})
+				require.NoError(t, err)
+			}
+			l, err := secrets.List(t.Context(), metav1.ListOptions{FieldSelector: "type=flink.apache.org/token"})
+			require.NoError(t, err)
+			assert.Equal(t, []string{"custom"}, names(l.Items, func(s *corev1.Secret) string { return s.Name }))
+			_, err = secrets.List(t.Context(), metav1.ListOptions{FieldSelector: "data.k=v"})
+			requireError(t, err, badRequest, `field label not supported: data.k`)
+		}},
+		{Name: "list/field-selector-configmaps-and-deployments-support-only-metadata", Run: func(t *testing.T, env *Env) {
 			_, err := env.Client.CoreV1().ConfigMaps(env.Namespace).Create(t.Context(), configMap("fs", nil), metav1.CreateOptions{})
 			require.NoError(t, err)
 			l, err := env.Client.CoreV1().ConfigMaps(env.Namespace).List(t.Context(), metav1.ListOptions{FieldSelector: "metadata.name=fs"})
 			require.NoError(t, err)
 			assert.Equal(t, []string{"fs"}, configMapNames(l))
 			_, err = env.Client.CoreV1().ConfigMaps(env.Namespace).List(t.Context(), metav1.ListOptions{FieldSelector: "data.k=v"})
-			requireError(t, err, badRequest, `field label not supported: data.k`)
+			// Kinds without field selectors of their own word the rejection differently.
+			requireError(t, err, badRequest, `"data.k" is not a known field selector: only "metadata.name", "metadata.namespace"`)
+			_, err = env.Client.AppsV1().Deployments(env.Namespace).List(t.Context(), metav1.ListOptions{FieldSelector: "spec.replicas=1"})
+			requireError(t, err, badRequest, `"spec.replicas" is not a known field selector: only "metadata.name", "metadata.namespace"`)
 		}},
 		{Name: "list/field-selector-metadata.namespace-across-namespaces", Run: func(t *testing.T, env *Env) {
 			_, err := env.Client.CoreV1().ConfigMaps(env.Namespace).Create(t.Context(), configMap("here", nil), metav1.CreateOptions{})

@@ -40,11 +40,12 @@ func metaCases() []Case {
 			assert.NotEqual(t, in.UID, cm.UID)
 			assert.NotEqual(t, 2001, cm.CreationTimestamp.Year())
 		}},
-		{Name: "create/rejects-client-supplied-resourceVersion", Run: func(t *testing.T, env *Env) {
+		{Name: "create/client-supplied-resourceVersion-is-InternalError", Run: func(t *testing.T, env *Env) {
+			// Not a 400: the storage layer refuses it and the server reports a 500.
 			in := configMap("client-rv", nil)
 			in.ResourceVersion = "12345"
 			_, err := env.Client.CoreV1().ConfigMaps(env.Namespace).Create(t.Context(), in, metav1.CreateOptions{})
-			requireError(t, err, badRequest, "resourceVersion should not be set on objects to be created")
+			requireError(t, err, internalError, "resourceVersion should not be set on objects to be created")
 		}},
 		{Name: "update/resourceVersion-increases", Run: func(t *testing.T, env *Env) {
 			cms := env.Client.CoreV1().ConfigMaps(env.Namespace)
@@ -85,15 +86,25 @@ func metaCases() []Case {
 			require.NoError(t, err)
 			assert.Equal(t, int64(2), d.Generation)
 		}},
-		{Name: "meta/generation-unchanged-on-metadata-change", Run: func(t *testing.T, env *Env) {
+		{Name: "meta/generation-unchanged-on-label-change", Run: func(t *testing.T, env *Env) {
 			ds := env.Client.AppsV1().Deployments(env.Namespace)
 			d, err := ds.Create(t.Context(), deployment("gen-meta"), metav1.CreateOptions{})
 			require.NoError(t, err)
 			d.Labels = map[string]string{"touched": "yes"}
-			d.Annotations = map[string]string{"note": "metadata only"}
 			d, err = ds.Update(t.Context(), d, metav1.UpdateOptions{})
 			require.NoError(t, err)
 			assert.Equal(t, int64(1), d.Generation)
+		}},
+		{Name: "meta/deployment-annotation-change-bumps-generation", Run: func(t *testing.T, env *Env) {
+			// Deployments are the exception: annotations are copied to ReplicaSets, so a
+			// change of them counts like a spec change.
+			ds := env.Client.AppsV1().Deployments(env.Namespace)
+			d, err := ds.Create(t.Context(), deployment("gen-annotation"), metav1.CreateOptions{})
+			require.NoError(t, err)
+			d.Annotations = map[string]string{"note": "metadata only"}
+			d, err = ds.Update(t.Context(), d, metav1.UpdateOptions{})
+			require.NoError(t, err)
+			assert.Equal(t, int64(2), d.Generation)
 		}},
 		{Name: "meta/generation-unchanged-on-status-update", Run: func(t *testing.T, env *Env) {
 			ds := env.Client.AppsV1().Deployments(env.Namespace)
@@ -161,18 +172,28 @@ func metaCases() []Case {
 			_, err := env.Client.CoreV1().ConfigMaps(env.Namespace).Create(t.Context(), configMap("flink.conf", nil), metav1.CreateOptions{})
 			require.NoError(t, err, "a DNS-1123 subdomain may contain dots")
 			_, err = env.Client.CoreV1().Services(env.Namespace).Create(t.Context(), service("flink.rest"), metav1.CreateOptions{})
-			requireError(t, err, invalid,
-				`metadata.name: Invalid value: "flink.rest": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character`)
+			requireError(t, err, invalid, `Service "flink.rest" is invalid: metadata.name: Invalid value: "flink.rest": must not contain dots`)
 		}},
-		{Name: "validation/service-name-must-start-with-letter", Run: func(t *testing.T, env *Env) {
+		{Name: "validation/service-name-must-be-dns1123-label", Run: func(t *testing.T, env *Env) {
+			_, err := env.Client.CoreV1().Services(env.Namespace).Create(t.Context(), service("Flink_Rest"), metav1.CreateOptions{})
+			requireError(t, err, invalid,
+				`metadata.name: Invalid value: "Flink_Rest": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character`)
+		}},
+		{Name: "validation/service-name-may-start-with-digit", Run: func(t *testing.T, env *Env) {
+			// Since RelaxedServiceNameValidation (on in v1.37) Service names are DNS-1123
+			// labels, no longer DNS-1035 labels.
 			_, err := env.Client.CoreV1().Services(env.Namespace).Create(t.Context(), service("1rest"), metav1.CreateOptions{})
-			requireError(t, err, invalid, `metadata.name: Invalid value: "1rest": a DNS-1035 label must consist of`)
+			require.NoError(t, err)
+			_, err = env.Client.CoreV1().Services(env.Namespace).Create(t.Context(), service(repeat("s", 64)), metav1.CreateOptions{})
+			requireError(t, err, invalid, `metadata.name: Invalid value: "`+repeat("s", 64)+`": must be no more than 63 characters`)
 		}},
 		{Name: "validation/namespace-name-must-be-dns1123-label", Run: func(t *testing.T, env *Env) {
-			_, err := env.Client.CoreV1().Namespaces().Create(t.Context(),
-				&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "flink.ns"}}, metav1.CreateOptions{})
+			nss := env.Client.CoreV1().Namespaces()
+			_, err := nss.Create(t.Context(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "flink.ns"}}, metav1.CreateOptions{})
+			requireError(t, err, invalid, `Namespace "flink.ns" is invalid: metadata.name: Invalid value: "flink.ns": must not contain dots`)
+			_, err = nss.Create(t.Context(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "Flink"}}, metav1.CreateOptions{})
 			requireError(t, err, invalid,
-				`metadata.name: Invalid value: "flink.ns": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character`)
+				`metadata.name: Invalid value: "Flink": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character`)
 		}},
 		{Name: "validation/label-value-longer-than-63-rejected", Run: func(t *testing.T, env *Env) {
 			cms := env.Client.CoreV1().ConfigMaps(env.Namespace)
@@ -184,7 +205,7 @@ func metaCases() []Case {
 			long := configMap("label-64", nil)
 			long.Labels = map[string]string{"v": repeat("x", 64)}
 			_, err = cms.Create(t.Context(), long, metav1.CreateOptions{})
-			requireError(t, err, invalid, "metadata.labels: Invalid value: \""+repeat("x", 64)+"\": must be no more than 63 characters")
+			requireError(t, err, invalid, "metadata.labels: Invalid value: \""+repeat("x", 64)+"\": must be no more than 63 bytes")
 		}},
 		{Name: "validation/label-key-must-be-qualified-name", Run: func(t *testing.T, env *Env) {
 			in := configMap("label-key", nil)

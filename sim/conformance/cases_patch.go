@@ -119,7 +119,7 @@ func patchCases() []Case {
 			_, err := env.Client.CoreV1().ConfigMaps(env.Namespace).Patch(t.Context(), "applied", types.ApplyYAMLPatchType,
 				[]byte(`{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"applied"},"data":{"k":"v"}}`),
 				metav1.PatchOptions{})
-			requireError(t, err, badRequest, "PATCH /", "fieldManager is required for apply requests")
+			requireError(t, err, invalid, `PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch`)
 		}},
 		{Name: "patch/apply-by-second-manager-conflicts", Run: func(t *testing.T, env *Env) {
 			cms := env.Client.CoreV1().ConfigMaps(env.Namespace)

@@ -13,20 +13,35 @@ import (
 // podSubresourceCases: pods/status, pods/binding and pods/eviction.
 func podSubresourceCases() []Case {
 	return []Case{
-		{Name: "pod/status-update-ignores-spec-and-metadata", Run: func(t *testing.T, env *Env) {
+		{Name: "pod/status-update-ignores-spec", Run: func(t *testing.T, env *Env) {
 			pods := env.Client.CoreV1().Pods(env.Namespace)
 			p, err := pods.Create(t.Context(), pod("status"), metav1.CreateOptions{})
 			require.NoError(t, err)
 			p.Status.Phase = corev1.PodRunning
 			p.Status.PodIP = "10.244.0.7"
 			p.Spec.Containers[0].Image = "busybox:1.37"
-			p.Labels = map[string]string{"sneaked": "in"}
 			got, err := pods.UpdateStatus(t.Context(), p, metav1.UpdateOptions{})
 			require.NoError(t, err)
 			assert.Equal(t, corev1.PodRunning, got.Status.Phase)
 			assert.Equal(t, "10.244.0.7", got.Status.PodIP)
 			assert.Equal(t, "busybox:1.36", got.Spec.Containers[0].Image, "the status subresource ignores spec")
-			assert.Empty(t, got.Labels, "the status subresource ignores labels")
+			assert.Equal(t, int64(1), got.Generation)
+		}},
+		{Name: "pod/status-update-keeps-ownerReferences-but-applies-labels", Run: func(t *testing.T, env *Env) {
+			// pods/status writes metadata too, except ownerReferences (old kubelets
+			// corrupted them). Deployments/status, by contrast, keeps labels.
+			owner := createOwner(t, env, "pod-owner")
+			pods := env.Client.CoreV1().Pods(env.Namespace)
+			in := pod("status-meta")
+			in.OwnerReferences = []metav1.OwnerReference{ownerRef(owner)}
+			p, err := pods.Create(t.Context(), in, metav1.CreateOptions{})
+			require.NoError(t, err)
+			p.Labels = map[string]string{"via": "status"}
+			p.OwnerReferences = nil
+			got, err := pods.UpdateStatus(t.Context(), p, metav1.UpdateOptions{})
+			require.NoError(t, err)
+			assert.Equal(t, map[string]string{"via": "status"}, got.Labels)
+			assert.Equal(t, []metav1.OwnerReference{ownerRef(owner)}, got.OwnerReferences)
 		}},
 		{Name: "pod/update-ignores-status", Run: func(t *testing.T, env *Env) {
 			pods := env.Client.CoreV1().Pods(env.Namespace)
@@ -76,7 +91,7 @@ func podSubresourceCases() []Case {
 			require.NoError(t, err)
 			require.NoError(t, pods.EvictV1(t.Context(), &policyv1.Eviction{ObjectMeta: metav1.ObjectMeta{Name: p.Name, Namespace: env.Namespace}}))
 			_, err = pods.Get(t.Context(), p.Name, metav1.GetOptions{})
-			requireError(t, err, notFound, "an evicted pod no kubelet runs is gone at once")
+			requireError(t, err, notFound) // an evicted pod no kubelet runs is gone at once
 		}},
 		{Name: "pod/eviction-of-missing-pod-is-NotFound", Run: func(t *testing.T, env *Env) {
 			err := env.Client.CoreV1().Pods(env.Namespace).EvictV1(t.Context(),

@@ -43,7 +43,7 @@ func serviceCases() []Case {
 			s.Spec.ClusterIP = other
 			s.Spec.ClusterIPs = []string{other}
 			_, err = svcs.Update(t.Context(), s, metav1.UpdateOptions{})
-			requireError(t, err, invalid, "spec.clusterIPs[0]: Invalid value: []string{\""+other+"\"}: may not change once set")
+			requireError(t, err, invalid, `spec.clusterIPs[0]: Invalid value: ["`+other+`"]: may not change once set`)
 		}},
 		{Name: "service/update-without-clusterIP-keeps-it", Run: func(t *testing.T, env *Env) {
 			svcs := env.Client.CoreV1().Services(env.Namespace)

@@ -29,6 +29,7 @@ var (
 	alreadyExists = errorKind{"AlreadyExists (409)", apierrors.IsAlreadyExists}
 	badRequest    = errorKind{"BadRequest (400)", apierrors.IsBadRequest}
 	forbidden     = errorKind{"Forbidden (403)", apierrors.IsForbidden}
+	internalError = errorKind{"InternalError (500)", apierrors.IsInternalError}
 	expired       = errorKind{"Expired or Gone (410)", func(err error) bool {
 		return apierrors.IsResourceExpired(err) || apierrors.IsGone(err)
 	}}
@@ -65,10 +66,18 @@ const waitTimeout = 30 * time.Second
 // requires a monotonic cluster-wide counter, which both backends provide.
 func resourceVersion(t testing.TB, obj runtime.Object) uint64 {
 	t.Helper()
-	m, err := meta.Accessor(obj)
-	require.NoError(t, err)
-	v, err := strconv.ParseUint(m.GetResourceVersion(), 10, 64)
-	require.NoErrorf(t, err, "resourceVersion %q is not a number", m.GetResourceVersion())
+	var rv string
+	if meta.IsListType(obj) {
+		l, err := meta.ListAccessor(obj)
+		require.NoError(t, err)
+		rv = l.GetResourceVersion()
+	} else {
+		m, err := meta.Accessor(obj)
+		require.NoError(t, err)
+		rv = m.GetResourceVersion()
+	}
+	v, err := strconv.ParseUint(rv, 10, 64)
+	require.NoErrorf(t, err, "resourceVersion %q is not a number", rv)
 	return v
 }
 

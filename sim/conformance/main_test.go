@@ -3,6 +3,7 @@ package conformance
 import (
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -24,6 +25,7 @@ func (s stoppingM) Run() int {
 			code = 1
 		}
 	}
+	pprof.Lookup("goroutine").WriteTo(os.Stderr, 1)
 	return code
 }
 

@@ -31,13 +31,13 @@ type Config struct {
 
 // Controller rolls Deployments out as ReplicaSets.
 type Controller struct {
-	cfg      Config
-	factory  informers.SharedInformerFactory
-	depInf   cache.SharedIndexInformer
-	rsInf    cache.SharedIndexInformer
-	depList  appslisters.DeploymentLister
-	rsList   appslisters.ReplicaSetLister
-	loop     *controller.Loop
+	cfg     Config
+	factory informers.SharedInformerFactory
+	depInf  cache.SharedIndexInformer
+	rsInf   cache.SharedIndexInformer
+	depList appslisters.DeploymentLister
+	rsList  appslisters.ReplicaSetLister
+	loop    *controller.Loop
 }
 
 // New validates the configuration; it starts nothing.

@@ -1,0 +1,31 @@
+package features_test
+
+import (
+	"flag"
+	"testing"
+
+	"flinksim/scenarios"
+	"flinksim/scenarios/runner"
+)
+
+// options are the runner's flags, given to go test after the package:
+//
+//	go test ./features -godog.tags=@ha
+//	go test ./features -run 'TestFeatures/^Session_cluster$' -seed 42
+//	go test ./features -godog.paths=session_cluster.feature -report.junit=/tmp/features.xml
+var options = runner.DefaultOptions()
+
+func init() {
+	options.Paths = []string{"."} // go test runs in this folder
+	options.RerunCommand = "go test ./features -run"
+	runner.BindFlags(flag.CommandLine, &options)
+}
+
+// TestFeatures runs every scenario of the feature files in this folder, each as a
+// subtest "<feature>/<scenario>" in its own synctest bubble, on a World of its own.
+func TestFeatures(t *testing.T) {
+	runner.Run(t, runner.Suite{
+		Name:        "flinksim",
+		NewScenario: func(seed int64) runner.Scenario { return scenarios.NewWorld(seed) },
+	}, options)
+}

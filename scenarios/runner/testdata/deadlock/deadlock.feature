@@ -1,0 +1,7 @@
+Feature: Deadlocks
+
+  Scenario: a step waits for something that never happens
+    When the scenario waits for nothing
+
+  Scenario: the next scenario still runs
+    Then a step passes
