@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"testing/synctest"
 	"time"
 
 	"github.com/cucumber/godog"
@@ -44,11 +45,17 @@ const pollInterval = 100 * time.Millisecond
 
 func waitABit() { time.Sleep(pollInterval) }
 
+// settle lets every goroutine of the scenario's bubble run until it blocks, so that a
+// check sees the same state whatever the goroutine scheduling was: traces stay the
+// same from run to run.
+func settle() { synctest.Wait() }
+
 // eventually checks cond until it holds or the simulated duration passes; the last
 // reason cond gave is part of the failure.
 func eventually(within time.Duration, what string, cond func() (bool, string, error)) error {
 	deadline := time.Now().Add(within)
 	for {
+		settle()
 		ok, why, err := cond()
 		if err != nil {
 			return err

@@ -227,6 +227,9 @@ func (c *Cluster) Start(ctx context.Context) error {
 	c.mu.Lock()
 	c.gc = collector
 	c.mu.Unlock()
+	if Mutated("gc") {
+		collector.SetDisabled(true)
+	}
 
 	components := []component{collector, deployments, replicasets, sched, kl}
 	errs := make(chan error, len(components))

@@ -8,7 +8,10 @@
 // own synctest bubble: time there is virtual and moves only when every goroutine of
 // the scenario is blocked, so "5 minutes pass" costs microseconds, and a goroutine
 // still in the bubble after the scenario closed fails that scenario, by name, with its
-// stack.
+// stack. So does a scenario whose goroutines all wait with no timer pending
+// (deadlock). A goroutine stuck where synctest cannot see it wait for good (a mutex
+// held forever, real I/O) keeps its scenario from ending; go test's -timeout then
+// names that scenario.
 //
 // godog cannot run inside a bubble as it usually runs (its Options.TestingT calls
 // t.Run, which a bubble forbids), and one godog run over many scenarios would put them

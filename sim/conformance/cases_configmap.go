@@ -59,7 +59,7 @@ func configMapCases() []Case {
 			_, err = cms.Create(t.Context(), configMap("over-limit", map[string]string{
 				"a": repeat("x", maxDataSize/2), "b": repeat("y", maxDataSize/2+1),
 			}), metav1.CreateOptions{})
-			requireError(t, err, invalid, `ConfigMap "over-limit" is invalid: []: Too long: `, "1048576")
+			requireError(t, err, invalid, `ConfigMap "over-limit" is invalid: []: Too long: may not be more than 1048576 bytes`)
 		}},
 	}
 }
@@ -104,7 +104,7 @@ func secretCases() []Case {
 				ObjectMeta: metav1.ObjectMeta{Name: "huge"},
 				Data:       map[string][]byte{"blob": []byte(repeat("z", maxDataSize+1))},
 			}, metav1.CreateOptions{})
-			requireError(t, err, invalid, `Secret "huge" is invalid: data: Too long: `, "1048576")
+			requireError(t, err, invalid, `Secret "huge" is invalid: data: Too long: may not be more than 1048576 bytes`)
 		}},
 		{Name: "secret/data-key-must-be-valid", Run: func(t *testing.T, env *Env) {
 			_, err := env.Client.CoreV1().Secrets(env.Namespace).Create(t.Context(), &corev1.Secret{

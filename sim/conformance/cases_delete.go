@@ -133,7 +133,8 @@ func deleteCases() []Case {
 			_, err := cms.Create(t.Context(), configMap("bad-policy", nil), metav1.CreateOptions{})
 			require.NoError(t, err)
 			err = cms.Delete(t.Context(), "bad-policy", metav1.DeleteOptions{PropagationPolicy: ptr(metav1.DeletionPropagation("Sometimes"))})
-			requireError(t, err, invalid, `propagationPolicy: Unsupported value: "Sometimes"`)
+			requireError(t, err, invalid,
+				`DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "Sometimes": supported values: "Foreground", "Background", "Orphan", "nil"`)
 		}},
 	}
 }

@@ -80,6 +80,20 @@ func deploymentCases() []Case {
 			assert.Equal(t, ptr(int32(3)), d.Spec.Replicas)
 			assert.Equal(t, int64(2), d.Generation)
 		}},
+		{Name: "deployment/status-update-ignores-spec-and-labels", Run: func(t *testing.T, env *Env) {
+			// Unlike pods/status, deployments/status keeps the stored labels.
+			ds := env.Client.AppsV1().Deployments(env.Namespace)
+			d, err := ds.Create(t.Context(), deployment("status"), metav1.CreateOptions{})
+			require.NoError(t, err)
+			d.Spec.Replicas = ptr(int32(5))
+			d.Labels = map[string]string{"via": "status"}
+			d.Status.Replicas = 1
+			got, err := ds.UpdateStatus(t.Context(), d, metav1.UpdateOptions{})
+			require.NoError(t, err)
+			assert.Equal(t, int32(1), got.Status.Replicas)
+			assert.Equal(t, ptr(int32(1)), got.Spec.Replicas)
+			assert.Empty(t, got.Labels)
+		}},
 		{Name: "deployment/negative-replicas-rejected", Run: func(t *testing.T, env *Env) {
 			d := deployment("negative")
 			d.Spec.Replicas = ptr(int32(-1))

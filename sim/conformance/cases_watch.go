@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -121,7 +122,15 @@ func watchCases() []Case {
 			w, err := env.Client.CoreV1().ConfigMaps(env.Namespace).Watch(t.Context(), metav1.ListOptions{})
 			require.NoError(t, err)
 			w.Stop()
-			for range w.ResultChan() { //nolint:revive // drain until closed
+			for {
+				select {
+				case _, open := <-w.ResultChan():
+					if !open {
+						return
+					}
+				case <-time.After(waitTimeout):
+					require.FailNow(t, "the result channel is still open "+waitTimeout.String()+" after Stop")
+				}
 			}
 		}},
 	}

@@ -11,6 +11,16 @@ func TestCasesAreWellFormed(t *testing.T) {
 	cases := Cases()
 	require.NoError(t, validateCases(cases))
 	assert.GreaterOrEqual(t, len(cases), 60, "the issue asks for at least 60 cases")
+	var controllers, simOnly int
+	for _, c := range cases {
+		if c.NeedsControllers {
+			controllers++
+		}
+		if c.SimOnly {
+			simOnly++
+		}
+	}
+	t.Logf("%d cases: %d need controllers, %d are sim-only", len(cases), controllers, simOnly)
 }
 
 func TestValidateCasesReportsProblems(t *testing.T) {

@@ -5,8 +5,12 @@
 // Active namespace, a way to wait). envtest_test.go runs it against a real kube-apiserver and
 // etcd (built by hack/envtest-assets.sh); the simulator runs it against sim. Where the two
 // disagree the real server is right: every expectation here was checked against
-// kube-apiserver v1.37.2, and error messages are asserted by the fragments the real server
-// words (field path and reason, e.g. `spec.containers[0].image: Required value`).
+// kube-apiserver v1.37.2 — except the cases marked NeedsControllers (no garbage collector or
+// namespace controller runs against envtest yet; they encode the documented behaviour of
+// those controllers) and the one SimOnly case, whose comment says why — and error messages
+// are asserted by the fragments the real server words (field path and reason, e.g.
+// `spec.containers[0].image: Required value`). A backend that builds its errors with
+// k8s.io/apimachinery's field.ErrorList and apierrors.NewInvalid gets the wording for free.
 //
 // Cases are grouped by area, one file each (cases_meta.go, cases_patch.go, …); a case's name
 // is "<area>/<behaviour>" and states the expectation, so a failing name reads as the bug.

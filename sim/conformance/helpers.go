@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"testing"
@@ -46,11 +47,10 @@ func requireError(t testing.TB, err error, kind errorKind, fragments ...string) 
 	}
 }
 
+// describeError names the HTTP code and reason of an API error.
 func describeError(err error) string {
 	var status apierrors.APIStatus
-	if s, ok := err.(apierrors.APIStatus); ok {
-		status = s
-	} else {
+	if !errors.As(err, &status) {
 		return "a non-API error"
 	}
 	st := status.Status()

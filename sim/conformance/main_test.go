@@ -3,14 +3,19 @@ package conformance
 import (
 	"fmt"
 	"os"
-	"runtime/pprof"
 	"testing"
 
 	"go.uber.org/goleak"
 )
 
+// TestMain checks for leaked goroutines after every test has run and the shared real
+// control plane is stopped. No goleak ignore options are needed: measured with
+// controller-runtime v0.25.2 and client-go v0.37.2, once envtest's Stop has killed
+// kube-apiserver and etcd, nothing of envtest or client-go is left running (client
+// connections end with the server, every watch is stopped by its case's cleanup). Should a
+// later version leave one, name its function here with goleak.IgnoreTopFunction.
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(stoppingM{m}, leakIgnores...)
+	goleak.VerifyTestMain(stoppingM{m})
 }
 
 // stoppingM runs the tests and then stops the shared real control plane, so goleak
@@ -25,9 +30,5 @@ func (s stoppingM) Run() int {
 			code = 1
 		}
 	}
-	pprof.Lookup("goroutine").WriteTo(os.Stderr, 1)
 	return code
 }
-
-// leakIgnores names the goroutines that outlive a stopped envtest control plane.
-var leakIgnores = []goleak.Option{}
