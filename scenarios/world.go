@@ -12,6 +12,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"flinksim/deployer"
+	"flinksim/flinkimage"
 	"flinksim/sim"
 )
 
@@ -130,6 +131,7 @@ func (w *World) startCluster() error {
 	}
 	cfg := w.clusterCfg
 	cfg.Seed = w.Seed
+	cfg.Images = append(cfg.Images, flinkimage.Images()...)
 	c, err := sim.New(cfg)
 	if err != nil {
 		return err

@@ -18,6 +18,10 @@ import (
 	"flinksim/sim/deployment"
 	"flinksim/sim/gc"
 	"flinksim/sim/kubelet"
+	"flinksim/sim/namespace"
+	"flinksim/sim/network"
+	"flinksim/sim/proxy"
+	"flinksim/sim/rbac"
 	"flinksim/sim/scheduler"
 )
 
@@ -34,8 +38,21 @@ type Config struct {
 	// PodStartJitter the largest random extra. Defaults 1 s and 1 s.
 	PodStartLatency time.Duration
 	PodStartJitter  time.Duration
+	// Images are pushed to the cluster's image registry, besides the default
+	// registry.k8s.io/pause and busybox. Images not there fail with ErrImagePull.
+	Images []*kubelet.Image
+	// VolumeSyncPeriod is how often the kubelet refreshes mounted ConfigMaps and
+	// Secrets in running pods. Default 60 s.
+	VolumeSyncPeriod time.Duration
+	// NoEvents switches off the kubelet's events (for benchmarks).
+	NoEvents bool
 	// Log receives the controllers' debug logs. Default: discarded.
 	Log *slog.Logger
+	// RBAC enforces authorization: every identity but cluster-admin (system:masters)
+	// needs Roles or ClusterRoles bound to it, as on a real cluster. The bootstrap
+	// policy (cluster-admin, admin, edit, view, and the roles of the cluster's own
+	// components) exists either way. Default off: every identity may do everything.
+	RBAC bool
 }
 
 // NodeConfig describes one node.
@@ -57,11 +74,15 @@ type Cluster struct {
 	server *apiserver.Server
 	admin  kubernetes.Interface
 
+	images  *kubelet.Registry
+	network *network.Network
+
 	mu      sync.Mutex
 	clients map[string]kubernetes.Interface
 	started bool
 
-	gc *gc.Collector
+	gc      *gc.Collector
+	kubelet *kubelet.Kubelet
 }
 
 // New builds a cluster: the API server with its default namespaces and the nodes.
@@ -84,13 +105,21 @@ func New(cfg Config) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Cluster{cfg: cfg, server: server, clients: map[string]kubernetes.Interface{}}
+	c := &Cluster{cfg: cfg, server: server, clients: map[string]kubernetes.Interface{},
+		images:  kubelet.NewRegistry(append([]*kubelet.Image{kubelet.Pause(), kubelet.Busybox()}, cfg.Images...)...),
+		network: network.New(rand.New(rand.NewPCG(uint64(cfg.Seed), 0x6e7))),
+	}
 	c.admin = server.Clientset(apiserver.AdminUser)
 	ctx := context.Background()
-	for _, ns := range []string{metav1.NamespaceDefault, metav1.NamespaceSystem, metav1.NamespacePublic, corev1.NamespaceNodeLease} {
-		if _, err := c.admin.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
-			return nil, fmt.Errorf("sim: creating namespace %s: %w", ns, err)
+	if err := rbac.Bootstrap(ctx, c.admin); err != nil {
+		return nil, fmt.Errorf("sim: %w", err)
+	}
+	if cfg.RBAC {
+		authz, err := rbac.New(rbac.Config{Source: server})
+		if err != nil {
+			return nil, fmt.Errorf("sim: %w", err)
 		}
+		server.SetAuthorizer(authz)
 	}
 	seen := map[string]bool{}
 	for i, n := range cfg.Nodes {
@@ -178,6 +207,19 @@ func (c *Cluster) ClientFor(user string) kubernetes.Interface {
 // Server is the simulated API server, for its request log and fault injection.
 func (c *Cluster) Server() *apiserver.Server { return c.server }
 
+// Images is the cluster's image registry.
+func (c *Cluster) Images() *kubelet.Registry { return c.images }
+
+// Network is the cluster network (pod IPs, Services, partitions).
+func (c *Cluster) Network() *network.Network { return c.network }
+
+// Kubelet is the running kubelet of all nodes, for pod faults (nil before Start).
+func (c *Cluster) Kubelet() *kubelet.Kubelet {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.kubelet
+}
+
 // GarbageCollector is the running collector (nil before Start).
 func (c *Cluster) GarbageCollector() *gc.Collector {
 	c.mu.Lock()
@@ -190,7 +232,7 @@ type component interface {
 	Start(ctx context.Context) error
 }
 
-// Start runs the controllers — garbage collector, Deployment and ReplicaSet
+// Start runs the controllers — garbage collector, Deployment, ReplicaSet and namespace
 // controllers, scheduler, kubelet — and blocks until ctx ends and all have stopped.
 func (c *Cluster) Start(ctx context.Context) error {
 	c.mu.Lock()
@@ -202,36 +244,48 @@ func (c *Cluster) Start(ctx context.Context) error {
 	c.mu.Unlock()
 
 	seeds := rand.New(rand.NewPCG(uint64(c.cfg.Seed), 0xc1a5))
-	controllerClient := c.ClientFor("system:kube-controller-manager")
-	collector, err := gc.New(gc.Config{Client: controllerClient, Log: c.cfg.Log})
+	// The controllers act as the service accounts kube-controller-manager gives them.
+	collector, err := gc.New(gc.Config{Client: c.ClientFor(rbac.GarbageCollectorUser), Log: c.cfg.Log})
 	if err != nil {
 		return err
 	}
-	deployments, err := deployment.New(deployment.Config{Client: controllerClient, Log: c.cfg.Log})
+	deployments, err := deployment.New(deployment.Config{Client: c.ClientFor(rbac.DeploymentControllerUser), Log: c.cfg.Log})
 	if err != nil {
 		return err
 	}
-	replicasets, err := deployment.NewReplicaSetController(deployment.ReplicaSetConfig{Client: controllerClient, Log: c.cfg.Log})
+	replicasets, err := deployment.NewReplicaSetController(deployment.ReplicaSetConfig{Client: c.ClientFor(rbac.ReplicaSetControllerUser), Log: c.cfg.Log})
 	if err != nil {
 		return err
 	}
-	sched, err := scheduler.New(scheduler.Config{Client: c.ClientFor("system:kube-scheduler"), Rand: rand.New(rand.NewPCG(seeds.Uint64(), 1)), Log: c.cfg.Log})
+	namespaces, err := namespace.New(namespace.Config{Client: c.ClientFor(rbac.NamespaceControllerUser), Log: c.cfg.Log})
 	if err != nil {
 		return err
 	}
-	kl, err := kubelet.New(kubelet.Config{Client: c.ClientFor("system:node:kubelet"), Rand: rand.New(rand.NewPCG(seeds.Uint64(), 2)),
-		MinStart: c.cfg.PodStartLatency, StartJitter: c.cfg.PodStartJitter, Log: c.cfg.Log})
+	sched, err := scheduler.New(scheduler.Config{Client: c.ClientFor(rbac.SchedulerUser), Rand: rand.New(rand.NewPCG(seeds.Uint64(), 1)), Log: c.cfg.Log})
+	if err != nil {
+		return err
+	}
+	px, err := proxy.New(proxy.Config{Client: c.ClientFor(rbac.ProxyUser)})
+	if err != nil {
+		return err
+	}
+	c.network.SetResolver(px.Resolve)
+	kl, err := kubelet.New(kubelet.Config{Client: c.ClientFor("system:node:kubelet"), Clients: c.ClientFor,
+		Images: c.images, Network: c.network, Rand: rand.New(rand.NewPCG(seeds.Uint64(), 2)),
+		MinStart: c.cfg.PodStartLatency, StartJitter: c.cfg.PodStartJitter,
+		VolumeSyncPeriod: c.cfg.VolumeSyncPeriod, NoEvents: c.cfg.NoEvents, Log: c.cfg.Log})
 	if err != nil {
 		return err
 	}
 	c.mu.Lock()
 	c.gc = collector
+	c.kubelet = kl
 	c.mu.Unlock()
 	if Mutated("gc") {
 		collector.SetDisabled(true)
 	}
 
-	components := []component{collector, deployments, replicasets, sched, kl}
+	components := []component{collector, deployments, replicasets, namespaces, sched, kl, px}
 	errs := make(chan error, len(components))
 	for _, comp := range components {
 		go func() { errs <- comp.Start(ctx) }()

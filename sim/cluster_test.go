@@ -48,7 +48,7 @@ func deploymentOf(name string, replicas int32) *appsv1.Deployment {
 			Selector: &metav1.LabelSelector{MatchLabels: labels},
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{Labels: labels},
-				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "main", Image: "busybox:1.36"}}},
+				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "main", Image: "registry.k8s.io/pause:3.10"}}},
 			},
 		},
 	}
@@ -133,7 +133,7 @@ func TestUnschedulablePodStaysPendingWithReason(t *testing.T) {
 		cs := c.Client()
 		pod := &corev1.Pod{
 			ObjectMeta: metav1.ObjectMeta{Name: "big", Namespace: "default"},
-			Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "m", Image: "x:1", Resources: corev1.ResourceRequirements{
+			Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "m", Image: "registry.k8s.io/pause:3.10", Resources: corev1.ResourceRequirements{
 				Requests: corev1.ResourceList{corev1.ResourceCPU: resourceMust("2")}}}}},
 		}
 		if _, err := cs.CoreV1().Pods("default").Create(ctx, pod, metav1.CreateOptions{}); err != nil {

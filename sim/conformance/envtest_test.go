@@ -46,13 +46,12 @@ type controlPlane struct {
 	users map[string]kubernetes.Interface
 }
 
-var (
-	sharedControlPlane struct {
-		once sync.Once
-		cp   *controlPlane
-		err  error
-	}
-)
+// sharedControlPlane is package state on purpose: one real control plane per test binary.
+var sharedControlPlane struct {
+	once sync.Once
+	cp   *controlPlane
+	err  error
+}
 
 // realControlPlane returns the shared control plane, starting it on first use. Missing
 // binaries skip the test, or fail it when FLINKSIM_REQUIRE_ENVTEST=1.

@@ -17,19 +17,38 @@ import (
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 
-	"flinksim/sim/controller"
+	"flinksim/process"
 )
+
+// NetworkProvider gives a host's view of the cluster network.
+type NetworkProvider interface {
+	Host(ip string) process.Network
+	RemoveHost(ip string)
+}
 
 // Config configures the kubelet.
 type Config struct {
+	// Client is the kubelet's own identity (status updates, events, deletion).
 	Client kubernetes.Interface
+	// Clients gives a client for a pod's service account (its in-cluster identity).
+	Clients func(user string) kubernetes.Interface
+	// Images is the image registry.
+	Images *Registry
+	// Network is the cluster network.
+	Network NetworkProvider
 	// Rand draws start-up latencies. Required: pass a seeded source.
 	Rand *rand.Rand
-	// StartLatency is the time from binding to Running: MinStart plus a uniform draw
-	// up to StartJitter. Defaults 1 s and 1 s.
+	// MinStart is the least time from binding to the sandbox being ready, and
+	// StartJitter the largest random extra. Defaults 1 s and 1 s.
 	MinStart    time.Duration
 	StartJitter time.Duration
-	Log         *slog.Logger
+	// VolumeSyncPeriod is how often mounted ConfigMaps and Secrets are refreshed in
+	// running pods (the kubelet's sync delay). Default 60 s.
+	VolumeSyncPeriod time.Duration
+	// Events records Kubernetes events (Started, Killing, BackOff, FailedMount…).
+	// Default true; benchmarks switch it off.
+	NoEvents bool
+	Log      *slog.Logger
 }
 
 // Kubelet runs the pods of every node.
@@ -38,169 +57,258 @@ type Kubelet struct {
 	factory informers.SharedInformerFactory
 	podInf  cache.SharedIndexInformer
 	nodeInf cache.SharedIndexInformer
+	cmInf   cache.SharedIndexInformer
+	secInf  cache.SharedIndexInformer
 	pods    corelisters.PodLister
 	nodes   corelisters.NodeLister
-	loop    *controller.Loop
+	sources volumeSources
 
 	mu      sync.Mutex
-	startAt map[string]time.Time // pod key → when its containers run
-	ips     map[string]*ipPool   // node → pod IPs
-	podIPs  map[string]string    // pod UID → IP
+	ctx     context.Context
+	workers map[string]*podWorker // pod key → worker
+	byUID   map[string]*podWorker
+	ips     map[string]*ipPool // node → pod IPs
+	podIPs  map[string]string  // pod UID → IP
+	wg      sync.WaitGroup
 }
 
 // New validates the configuration; it starts nothing.
 func New(cfg Config) (*Kubelet, error) {
-	if cfg.Client == nil {
+	switch {
+	case cfg.Client == nil:
 		return nil, fmt.Errorf("kubelet: Config.Client is required")
-	}
-	if cfg.Rand == nil {
+	case cfg.Rand == nil:
 		return nil, fmt.Errorf("kubelet: Config.Rand is required (a seeded *rand.Rand, so that start-up latencies are reproducible)")
+	case cfg.Images == nil:
+		return nil, fmt.Errorf("kubelet: Config.Images is required (the image registry pods pull from)")
+	case cfg.Network == nil:
+		return nil, fmt.Errorf("kubelet: Config.Network is required")
+	case cfg.StartJitter < 0 || cfg.MinStart < 0:
+		return nil, fmt.Errorf("kubelet: start latencies must not be negative")
 	}
-	if cfg.MinStart <= 0 {
+	if cfg.Clients == nil {
+		cfg.Clients = func(string) kubernetes.Interface { return cfg.Client }
+	}
+	if cfg.MinStart == 0 {
 		cfg.MinStart = time.Second
-	}
-	if cfg.StartJitter < 0 {
-		return nil, fmt.Errorf("kubelet: Config.StartJitter must not be negative")
 	}
 	if cfg.StartJitter == 0 {
 		cfg.StartJitter = time.Second
+	}
+	if cfg.VolumeSyncPeriod <= 0 {
+		cfg.VolumeSyncPeriod = time.Minute
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	f := informers.NewSharedInformerFactory(cfg.Client, 0)
 	k := &Kubelet{
 		cfg: cfg, factory: f,
 		podInf: f.Core().V1().Pods().Informer(), nodeInf: f.Core().V1().Nodes().Informer(),
+		cmInf: f.Core().V1().ConfigMaps().Informer(), secInf: f.Core().V1().Secrets().Informer(),
 		pods: f.Core().V1().Pods().Lister(), nodes: f.Core().V1().Nodes().Lister(),
-		startAt: map[string]time.Time{}, ips: map[string]*ipPool{}, podIPs: map[string]string{},
+		sources: volumeSources{configMaps: f.Core().V1().ConfigMaps().Lister(), secrets: f.Core().V1().Secrets().Lister()},
+		workers: map[string]*podWorker{}, byUID: map[string]*podWorker{},
+		ips: map[string]*ipPool{}, podIPs: map[string]string{},
 	}
-	k.loop = &controller.Loop{Name: "kubelet", Workers: 2, Reconcile: k.sync, Log: cfg.Log}
 	if _, err := k.podInf.AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    k.podEvent,
-		UpdateFunc: func(_, n interface{}) { k.podEvent(n) },
-		DeleteFunc: k.podGone,
+		AddFunc:    func(o interface{}) { k.podChanged(o) },
+		UpdateFunc: func(_, n interface{}) { k.podChanged(n) },
+		DeleteFunc: k.podDeleted,
 	}); err != nil {
 		return nil, err
 	}
 	return k, nil
 }
 
-func (k *Kubelet) podEvent(obj interface{}) {
-	if p, ok := obj.(*corev1.Pod); ok && p.Spec.NodeName != "" {
-		k.loop.EnqueueObject(p)
+// Start runs the kubelet until ctx ends; running containers are stopped then.
+func (k *Kubelet) Start(ctx context.Context) error {
+	k.mu.Lock()
+	k.ctx = ctx
+	k.mu.Unlock()
+	k.factory.Start(ctx.Done())
+	defer k.factory.Shutdown()
+	if !cache.WaitForCacheSync(ctx.Done(), k.podInf.HasSynced, k.nodeInf.HasSynced, k.cmInf.HasSynced, k.secInf.HasSynced) {
+		k.wg.Wait()
+		return nil
 	}
+	// Pods seen before the caches synced.
+	pods, _ := k.pods.List(labelsEverything())
+	for _, p := range pods {
+		k.podChanged(p)
+	}
+	<-ctx.Done()
+	k.wg.Wait()
+	return nil
 }
 
-func (k *Kubelet) podGone(obj interface{}) {
+func (k *Kubelet) podChanged(obj interface{}) {
+	pod, ok := obj.(*corev1.Pod)
+	if !ok || pod.Spec.NodeName == "" {
+		return
+	}
+	key := pod.Namespace + "/" + pod.Name
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.ctx == nil || k.ctx.Err() != nil {
+		return
+	}
+	if w := k.byUID[string(pod.UID)]; w != nil {
+		w.update(pod)
+		return
+	}
+	if pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed {
+		if pod.DeletionTimestamp != nil {
+			// Nothing runs; confirm the deletion.
+			k.wg.Add(1)
+			go func() {
+				defer k.wg.Done()
+				k.confirmDeletion(k.ctx, pod)
+			}()
+		}
+		return
+	}
+	if pod.DeletionTimestamp != nil && !k.ownsIP(pod) {
+		k.wg.Add(1)
+		go func() {
+			defer k.wg.Done()
+			k.confirmDeletion(k.ctx, pod)
+		}()
+		return
+	}
+	jitter := time.Duration(k.cfg.Rand.Int64N(int64(k.cfg.StartJitter) + 1))
+	w := newPodWorker(k, key, pod, time.Now().Add(k.cfg.MinStart+jitter))
+	k.workers[key] = w
+	k.byUID[string(pod.UID)] = w
+	k.wg.Add(1)
+	go func() {
+		defer k.wg.Done()
+		w.run(k.ctx)
+	}()
+}
+
+func (k *Kubelet) ownsIP(pod *corev1.Pod) bool {
+	_, ok := k.podIPs[string(pod.UID)]
+	return ok
+}
+
+func (k *Kubelet) podDeleted(obj interface{}) {
 	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
 		obj = t.Obj
 	}
-	p, ok := obj.(*corev1.Pod)
+	pod, ok := obj.(*corev1.Pod)
 	if !ok {
 		return
 	}
 	k.mu.Lock()
+	w := k.byUID[string(pod.UID)]
+	k.mu.Unlock()
+	if w != nil {
+		w.update(nil)
+	}
+}
+
+func (k *Kubelet) confirmDeletion(ctx context.Context, pod *corev1.Pod) {
+	uid := pod.UID
+	zero := int64(0)
+	_ = k.cfg.Client.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{GracePeriodSeconds: &zero, Preconditions: &metav1.Preconditions{UID: &uid}})
+}
+
+// releasePod forgets a worker and frees the pod's network.
+func (k *Kubelet) releasePod(w *podWorker) {
+	k.mu.Lock()
 	defer k.mu.Unlock()
-	delete(k.startAt, p.Namespace+"/"+p.Name)
-	if ip, ok := k.podIPs[string(p.UID)]; ok {
-		if pool := k.ips[p.Spec.NodeName]; pool != nil {
+	if k.workers[w.key] == w {
+		delete(k.workers, w.key)
+	}
+	uid := string(w.pod.UID)
+	delete(k.byUID, uid)
+	if ip, ok := k.podIPs[uid]; ok {
+		if pool := k.ips[w.pod.Spec.NodeName]; pool != nil {
 			pool.release(ip)
 		}
-		delete(k.podIPs, string(p.UID))
+		delete(k.podIPs, uid)
+		if !w.pod.Spec.HostNetwork {
+			k.cfg.Network.RemoveHost(ip)
+		}
 	}
 }
 
-// Start runs the kubelet until ctx ends.
-func (k *Kubelet) Start(ctx context.Context) error {
-	k.factory.Start(ctx.Done())
-	defer k.factory.Shutdown()
-	return k.loop.Run(ctx, k.podInf.HasSynced, k.nodeInf.HasSynced)
-}
-
-func (k *Kubelet) sync(ctx context.Context, key string) error {
-	ns, name, _ := cache.SplitMetaNamespaceKey(key)
-	pod, err := k.pods.Pods(ns).Get(name)
-	if apierrors.IsNotFound(err) {
-		return nil
-	}
-	if err != nil || pod.Spec.NodeName == "" {
-		return err
-	}
-	if pod.DeletionTimestamp != nil {
-		return k.terminate(ctx, pod)
-	}
-	if pod.Status.Phase != corev1.PodPending {
-		return nil
-	}
+func (k *Kubelet) worker(ns, name string) *podWorker {
 	k.mu.Lock()
-	at, planned := k.startAt[key]
-	if !planned {
-		jitter := time.Duration(k.cfg.Rand.Int64N(int64(k.cfg.StartJitter) + 1))
-		at = time.Now().Add(k.cfg.MinStart + jitter)
-		k.startAt[key] = at
-	}
-	k.mu.Unlock()
-	if wait := time.Until(at); wait > 0 {
-		k.loop.EnqueueAfter(key, wait)
-		return nil
-	}
-	return k.run(ctx, pod)
+	defer k.mu.Unlock()
+	return k.workers[ns+"/"+name]
 }
 
-// run marks the pod's containers as running and the pod Ready.
-func (k *Kubelet) run(ctx context.Context, pod *corev1.Pod) error {
-	node, err := k.nodes.Get(pod.Spec.NodeName)
-	if err != nil {
-		return err
-	}
-	ip, err := k.podIP(node, pod)
-	if err != nil {
-		return err
-	}
-	nowT := metav1.Now()
-	upd := pod.DeepCopy()
-	st := &upd.Status
-	st.Phase = corev1.PodRunning
-	st.HostIP = nodeIP(node)
-	if st.HostIP != "" {
-		st.HostIPs = []corev1.HostIP{{IP: st.HostIP}}
-	}
-	st.PodIP = ip
-	st.PodIPs = []corev1.PodIP{{IP: ip}}
-	st.StartTime = &nowT
-	st.InitContainerStatuses = nil
-	for _, c := range pod.Spec.InitContainers {
-		st.InitContainerStatuses = append(st.InitContainerStatuses, corev1.ContainerStatus{
-			Name: c.Name, Image: c.Image, ImageID: imageID(c.Image), ContainerID: containerID(pod, c.Name),
-			State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 0, Reason: "Completed", StartedAt: nowT, FinishedAt: nowT}},
-		})
-	}
-	st.ContainerStatuses = nil
-	for _, c := range pod.Spec.Containers {
-		st.ContainerStatuses = append(st.ContainerStatuses, corev1.ContainerStatus{
-			Name: c.Name, Image: c.Image, ImageID: imageID(c.Image), ContainerID: containerID(pod, c.Name),
-			Ready: true, Started: ptr(true),
-			State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: nowT}},
-		})
-	}
-	for _, t := range []corev1.PodConditionType{"PodReadyToStartContainers", corev1.PodInitialized, corev1.ContainersReady, corev1.PodReady, corev1.PodScheduled} {
-		setCondition(st, corev1.PodCondition{Type: t, Status: corev1.ConditionTrue, LastTransitionTime: nowT})
-	}
-	_, err = k.cfg.Client.CoreV1().Pods(pod.Namespace).UpdateStatus(ctx, upd, metav1.UpdateOptions{})
-	if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
-		return nil
-	}
-	return err
+// Crash makes a container's process exit with code (all containers when container is "").
+func (k *Kubelet) Crash(ns, pod, container string, code int32) error {
+	return k.inject(ns, pod, fault{container: container, kill: killSpec{code: code, reason: "Error"}})
 }
 
-// terminate stops the containers of a pod being deleted and confirms the deletion.
-func (k *Kubelet) terminate(ctx context.Context, pod *corev1.Pod) error {
-	uid := pod.UID
-	err := k.cfg.Client.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{
-		GracePeriodSeconds: ptr[int64](0), Preconditions: &metav1.Preconditions{UID: &uid},
-	})
-	if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
-		return nil
+// OOMKill ends a container as the kernel's OOM killer does: exit 137, reason OOMKilled.
+func (k *Kubelet) OOMKill(ns, pod, container string) error {
+	return k.inject(ns, pod, fault{container: container, kill: killSpec{code: 137, reason: "OOMKilled"}})
+}
+
+// Evict fails the pod as the kubelet's eviction manager does: phase Failed, reason
+// Evicted, containers killed and not restarted.
+func (k *Kubelet) Evict(ns, pod, message string) error {
+	return k.inject(ns, pod, fault{evict: true, kill: killSpec{code: 137, reason: "Evicted", msg: message}})
+}
+
+func (k *Kubelet) inject(ns, pod string, f fault) error {
+	w := k.worker(ns, pod)
+	if w == nil {
+		return fmt.Errorf("pod %s/%s is not running on any node", ns, pod)
 	}
-	return err
+	select {
+	case w.faults <- f:
+		return nil
+	case <-w.done:
+		return fmt.Errorf("pod %s/%s has stopped", ns, pod)
+	}
+}
+
+// Logs returns a container's log; it is the API server's log source.
+func (k *Kubelet) Logs(ns, pod, container string, opts *corev1.PodLogOptions) ([]byte, error) {
+	w := k.worker(ns, pod)
+	if w == nil {
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("pod %s/%s is not running on a node", ns, pod))
+	}
+	if container == "" {
+		if len(w.pod.Spec.Containers) != 1 {
+			var names []string
+			for _, c := range w.pod.Spec.Containers {
+				names = append(names, c.Name)
+			}
+			return nil, apierrors.NewBadRequest(fmt.Sprintf("a container name must be specified for pod %s, choose one of: %v", pod, names))
+		}
+		container = w.pod.Spec.Containers[0].Name
+	}
+	previous := opts != nil && opts.Previous
+	b, ok := w.logs.get(container, previous)
+	if !ok {
+		if previous {
+			return nil, apierrors.NewBadRequest(fmt.Sprintf("previous terminated container %q in pod %q not found", container, pod))
+		}
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("container %q in pod %q is waiting to start: ContainerCreating", container, pod))
+	}
+	return b.read(opts), nil
+}
+
+func (k *Kubelet) event(ctx context.Context, pod *corev1.Pod, typ, reason, msg string) {
+	if k.cfg.NoEvents {
+		return
+	}
+	ts := metav1.Now()
+	ev := &corev1.Event{
+		ObjectMeta:     metav1.ObjectMeta{GenerateName: pod.Name + ".", Namespace: pod.Namespace},
+		InvolvedObject: corev1.ObjectReference{Kind: "Pod", Namespace: pod.Namespace, Name: pod.Name, UID: pod.UID, APIVersion: "v1"},
+		Reason:         reason, Message: msg, Type: typ,
+		Source:         corev1.EventSource{Component: "kubelet", Host: pod.Spec.NodeName},
+		FirstTimestamp: ts, LastTimestamp: ts, Count: 1, ReportingController: "kubelet", ReportingInstance: pod.Spec.NodeName,
+	}
+	_, _ = k.cfg.Client.CoreV1().Events(pod.Namespace).Create(ctx, ev, metav1.CreateOptions{})
 }
 
 func (k *Kubelet) podIP(node *corev1.Node, pod *corev1.Pod) (string, error) {
@@ -210,7 +318,9 @@ func (k *Kubelet) podIP(node *corev1.Node, pod *corev1.Pod) (string, error) {
 		return ip, nil
 	}
 	if pod.Spec.HostNetwork {
-		return nodeIP(node), nil
+		ip := nodeIP(node)
+		k.podIPs[string(pod.UID)] = ip
+		return ip, nil
 	}
 	pool := k.ips[node.Name]
 	if pool == nil {
@@ -237,25 +347,9 @@ func nodeIP(n *corev1.Node) string {
 	return ""
 }
 
-func imageID(image string) string { return "sim.local/" + image }
-
 func containerID(pod *corev1.Pod, name string) string {
 	return fmt.Sprintf("sim://%s-%s", pod.UID, name)
 }
-
-func setCondition(st *corev1.PodStatus, c corev1.PodCondition) {
-	for i := range st.Conditions {
-		if st.Conditions[i].Type == c.Type {
-			if st.Conditions[i].Status != c.Status {
-				st.Conditions[i] = c
-			}
-			return
-		}
-	}
-	st.Conditions = append(st.Conditions, c)
-}
-
-func ptr[T any](v T) *T { return &v }
 
 // ipPool hands out pod IPs from a node's pod CIDR.
 type ipPool struct {

@@ -53,16 +53,14 @@ func WithToolbox(programs map[string]process.Program) map[string]process.Program
 // understands `;`, `&&`, `||` and `exec`, which is what container command lines use.
 // Without -c it exits at once, as a shell without a terminal does.
 func shellProgram(programs map[string]process.Program) process.Program {
-	var run process.Program
-	run = func(ctx context.Context, env *process.Env) error {
+	return func(ctx context.Context, env *process.Env) error {
 		if len(env.Args) < 2 || env.Args[0] != "-c" {
 			return nil
 		}
+		var last error
 		for _, stmt := range splitStatements(env.Args[1]) {
-			if stmt.text == "" {
-				continue
-			}
-			if stmt.op == "&&" && stmt.prevFailed() || stmt.op == "||" && !stmt.prevFailed() {
+			failed := process.ExitCode(last) != 0
+			if stmt.text == "" || stmt.op == "&&" && failed || stmt.op == "||" && !failed {
 				continue
 			}
 			words, err := process.SplitShell(stmt.text)
@@ -83,48 +81,27 @@ func shellProgram(programs map[string]process.Program) process.Program {
 			}
 			if !ok {
 				fmt.Fprintf(env.Stderr, "bash: line 1: %s: command not found\n", words[0])
-				stmt.setResult(127)
-				*stmt.last = process.Exit(127, fmt.Errorf("%s: command not found", words[0]))
+				last = process.Exit(127, fmt.Errorf("%s: command not found", words[0]))
 				continue
 			}
 			sub := *env
 			sub.Args = words[1:]
-			err = prog(ctx, &sub)
-			stmt.setResult(process.ExitCode(err))
-			*stmt.last = err
+			last = prog(ctx, &sub)
 			if ctx.Err() != nil {
-				return err
+				return last
 			}
 		}
-		return *lastOf(env.Args[1])
+		return last
 	}
-	return run
 }
 
 type statement struct {
-	text   string
-	op     string // operator before this statement: "", ";", "&&", "||"
-	status *int
-	last   *error
+	text string
+	op   string // the operator before this statement: "", ";", "&&", "||"
 }
 
-func (s statement) prevFailed() bool { return *s.status != 0 }
-func (s statement) setResult(code int) { *s.status = code }
-
-var lastResults = map[string]*error{}
-
-func lastOf(script string) *error {
-	if e, ok := lastResults[script]; ok {
-		return e
-	}
-	var e error
-	return &e
-}
-
-// splitStatements splits a command line at ;, && and || outside quotes.
+// splitStatements splits a command line at ;, newlines, && and || outside quotes.
 func splitStatements(line string) []statement {
-	status := 0
-	var last error
 	var out []statement
 	op := ""
 	start := 0
@@ -139,16 +116,15 @@ func splitStatements(line string) []statement {
 		case c == '\'' || c == '"':
 			quote = c
 		case c == ';' || c == '\n':
-			out = append(out, statement{text: strings.TrimSpace(line[start:i]), op: op, status: &status, last: &last})
+			out = append(out, statement{text: strings.TrimSpace(line[start:i]), op: op})
 			op, start = ";", i+1
 		case (c == '&' || c == '|') && i+1 < len(line) && line[i+1] == c:
-			out = append(out, statement{text: strings.TrimSpace(line[start:i]), op: op, status: &status, last: &last})
+			out = append(out, statement{text: strings.TrimSpace(line[start:i]), op: op})
 			op, start = string([]byte{c, c}), i+2
 			i++
 		}
 	}
-	out = append(out, statement{text: strings.TrimSpace(line[start:]), op: op, status: &status, last: &last})
-	return out
+	return append(out, statement{text: strings.TrimSpace(line[start:]), op: op})
 }
 
 func expand(words []string, env *process.Env) []string {
@@ -323,4 +299,26 @@ func wgetProgram(ctx context.Context, env *process.Env) error {
 	}
 	fmt.Fprintf(env.Stderr, "saving to '%s'\n", out)
 	return nil
+}
+
+// Passthrough is an image entrypoint script that ends with `exec "$@"`: it runs its
+// arguments as a command of the image (the official Flink image's
+// /docker-entrypoint.sh does this for Flink's native Kubernetes start commands).
+func Passthrough(programs map[string]process.Program) process.Program {
+	return func(ctx context.Context, env *process.Env) error {
+		if len(env.Args) == 0 {
+			return nil
+		}
+		prog, ok := programs[env.Args[0]]
+		if !ok {
+			prog, ok = programs[baseName(env.Args[0])]
+		}
+		if !ok {
+			fmt.Fprintf(env.Stderr, "/docker-entrypoint.sh: line 1: exec: %s: not found\n", env.Args[0])
+			return process.Exit(127, nil)
+		}
+		sub := *env
+		sub.Args = env.Args[1:]
+		return prog(ctx, &sub)
+	}
 }
