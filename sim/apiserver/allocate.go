@@ -125,9 +125,7 @@ func (s *Server) allocateOnCreate(obj runtime.Object) error {
 		req := corev1.IPFamilyPolicyRequireDualStack
 		svc.Spec.IPFamilyPolicy = &req
 	}
-	needsNodePorts := svc.Spec.Type == corev1.ServiceTypeNodePort ||
-		(svc.Spec.Type == corev1.ServiceTypeLoadBalancer && (svc.Spec.AllocateLoadBalancerNodePorts == nil || *svc.Spec.AllocateLoadBalancerNodePorts))
-	if !needsNodePorts {
+	if !needsNodePorts(svc) {
 		return nil
 	}
 	var claimed []int32
@@ -176,4 +174,122 @@ func (s *Server) releaseOnDelete(obj runtime.Object) {
 			delete(s.ports.used, p.NodePort)
 		}
 	}
+}
+
+// patchAllocatedValues keeps what the server allocated when an update leaves it out:
+// the clusterIP(s) and the nodePorts of ports (matched by name) that still need one.
+func patchAllocatedValues(svc, old *corev1.Service) {
+	if needsClusterIP(old) && needsClusterIP(svc) {
+		if svc.Spec.ClusterIP == "" {
+			svc.Spec.ClusterIP = old.Spec.ClusterIP
+		}
+		if len(svc.Spec.ClusterIPs) == 0 && len(old.Spec.ClusterIPs) > 0 {
+			svc.Spec.ClusterIPs = old.Spec.ClusterIPs
+		}
+		if svc.Spec.IPFamilyPolicy == nil {
+			svc.Spec.IPFamilyPolicy = old.Spec.IPFamilyPolicy
+		}
+		if len(svc.Spec.IPFamilies) == 0 {
+			svc.Spec.IPFamilies = old.Spec.IPFamilies
+		}
+	}
+	if needsNodePorts(old) && needsNodePorts(svc) {
+		used := map[int32]bool{}
+		for _, p := range svc.Spec.Ports {
+			if p.NodePort != 0 {
+				used[p.NodePort] = true
+			}
+		}
+		byName := map[string]int32{}
+		for _, p := range old.Spec.Ports {
+			byName[p.Name] = p.NodePort
+		}
+		for i := range svc.Spec.Ports {
+			p := &svc.Spec.Ports[i]
+			if p.NodePort == 0 && !used[byName[p.Name]] {
+				p.NodePort = byName[p.Name]
+			}
+		}
+	}
+}
+
+func needsClusterIP(svc *corev1.Service) bool {
+	return svc.Spec.Type != corev1.ServiceTypeExternalName
+}
+
+func needsNodePorts(svc *corev1.Service) bool {
+	switch svc.Spec.Type {
+	case corev1.ServiceTypeNodePort:
+		return true
+	case corev1.ServiceTypeLoadBalancer:
+		return svc.Spec.AllocateLoadBalancerNodePorts == nil || *svc.Spec.AllocateLoadBalancerNodePorts
+	}
+	return false
+}
+
+// allocateOnUpdate allocates what an updated Service newly needs (a clusterIP after
+// ExternalName, nodePorts after ClusterIP) and releases what it no longer holds.
+func (s *Server) allocateOnUpdate(svc, old *corev1.Service) error {
+	var claimedPorts []int32
+	var claimedIP netip.Addr
+	undo := func() {
+		for _, p := range claimedPorts {
+			delete(s.ports.used, p)
+		}
+		if claimedIP.IsValid() {
+			s.ips.release(claimedIP)
+		}
+	}
+	if needsClusterIP(svc) && svc.Spec.ClusterIP == "" {
+		ip, err := s.ips.allocate()
+		if err != nil {
+			return apierrors.NewInternalError(fmt.Errorf("failed to allocate a serviceIP: %v", err))
+		}
+		claimedIP = ip
+		svc.Spec.ClusterIP = ip.String()
+		svc.Spec.ClusterIPs = []string{ip.String()}
+		single := corev1.IPFamilyPolicySingleStack
+		svc.Spec.IPFamilyPolicy = &single
+		svc.Spec.IPFamilies = []corev1.IPFamily{corev1.IPv4Protocol}
+	}
+	oldPorts := map[int32]bool{}
+	for _, p := range old.Spec.Ports {
+		if p.NodePort != 0 {
+			oldPorts[p.NodePort] = true
+		}
+	}
+	newPorts := map[int32]bool{}
+	if needsNodePorts(svc) {
+		for i := range svc.Spec.Ports {
+			p := &svc.Spec.Ports[i]
+			switch {
+			case p.NodePort == 0:
+				np, err := s.ports.allocate()
+				if err != nil {
+					undo()
+					return apierrors.NewInternalError(fmt.Errorf("failed to allocate a nodePort: %v", err))
+				}
+				claimedPorts = append(claimedPorts, np)
+				p.NodePort = np
+			case !oldPorts[p.NodePort] && !newPorts[p.NodePort]:
+				if s.ports.used[p.NodePort] {
+					undo()
+					return apierrors.NewInvalid(schemaKind("Service"), svc.Name, field.ErrorList{
+						field.Invalid(field.NewPath("spec", "ports").Index(i).Child("nodePort"), p.NodePort, "provided port is already allocated")})
+				}
+				s.ports.used[p.NodePort] = true
+				claimedPorts = append(claimedPorts, p.NodePort)
+			}
+			newPorts[p.NodePort] = true
+		}
+	}
+	for p := range oldPorts {
+		if !newPorts[p] {
+			delete(s.ports.used, p)
+		}
+	}
+	if ip, err := netip.ParseAddr(old.Spec.ClusterIP); err == nil && old.Spec.ClusterIP != svc.Spec.ClusterIP {
+		s.ips.release(ip)
+	}
+	return nil
 }

@@ -168,6 +168,7 @@ func (x services) List(ctx context.Context, o metav1.ListOptions) (*corev1.Servi
 func (x services) Watch(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
 	return guardedWatch(ctx, o, x.ServiceInterface.Watch)
 }
+
 type configMaps struct {
 	corev1client.ConfigMapInterface
 }
@@ -247,6 +248,7 @@ func (x namespaces) List(ctx context.Context, o metav1.ListOptions) (*corev1.Nam
 func (x namespaces) Watch(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
 	return guardedWatch(ctx, o, x.NamespaceInterface.Watch)
 }
+
 type nodes struct{ corev1client.NodeInterface }
 
 func (g coreV1) Nodes() corev1client.NodeInterface { return nodes{g.CoreV1Interface.Nodes()} }

@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apimachinery/pkg/watch"
 )
@@ -21,23 +22,49 @@ func (s *Server) create(t *table, req Request, in runtime.Object) (runtime.Objec
 	if err != nil {
 		return nil, apierrors.NewBadRequest(fmt.Sprintf("not a Kubernetes object: %v", err))
 	}
-	gr := req.Resource.GroupResource()
-	if t.info.namespaced {
-		switch {
-		case m.GetNamespace() == "":
-			m.SetNamespace(req.Namespace)
-		case req.Namespace != "" && m.GetNamespace() != req.Namespace:
-			return nil, apierrors.NewBadRequest("the namespace of the provided object does not match the namespace sent on the request")
-		}
-		if m.GetNamespace() == "" {
-			return nil, apierrors.NewBadRequest("the server could not find the requested resource: a namespace is required for a namespaced resource")
-		}
-	} else {
-		m.SetNamespace("")
+	if err := s.placeInNamespace(t, req, m); err != nil {
+		return nil, err
 	}
 	if m.GetResourceVersion() != "" {
 		return nil, apierrors.NewInternalError(errors.New("resourceVersion should not be set on objects to be created"))
 	}
+	return s.createObject(t, req, obj, createOptions{})
+}
+
+// createOptions say how a create came about.
+type createOptions struct {
+	// applied: the object is the result of a server-side apply and carries its
+	// managedFields.
+	applied bool
+}
+
+// placeInNamespace defaults the object's namespace from the request and rejects a
+// mismatch, as the real server does before anything else.
+func (s *Server) placeInNamespace(t *table, req Request, m metav1.Object) error {
+	if !t.info.namespaced {
+		m.SetNamespace("")
+		return nil
+	}
+	ns := req.Namespace
+	switch {
+	case m.GetNamespace() == "":
+		m.SetNamespace(ns)
+	case ns != "" && m.GetNamespace() != ns:
+		return apierrors.NewBadRequest("the namespace of the provided object does not match the namespace sent on the request")
+	}
+	if m.GetNamespace() == "" {
+		return apierrors.NewBadRequest("the server could not find the requested resource: a namespace is required for a namespaced resource")
+	}
+	return nil
+}
+
+// createObject stores a new object: the create path of a create, of an update that
+// creates and of an apply that creates. obj is the server's own copy, already placed in
+// its namespace.
+func (s *Server) createObject(t *table, req Request, obj runtime.Object, opts createOptions) (runtime.Object, error) {
+	m, _ := meta.Accessor(obj)
+	gr := req.Resource.GroupResource()
+	decodeWire(obj)
 	if m.GetName() == "" && m.GetGenerateName() == "" {
 		return nil, invalid(t, obj, field.ErrorList{field.Required(field.NewPath("metadata", "name"), "name or generateName is required")})
 	}
@@ -48,31 +75,32 @@ func (s *Server) create(t *table, req Request, in runtime.Object) (runtime.Objec
 	}
 	// generateName: a real server retries a colliding generated name a few times.
 	if m.GetName() == "" {
-		for i := 0; i < 8; i++ {
-			name := m.GetGenerateName() + s.generateSuffix()
+		for i := 0; i < maxNameGenerationAttempts; i++ {
+			name := generatedName(m.GetGenerateName(), s.generateSuffix())
 			if t.get(m.GetNamespace(), name) == nil {
 				m.SetName(name)
 				break
 			}
 		}
 		if m.GetName() == "" {
-			return nil, apierrors.NewAlreadyExists(gr, m.GetGenerateName()+"?????")
+			return nil, apierrors.NewAlreadyExists(gr, generatedName(m.GetGenerateName(), "?????"))
 		}
 	}
+	setDefaults(obj)
 	prepareForCreate(obj)
 	m.SetUID(s.newUID())
 	m.SetCreationTimestamp(now())
 	m.SetDeletionTimestamp(nil)
 	m.SetDeletionGracePeriodSeconds(nil)
-	m.SetManagedFields(nil)
-	if hasGeneration(obj) {
-		m.SetGeneration(1)
-	} else {
-		m.SetGeneration(0)
+	m.SetSelfLink("")
+	if !opts.applied {
+		// Only objects touched by server-side apply track their field managers (see apply.go).
+		m.SetManagedFields(nil)
 	}
-	if errs := s.defaultAndValidateCreate(t, obj); len(errs) > 0 {
+	if errs := s.validateCreate(t, obj); len(errs) > 0 {
 		return nil, invalid(t, obj, errs)
 	}
+	canonicalize(obj)
 	if t.get(m.GetNamespace(), m.GetName()) != nil {
 		return nil, apierrors.NewAlreadyExists(gr, m.GetName())
 	}
@@ -80,6 +108,19 @@ func (s *Server) create(t *table, req Request, in runtime.Object) (runtime.Objec
 		return nil, err
 	}
 	return s.commit(t, watch.Added, obj, nil), nil
+}
+
+// maxNameGenerationAttempts is how often the real server tries a generated name.
+const maxNameGenerationAttempts = 8
+
+// generatedName is the real name generator's result: the base cut to leave room for the
+// five-character suffix within 63 characters.
+func generatedName(base, suffix string) string {
+	const maxGeneratedNameLength = 63 - 5
+	if len(base) > maxGeneratedNameLength {
+		base = base[:maxGeneratedNameLength]
+	}
+	return base + suffix
 }
 
 // invalid builds the 422 Invalid error of the real server for obj.
@@ -119,11 +160,13 @@ func (s *Server) bind(t *table, req Request, in runtime.Object) (runtime.Object,
 	if b.Target.Name == "" {
 		return nil, invalid(t, cur, field.ErrorList{field.Required(field.NewPath("target", "name"), "")})
 	}
+	// The real binding storage words its conflicts with the subresource.
+	bindingGR := schema.GroupResource{Resource: "pods/binding"}
 	if cur.DeletionTimestamp != nil {
-		return nil, apierrors.NewConflict(req.Resource.GroupResource(), name, fmt.Errorf("pod %s is being deleted, cannot be assigned to a host", name))
+		return nil, apierrors.NewConflict(bindingGR, name, fmt.Errorf("pod %s is being deleted, cannot be assigned to a host", name))
 	}
 	if cur.Spec.NodeName != "" {
-		return nil, apierrors.NewConflict(req.Resource.GroupResource(), name, fmt.Errorf("pod %s is already assigned to node %q", name, cur.Spec.NodeName))
+		return nil, apierrors.NewConflict(bindingGR, name, fmt.Errorf("pod %s is already assigned to node %q", name, cur.Spec.NodeName))
 	}
 	pod := cur.DeepCopy()
 	pod.Spec.NodeName = b.Target.Name

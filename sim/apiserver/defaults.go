@@ -5,57 +5,17 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
-
-// prepareForCreate resets what a client may not set on create, as the real
-// registry strategies do.
-func prepareForCreate(obj runtime.Object) {
-	switch o := obj.(type) {
-	case *corev1.Pod:
-		o.Status = corev1.PodStatus{Phase: corev1.PodPending}
-	case *appsv1.Deployment:
-		o.Status = appsv1.DeploymentStatus{}
-	case *appsv1.ReplicaSet:
-		o.Status = appsv1.ReplicaSetStatus{}
-	case *corev1.Service:
-		o.Status = corev1.ServiceStatus{}
-	case *corev1.Namespace:
-		o.Status = corev1.NamespaceStatus{Phase: corev1.NamespaceActive}
-		if !containsFinalizer(o.Spec.Finalizers, corev1.FinalizerKubernetes) {
-			o.Spec.Finalizers = append(o.Spec.Finalizers, corev1.FinalizerKubernetes)
-		}
-	}
-}
-
-func containsFinalizer(fs []corev1.FinalizerName, f corev1.FinalizerName) bool {
-	for _, x := range fs {
-		if x == f {
-			return true
-		}
-	}
-	return false
-}
-
-// hasGeneration reports whether the kind tracks metadata.generation.
-func hasGeneration(obj runtime.Object) bool {
-	switch obj.(type) {
-	case *corev1.Pod, *appsv1.Deployment, *appsv1.ReplicaSet:
-		return true
-	}
-	return false
-}
 
 // setDefaults applies the defaulting functions of the real API for the kinds stored.
 func setDefaults(obj runtime.Object) {
 	switch o := obj.(type) {
 	case *corev1.Pod:
 		defaultPodSpec(&o.Spec)
-		if o.Status.QOSClass == "" && o.Status.Phase == corev1.PodPending {
-			o.Status.QOSClass = qosClass(&o.Spec)
-		}
 	case *appsv1.Deployment:
 		if o.Spec.Replicas == nil {
 			o.Spec.Replicas = ptr[int32](1)
@@ -94,6 +54,30 @@ func setDefaults(obj runtime.Object) {
 		if o.Type == "" {
 			o.Type = corev1.SecretTypeOpaque
 		}
+		// stringData is write-only: decoding merges it into data, over any same key.
+		for k, v := range o.StringData {
+			if o.Data == nil {
+				o.Data = map[string][]byte{}
+			}
+			o.Data[k] = []byte(v)
+		}
+		o.StringData = nil
+	case *corev1.Namespace:
+		if o.Status.Phase == "" {
+			o.Status.Phase = corev1.NamespaceActive
+		}
+	case *corev1.Endpoints:
+		for i := range o.Subsets {
+			for j := range o.Subsets[i].Ports {
+				if o.Subsets[i].Ports[j].Protocol == "" {
+					o.Subsets[i].Ports[j].Protocol = corev1.ProtocolTCP
+				}
+			}
+		}
+	case *rbacv1.RoleBinding:
+		defaultBinding(&o.RoleRef, o.Subjects)
+	case *rbacv1.ClusterRoleBinding:
+		defaultBinding(&o.RoleRef, o.Subjects)
 	case *corev1.Node:
 		if o.Spec.PodCIDR != "" && len(o.Spec.PodCIDRs) == 0 {
 			o.Spec.PodCIDRs = []string{o.Spec.PodCIDR}
@@ -101,6 +85,17 @@ func setDefaults(obj runtime.Object) {
 	case *corev1.Event:
 		if o.Type == "" {
 			o.Type = corev1.EventTypeNormal
+		}
+	}
+}
+
+func defaultBinding(ref *rbacv1.RoleRef, subjects []rbacv1.Subject) {
+	if ref.APIGroup == "" {
+		ref.APIGroup = rbacv1.GroupName
+	}
+	for i := range subjects {
+		if subjects[i].APIGroup == "" && (subjects[i].Kind == rbacv1.UserKind || subjects[i].Kind == rbacv1.GroupKind) {
+			subjects[i].APIGroup = rbacv1.GroupName
 		}
 	}
 }

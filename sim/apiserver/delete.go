@@ -9,7 +9,9 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	metavalidation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/watch"
 )
 
@@ -19,154 +21,206 @@ const (
 	FinalizerForeground = metav1.FinalizerDeleteDependents
 )
 
+// delete follows the real registry's Delete: preconditions, graceful deletion (pods),
+// the garbage collector's finalizers as the propagation policy asks, and the object
+// stays, marked, while finalizers remain.
 func (s *Server) delete(t *table, req Request, opts metav1.DeleteOptions) (runtime.Object, error) {
 	gr := req.Resource.GroupResource()
-	ns := t.namespaceOf(req.Namespace)
-	cur := t.get(ns, req.Name)
+	cur := t.get(t.namespaceOf(req.Namespace), req.Name)
 	if cur == nil {
 		return nil, apierrors.NewNotFound(gr, req.Name)
 	}
-	cm, _ := meta.Accessor(cur)
-	if p := opts.Preconditions; p != nil {
-		if p.UID != nil && *p.UID != cm.GetUID() {
-			return nil, apierrors.NewConflict(gr, req.Name, fmt.Errorf("Precondition failed: UID in precondition: %v, UID in object meta: %v", *p.UID, cm.GetUID()))
+	if ns, ok := cur.(*corev1.Namespace); ok && ns.DeletionTimestamp == nil {
+		return s.startNamespaceTermination(t, req, ns, opts)
+	} else if ok && len(ns.Spec.Finalizers) > 0 {
+		if err := namespacePreconditions(ns, opts); err != nil {
+			return nil, err
 		}
-		if p.ResourceVersion != nil && *p.ResourceVersion != cm.GetResourceVersion() {
-			return nil, apierrors.NewConflict(gr, req.Name, fmt.Errorf("Precondition failed: ResourceVersion in precondition: %v, ResourceVersion in object meta: %v", *p.ResourceVersion, cm.GetResourceVersion()))
-		}
-	}
-	policy, err := propagation(opts)
-	if err != nil {
-		return nil, err
+		return cur.DeepCopyObject(), nil
 	}
 	obj := cur.DeepCopyObject()
 	m, _ := meta.Accessor(obj)
-
-	if ns, ok := obj.(*corev1.Namespace); ok {
-		return s.deleteNamespace(t, ns, cur)
+	graceful, pending, err := beforeDelete(t.info, obj, &opts)
+	if err != nil {
+		return nil, err
 	}
-
-	finalizers := m.GetFinalizers()
-	switch policy {
-	case metav1.DeletePropagationOrphan:
-		finalizers = withFinalizer(without(finalizers, FinalizerForeground), FinalizerOrphan)
-	case metav1.DeletePropagationForeground:
-		finalizers = withFinalizer(without(finalizers, FinalizerOrphan), FinalizerForeground)
-	case metav1.DeletePropagationBackground:
-		if opts.PropagationPolicy != nil {
-			finalizers = without(without(finalizers, FinalizerOrphan), FinalizerForeground)
-		}
+	if pending {
+		// A graceful deletion is under way: nothing to change, finalizers included.
+		return cur.DeepCopyObject(), nil
 	}
-	m.SetFinalizers(finalizers)
-
-	grace := gracePeriod(obj, opts)
+	if changed, fs := gcFinalizers(m.GetFinalizers(), opts); changed {
+		m.SetFinalizers(fs)
+	}
+	pendingFinalizers := len(m.GetFinalizers()) > 0
 	switch {
-	case grace > 0:
-		// Graceful deletion (pods on a node): the object stays, marked, until the
-		// kubelet confirms the containers are gone with a delete of grace 0.
-		deadline := metav1.NewTime(time.Now().Add(time.Duration(grace) * time.Second).Truncate(time.Second))
-		if old := m.GetDeletionTimestamp(); old != nil && old.Before(&deadline) {
-			deadline = *old
-			if g := m.GetDeletionGracePeriodSeconds(); g != nil && *g < grace {
-				grace = *g
-			}
+	case !graceful && pendingFinalizers:
+		markAsDeleting(m)
+		return s.commitIfChanged(t, obj, cur), nil
+	case graceful:
+		// The object is written with its deletion timestamp first; it goes right away
+		// only without a grace period and without finalizers.
+		written := s.commitIfChanged(t, obj, cur)
+		if pendingFinalizers || *opts.GracePeriodSeconds > 0 {
+			return written, nil
 		}
-		m.SetDeletionTimestamp(&deadline)
-		m.SetDeletionGracePeriodSeconds(&grace)
-		if semantic.DeepEqual(cur, obj) {
-			return cur.DeepCopyObject(), nil
-		}
-		return s.commit(t, watch.Modified, obj, cur), nil
-	case len(finalizers) > 0:
-		if m.GetDeletionTimestamp() == nil {
-			ts := now()
-			m.SetDeletionTimestamp(&ts)
-		}
-		zero := int64(0)
-		m.SetDeletionGracePeriodSeconds(&zero)
-		if semantic.DeepEqual(cur, obj) {
-			return cur.DeepCopyObject(), nil
-		}
-		return s.commit(t, watch.Modified, obj, cur), nil
+		cur = t.get(m.GetNamespace(), m.GetName())
+		obj = cur.DeepCopyObject()
 	}
-	if m.GetDeletionTimestamp() == nil {
-		ts := now()
-		m.SetDeletionTimestamp(&ts)
-	}
-	zero := int64(0)
-	m.SetDeletionGracePeriodSeconds(&zero)
 	s.releaseOnDelete(obj)
 	return s.commit(t, watch.Deleted, obj, cur), nil
 }
 
-func propagation(opts metav1.DeleteOptions) (metav1.DeletionPropagation, error) {
-	if opts.OrphanDependents != nil && opts.PropagationPolicy != nil {
-		return "", apierrors.NewBadRequest("Invalid value: \"null\": OrphanDependents and DeletionPropagation cannot be both set")
+func (s *Server) commitIfChanged(t *table, obj, cur runtime.Object) runtime.Object {
+	if equal(cur, obj) {
+		return cur.DeepCopyObject()
 	}
-	if opts.OrphanDependents != nil {
-		if *opts.OrphanDependents {
-			return metav1.DeletePropagationOrphan, nil
-		}
-		return metav1.DeletePropagationBackground, nil
-	}
-	if opts.PropagationPolicy == nil {
-		return metav1.DeletePropagationBackground, nil
-	}
-	switch p := *opts.PropagationPolicy; p {
-	case metav1.DeletePropagationOrphan, metav1.DeletePropagationBackground, metav1.DeletePropagationForeground:
-		return p, nil
-	default:
-		return "", apierrors.NewBadRequest(fmt.Sprintf("propagationPolicy: Unsupported value: %q: supported values: \"Foreground\", \"Background\", \"Orphan\", \"nil\"", p))
-	}
+	return s.commit(t, watch.Modified, obj, cur)
 }
 
-// gracePeriod is the graceful-deletion period of obj: only pods bound to a node and
-// not yet finished have one.
-func gracePeriod(obj runtime.Object, opts metav1.DeleteOptions) int64 {
-	pod, ok := obj.(*corev1.Pod)
-	if !ok {
-		return 0
+// beforeDelete is the real rest.BeforeDelete: it validates the options, checks the
+// preconditions (worded with the kind), and for kinds with graceful deletion sets the
+// deletion timestamp and grace period. graceful: the object must be written before it
+// goes; pending: a graceful deletion is already under way and this request changes
+// nothing.
+func beforeDelete(info *resourceInfo, obj runtime.Object, opts *metav1.DeleteOptions) (graceful, pending bool, err error) {
+	m, _ := meta.Accessor(obj)
+	if errs := metavalidation.ValidateDeleteOptions(opts); len(errs) > 0 {
+		return false, false, apierrors.NewInvalid(schema.GroupKind{Group: metav1.GroupName, Kind: "DeleteOptions"}, "", errs)
+	}
+	if p := opts.Preconditions; p != nil {
+		kind := schema.GroupResource{Group: info.gvr.Group, Resource: info.kind}
+		if p.UID != nil && *p.UID != m.GetUID() {
+			return false, false, apierrors.NewConflict(kind, m.GetName(), fmt.Errorf(
+				"the UID in the precondition (%s) does not match the UID in record (%s). The object might have been deleted and then recreated", *p.UID, m.GetUID()))
+		}
+		if p.ResourceVersion != nil && *p.ResourceVersion != m.GetResourceVersion() {
+			return false, false, apierrors.NewConflict(kind, m.GetName(), fmt.Errorf(
+				"the ResourceVersion in the precondition (%s) does not match the ResourceVersion in record (%s). The object might have been modified", *p.ResourceVersion, m.GetResourceVersion()))
+		}
+	}
+	if g := opts.GracePeriodSeconds; g != nil && *g < 0 {
+		opts.GracePeriodSeconds = ptr[int64](1)
+	}
+	if g := m.GetDeletionGracePeriodSeconds(); g != nil && *g < 0 {
+		m.SetDeletionGracePeriodSeconds(ptr[int64](1))
+	}
+	pod, isPod := obj.(*corev1.Pod)
+	if !isPod {
+		return false, false, nil
+	}
+	if ts := m.GetDeletionTimestamp(); ts != nil {
+		// Already being deleted: only a shorter grace period changes anything.
+		current := m.GetDeletionGracePeriodSeconds()
+		if current == nil || *current == 0 {
+			return false, false, nil
+		}
+		if opts.GracePeriodSeconds == nil || *opts.GracePeriodSeconds >= *current {
+			return false, true, nil
+		}
+		period := *opts.GracePeriodSeconds
+		deadline := metav1.NewTime(ts.Add(-time.Duration(*current) * time.Second).Add(time.Duration(period) * time.Second))
+		if n := now(); deadline.Before(&n) {
+			deadline = n
+			if period != 0 {
+				period = 1
+			}
+		}
+		m.SetDeletionTimestamp(&deadline)
+		m.SetDeletionGracePeriodSeconds(&period)
+		opts.GracePeriodSeconds = &period
+		return true, false, nil
+	}
+	period := podGracePeriod(pod, opts)
+	opts.GracePeriodSeconds = &period
+	deadline := metav1.NewTime(now().Add(time.Duration(period) * time.Second))
+	m.SetDeletionTimestamp(&deadline)
+	m.SetDeletionGracePeriodSeconds(&period)
+	if m.GetGeneration() > 0 {
+		m.SetGeneration(m.GetGeneration() + 1)
+	}
+	return true, false, nil
+}
+
+// podGracePeriod is the pod strategy's grace period: the request's, else the pod's
+// terminationGracePeriodSeconds; zero for a pod no kubelet runs or that has finished.
+func podGracePeriod(pod *corev1.Pod, opts *metav1.DeleteOptions) int64 {
+	var period int64
+	switch {
+	case opts.GracePeriodSeconds != nil:
+		period = *opts.GracePeriodSeconds
+	case pod.Spec.TerminationGracePeriodSeconds != nil:
+		period = *pod.Spec.TerminationGracePeriodSeconds
 	}
 	if pod.Spec.NodeName == "" || pod.Status.Phase == corev1.PodFailed || pod.Status.Phase == corev1.PodSucceeded {
-		return 0
+		period = 0
 	}
-	grace := int64(corev1.DefaultTerminationGracePeriodSeconds)
-	if pod.Spec.TerminationGracePeriodSeconds != nil {
-		grace = *pod.Spec.TerminationGracePeriodSeconds
+	if period < 0 {
+		period = 1
 	}
-	if opts.GracePeriodSeconds != nil {
-		grace = *opts.GracePeriodSeconds
-	}
-	if grace < 0 {
-		grace = 0
-	}
-	return grace
+	return period
 }
 
-func withFinalizer(fs []string, f string) []string {
-	if slices.Contains(fs, f) {
-		return fs
+// markAsDeleting is a delete that must wait for finalizers: the deletion timestamp is
+// set (or moved earlier) with a grace period of zero, and the generation moves once.
+func markAsDeleting(m metav1.Object) {
+	if m.GetDeletionTimestamp() == nil && m.GetGeneration() > 0 {
+		m.SetGeneration(m.GetGeneration() + 1)
 	}
-	return append(slices.Clone(fs), f)
+	n := now()
+	if ts := m.GetDeletionTimestamp(); ts == nil || ts.After(n.Time) {
+		m.SetDeletionTimestamp(&n)
+	}
+	m.SetDeletionGracePeriodSeconds(ptr[int64](0))
 }
 
-func without(fs []string, f string) []string {
-	if !slices.Contains(fs, f) {
-		return fs
+// gcFinalizers is the set of finalizers after a delete with opts: the orphan and
+// foreground finalizers as the propagation policy (or, without one, the existing
+// finalizers) ask. changed reports whether the set differs.
+func gcFinalizers(current []string, opts metav1.DeleteOptions) (changed bool, out []string) {
+	orphan := slices.Contains(current, FinalizerOrphan)
+	foreground := !orphan && slices.Contains(current, FinalizerForeground)
+	switch {
+	case opts.OrphanDependents != nil: //nolint:staticcheck // the deprecated option still works
+		orphan, foreground = *opts.OrphanDependents, false //nolint:staticcheck
+	case opts.PropagationPolicy != nil:
+		orphan = *opts.PropagationPolicy == metav1.DeletePropagationOrphan
+		foreground = *opts.PropagationPolicy == metav1.DeletePropagationForeground
 	}
-	out := make([]string, 0, len(fs))
-	for _, x := range fs {
-		if x != f {
-			out = append(out, x)
+	for _, f := range current {
+		if f != FinalizerOrphan && f != FinalizerForeground {
+			out = append(out, f)
 		}
 	}
-	if len(out) == 0 {
-		return nil
+	if orphan {
+		out = append(out, FinalizerOrphan)
 	}
-	return out
+	if foreground {
+		out = append(out, FinalizerForeground)
+	}
+	if sameSet(current, out) {
+		return false, current
+	}
+	return true, out
+}
+
+func sameSet(a, b []string) bool {
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			return false
+		}
+	}
+	for _, x := range b {
+		if !slices.Contains(a, x) {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *Server) deleteCollection(t *table, req Request, listOpts metav1.ListOptions, opts metav1.DeleteOptions) (runtime.Object, error) {
+	if errs := metavalidation.ValidateDeleteOptions(&opts); len(errs) > 0 {
+		return nil, apierrors.NewInvalid(schema.GroupKind{Group: metav1.GroupName, Kind: "DeleteOptions"}, "", errs)
+	}
 	f, err := s.selection(t, req.Namespace, listOpts)
 	if err != nil {
 		return nil, err
@@ -185,46 +239,68 @@ func (s *Server) deleteCollection(t *table, req Request, listOpts metav1.ListOpt
 	return &metav1.Status{Status: metav1.StatusSuccess}, nil
 }
 
-// deleteNamespace starts the termination of a namespace: it turns Terminating and
+// startNamespaceTermination is the first delete of a namespace: it turns Terminating and
 // stays until the namespace controller has removed its content and finalized it.
-func (s *Server) deleteNamespace(t *table, ns *corev1.Namespace, cur runtime.Object) (runtime.Object, error) {
-	if ns.DeletionTimestamp == nil {
-		ts := now()
-		ns.DeletionTimestamp = &ts
-		zero := int64(0)
-		ns.DeletionGracePeriodSeconds = &zero
+func (s *Server) startNamespaceTermination(t *table, req Request, cur *corev1.Namespace, opts metav1.DeleteOptions) (runtime.Object, error) {
+	if err := namespacePreconditions(cur, opts); err != nil {
+		return nil, err
 	}
+	if errs := metavalidation.ValidateDeleteOptions(&opts); len(errs) > 0 {
+		return nil, apierrors.NewInvalid(schema.GroupKind{Group: metav1.GroupName, Kind: "DeleteOptions"}, "", errs)
+	}
+	ns := cur.DeepCopy()
+	ts := now()
+	ns.DeletionTimestamp = &ts
 	ns.Status.Phase = corev1.NamespaceTerminating
-	if len(ns.Spec.Finalizers) == 0 && len(ns.Finalizers) == 0 {
-		return s.commit(t, watch.Deleted, ns, cur), nil
+	orphan := slices.Contains(ns.Finalizers, FinalizerOrphan)
+	foreground := slices.Contains(ns.Finalizers, FinalizerForeground)
+	switch {
+	case opts.OrphanDependents != nil: //nolint:staticcheck // the deprecated option still works
+		orphan, foreground = *opts.OrphanDependents, !*opts.OrphanDependents //nolint:staticcheck
+	case opts.PropagationPolicy != nil:
+		orphan = *opts.PropagationPolicy == metav1.DeletePropagationOrphan
+		foreground = *opts.PropagationPolicy == metav1.DeletePropagationForeground
 	}
-	if semantic.DeepEqual(cur, ns) {
-		return cur.DeepCopyObject(), nil
+	fs := without(without(ns.Finalizers, FinalizerOrphan), FinalizerForeground)
+	if orphan {
+		fs = append(fs, FinalizerOrphan)
+	}
+	if foreground {
+		fs = append(fs, FinalizerForeground)
+	}
+	if !sameSet(fs, ns.Finalizers) {
+		ns.Finalizers = fs
 	}
 	return s.commit(t, watch.Modified, ns, cur), nil
 }
 
-// finalizeNamespace is the namespaces/finalize subresource: it sets spec.finalizers,
-// and a terminating namespace without finalizers goes.
-func (s *Server) finalizeNamespace(t *table, req Request, in runtime.Object) (runtime.Object, error) {
-	upd, ok := in.(*corev1.Namespace)
-	if !ok {
-		return nil, apierrors.NewBadRequest(fmt.Sprintf("expected a Namespace, got %T", in))
+// namespacePreconditions are checked by the namespace storage itself, worded as the
+// storage layer words them.
+func namespacePreconditions(ns *corev1.Namespace, opts metav1.DeleteOptions) error {
+	gr := schema.GroupResource{Resource: "namespaces"}
+	if p := opts.Preconditions; p != nil {
+		if p.UID != nil && *p.UID != ns.UID {
+			return apierrors.NewConflict(gr, ns.Name, fmt.Errorf("Precondition failed: UID in precondition: %v, UID in object meta: %v", *p.UID, ns.UID))
+		}
+		if p.ResourceVersion != nil && *p.ResourceVersion != ns.ResourceVersion {
+			return apierrors.NewConflict(gr, ns.Name, fmt.Errorf("Precondition failed: ResourceVersion in precondition: %v, ResourceVersion in object meta: %v", *p.ResourceVersion, ns.ResourceVersion))
+		}
 	}
-	cur, _ := t.get("", upd.Name).(*corev1.Namespace)
-	if cur == nil {
-		return nil, apierrors.NewNotFound(req.Resource.GroupResource(), upd.Name)
+	return nil
+}
+
+func without(fs []string, f string) []string {
+	if !slices.Contains(fs, f) {
+		return fs
 	}
-	if upd.ResourceVersion != "" && upd.ResourceVersion != cur.ResourceVersion {
-		return nil, conflict(req.Resource.GroupResource(), upd.Name)
+	out := make([]string, 0, len(fs))
+	for _, x := range fs {
+		if x != f {
+			out = append(out, x)
+		}
 	}
-	ns := cur.DeepCopy()
-	ns.Spec.Finalizers = upd.Spec.Finalizers
-	if ns.DeletionTimestamp != nil && len(ns.Spec.Finalizers) == 0 && len(ns.Finalizers) == 0 {
-		return s.commit(t, watch.Deleted, ns, cur), nil
+	if len(out) == 0 {
+		return nil
 	}
-	if semantic.DeepEqual(cur, ns) {
-		return cur.DeepCopyObject(), nil
-	}
-	return s.commit(t, watch.Modified, ns, cur), nil
+	return out
 }

@@ -47,7 +47,3 @@ func (s *Server) intercept(req Request, serve func() (runtime.Object, error)) (r
 func (s *Server) wrapWatch(req Request, w watch.Interface) watch.Interface { return w }
 
 func schemaKind(kind string) schema.GroupKind { return schema.GroupKind{Kind: kind} }
-
-func itoa(v int64) string {
-	return formatInt(v)
-}

@@ -1,8 +1,9 @@
 package apiserver
 
 import (
-	"errors"
 	"fmt"
+	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -20,7 +21,9 @@ import (
 
 // Request is one API request as the server sees it: who asks, what for.
 type Request struct {
-	User        string
+	User string
+	// Groups are the groups the server's authentication gives User (see GroupsOf).
+	Groups      []string
 	Verb        string
 	Resource    schema.GroupVersionResource
 	Subresource string
@@ -31,6 +34,7 @@ type Request struct {
 func requestOf(user string, action clienttesting.Action) Request {
 	r := Request{
 		User:        user,
+		Groups:      GroupsOf(user),
 		Verb:        action.GetVerb(),
 		Resource:    action.GetResource(),
 		Subresource: action.GetSubresource(),
@@ -43,21 +47,60 @@ func requestOf(user string, action clienttesting.Action) Request {
 		r.Name = a.GetName()
 	case clienttesting.PatchAction:
 		r.Name = a.GetName()
+	case clienttesting.CreateActionImpl:
+		r.Name = a.Name
+		if r.Name == "" {
+			r.Name = objectName(a.GetObject())
+		}
 	case clienttesting.CreateAction:
-		if m, err := meta.Accessor(a.GetObject()); err == nil {
-			r.Name = m.GetName()
-		}
+		r.Name = objectName(a.GetObject())
 	case clienttesting.UpdateAction:
-		if m, err := meta.Accessor(a.GetObject()); err == nil {
-			r.Name = m.GetName()
-		}
+		r.Name = objectName(a.GetObject())
 	}
-	if r.Verb == "list" {
-		if la, ok := action.(clienttesting.ListActionImpl); ok && la.ListOptions.Watch {
-			r.Verb = "watch"
+	switch r.Verb {
+	case "list":
+		if la, ok := action.(clienttesting.ListActionImpl); ok {
+			if la.ListOptions.Watch {
+				r.Verb = "watch"
+			}
+			r.Name = nameFromFieldSelector(la.ListOptions.FieldSelector)
+		}
+	case "watch":
+		if wa, ok := action.(clienttesting.WatchActionImpl); ok {
+			r.Name = nameFromFieldSelector(wa.ListOptions.FieldSelector)
+		}
+	case "delete-collection":
+		r.Verb = "deletecollection"
+	case "create":
+		if r.Subresource == "finalize" {
+			// client-go's fake sends Namespaces().Finalize as a create; on the wire it is a PUT.
+			r.Verb = "update"
 		}
 	}
 	return r
+}
+
+func objectName(obj runtime.Object) string {
+	if m, err := meta.Accessor(obj); err == nil {
+		return m.GetName()
+	}
+	return ""
+}
+
+// nameFromFieldSelector is the name a list or watch is about when its field selector
+// pins metadata.name, as the real server's request info finds it for authorization.
+func nameFromFieldSelector(selector string) string {
+	if selector == "" {
+		return ""
+	}
+	sel, err := fields.ParseSelector(selector)
+	if err != nil {
+		return ""
+	}
+	if name, ok := sel.RequiresExactMatch("metadata.name"); ok {
+		return name
+	}
+	return ""
 }
 
 // Handle answers one non-watch request from user.
@@ -65,6 +108,9 @@ func (s *Server) Handle(user string, action clienttesting.Action) (runtime.Objec
 	req := requestOf(user, action)
 	start := time.Now()
 	obj, err := s.intercept(req, func() (runtime.Object, error) {
+		if err := s.authorize(req); err != nil {
+			return nil, err
+		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		return s.dispatch(req, action)
@@ -80,6 +126,9 @@ func (s *Server) HandleWatch(user string, action clienttesting.Action) (watch.In
 	start := time.Now()
 	var w watch.Interface
 	_, err := s.intercept(req, func() (runtime.Object, error) {
+		if err := s.authorize(req); err != nil {
+			return nil, err
+		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		var err error
@@ -94,12 +143,12 @@ func (s *Server) HandleWatch(user string, action clienttesting.Action) (watch.In
 }
 
 func (s *Server) dispatch(req Request, action clienttesting.Action) (runtime.Object, error) {
-	if err := s.authorize(req); err != nil {
-		return nil, err
-	}
 	t := s.tables[req.Resource]
 	if t == nil {
 		return nil, apierrors.NewNotFound(req.Resource.GroupResource(), req.Name)
+	}
+	if !t.serves(req.Subresource) {
+		return nil, notServed(req)
 	}
 	// Dispatch on the verb: several action interfaces share their method sets.
 	switch req.Verb {
@@ -114,14 +163,21 @@ func (s *Server) dispatch(req Request, action clienttesting.Action) (runtime.Obj
 			return s.evict(t, req, a.GetObject())
 		}
 	case "update":
-		a := action.(clienttesting.UpdateAction)
-		switch req.Subresource {
-		case "", "status":
-			return s.update(t, req, a.GetObject(), nil)
-		case "finalize":
-			if req.Resource.Resource == "namespaces" {
-				return s.finalizeNamespace(t, req, a.GetObject())
+		if req.Subresource == "finalize" {
+			if a, ok := action.(clienttesting.CreateAction); ok {
+				return s.update(t, req, a.GetObject(), updateOptions{})
 			}
+		}
+		a := action.(clienttesting.UpdateAction)
+		manager := ""
+		if u, ok := action.(clienttesting.UpdateActionImpl); ok {
+			manager = u.UpdateOptions.FieldManager
+		}
+		switch req.Subresource {
+		case "", "status", "finalize":
+			return s.update(t, req, a.GetObject(), updateOptions{manager: manager})
+		case "scale":
+			return s.updateScale(t, req, a.GetObject(), manager)
 		}
 	case "patch":
 		return s.patch(t, req, action.(clienttesting.PatchAction))
@@ -129,7 +185,7 @@ func (s *Server) dispatch(req Request, action clienttesting.Action) (runtime.Obj
 		if req.Subresource == "" {
 			return s.delete(t, req, action.(clienttesting.DeleteAction).GetDeleteOptions())
 		}
-	case "delete-collection":
+	case "deletecollection":
 		var opts metav1.ListOptions
 		var del metav1.DeleteOptions
 		if dc, ok := action.(clienttesting.DeleteCollectionActionImpl); ok {
@@ -143,11 +199,40 @@ func (s *Server) dispatch(req Request, action clienttesting.Action) (runtime.Obj
 		}
 		return s.list(t, req, opts)
 	case "get":
-		if req.Subresource == "" || req.Subresource == "status" {
+		switch req.Subresource {
+		case "", "status":
 			return s.get(t, req)
+		case "scale":
+			scale, err := s.getScale(t, req)
+			if err != nil {
+				return nil, err
+			}
+			return scale, nil
 		}
 	}
 	return nil, methodNotSupported(req)
+}
+
+// serves reports whether the resource has the subresource at all.
+func (t *table) serves(subresource string) bool {
+	switch subresource {
+	case "":
+		return true
+	case "status":
+		return t.info.status
+	case "scale":
+		return t.info.scale
+	case "binding", "eviction", "log":
+		return t.info.kind == "Pod"
+	case "finalize":
+		return t.info.kind == "Namespace"
+	}
+	return false
+}
+
+// notServed is the real server's answer for a path it has no handler for.
+func notServed(req Request) error {
+	return apierrors.NewGenericServerResponse(http.StatusNotFound, req.Verb, schema.GroupResource{}, "", "", 0, false)
 }
 
 func methodNotSupported(req Request) error {
@@ -174,38 +259,43 @@ func (t *table) namespaceOf(ns string) string {
 	return ns
 }
 
-// selection parses the selectors of a list or watch and rejects field labels the real
-// server does not support for the resource.
+// selection parses the selectors of a list or watch and converts its field labels as
+// the real server's per-kind field label conversion does, rejecting the unsupported ones.
 func (s *Server) selection(t *table, ns string, opts metav1.ListOptions) (filter, error) {
 	f := filter{namespace: t.namespaceOf(ns), info: t.info}
 	var err error
 	if f.labels, err = labels.Parse(opts.LabelSelector); err != nil {
 		return f, apierrors.NewBadRequest(fmt.Sprintf("unable to parse requested label selector: %v", err))
 	}
-	if f.fields, err = fields.ParseSelector(opts.FieldSelector); err != nil {
+	sel, err := fields.ParseSelector(opts.FieldSelector)
+	if err != nil {
 		return f, apierrors.NewBadRequest(fmt.Sprintf("invalid field selector: %v", err))
 	}
-	var supported map[string]string
-	if t.info.fieldLabels != nil {
-		supported = t.info.fieldLabels(t.info.newObject())
-	}
-	for _, r := range f.fields.Requirements() {
-		if r.Field == "metadata.name" || (r.Field == "metadata.namespace" && t.info.namespaced) {
-			continue
-		}
-		if _, ok := supported[r.Field]; ok {
-			continue
-		}
-		return f, apierrors.NewBadRequest(fmt.Sprintf("Unable to find %q that match label selector %q, field selector %q: field label not supported: %s",
-			t.info.gvr.GroupVersion().WithResource(t.info.gvr.Resource).String(), opts.LabelSelector, opts.FieldSelector, r.Field))
+	if f.fields, err = sel.Transform(t.info.convertFieldLabel); err != nil {
+		return f, apierrors.NewBadRequest(err.Error())
 	}
 	return f, nil
 }
 
-func (s *Server) watch(req Request, action clienttesting.Action) (watch.Interface, error) {
-	if err := s.authorize(req); err != nil {
-		return nil, err
+// convertFieldLabel is the field label conversion function of the kind.
+func (r *resourceInfo) convertFieldLabel(label, value string) (string, string, error) {
+	if r.selectable == nil {
+		switch label {
+		case "metadata.name", "metadata.namespace":
+			return label, value, nil
+		}
+		return "", "", fmt.Errorf("%q is not a known field selector: only %q, %q", label, "metadata.name", "metadata.namespace")
 	}
+	if r.kind == "Pod" && label == "spec.host" {
+		return "spec.nodeName", value, nil // old v1 clients
+	}
+	if slices.Contains(r.selectable, label) {
+		return label, value, nil
+	}
+	return "", "", fmt.Errorf("field label not supported: %s", label)
+}
+
+func (s *Server) watch(req Request, action clienttesting.Action) (watch.Interface, error) {
 	t := s.tables[req.Resource]
 	if t == nil {
 		return nil, apierrors.NewNotFound(req.Resource.GroupResource(), "")
@@ -231,9 +321,11 @@ func (s *Server) watch(req Request, action clienttesting.Action) (watch.Interfac
 		if perr != nil {
 			return nil, apierrors.NewBadRequest(fmt.Sprintf("invalid resource version %q: %v", opts.ResourceVersion, perr))
 		}
-		events, ok := t.since(rv)
+		events, oldest, ok := t.since(rv, s.historyStart)
 		if !ok {
-			return errorWatch(&apierrors.NewResourceExpired(fmt.Sprintf("too old resource version: %d (%d)", rv, t.compacted+1)).ErrStatus), nil
+			// As the watch cache does: not a failed request, but a watch whose only event is
+			// an ERROR with 410 Expired.
+			return errorWatch(&apierrors.NewResourceExpired(fmt.Sprintf("too old resource version: %d (%d)", rv, oldest)).ErrStatus), nil
 		}
 		w := s.newWatcher(t, f, len(events), opts)
 		for _, e := range events {
@@ -335,8 +427,6 @@ func (s *Server) commit(t *table, typ watch.EventType, obj, prev runtime.Object)
 func clearTypeMeta(obj runtime.Object) {
 	obj.GetObjectKind().SetGroupVersionKind(schema.GroupVersionKind{})
 }
-
-var errNoChange = errors.New("no change")
 
 // namespaceActive checks that a namespaced create goes into an existing, active
 // namespace, worded as the NamespaceLifecycle admission plugin words it.

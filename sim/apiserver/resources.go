@@ -15,13 +15,23 @@ type resourceInfo struct {
 	gvr        schema.GroupVersionResource
 	kind       string
 	namespaced bool
-	// subresources the resource serves besides the main one.
+	// status: the resource serves a status subresource.
 	status bool
+	// scale: the resource serves a scale subresource (autoscaling/v1 Scale).
+	scale bool
+	// createOnUpdate: an update of a missing object creates it (Leases, Services,
+	// Endpoints, Events, RBAC objects).
+	createOnUpdate bool
+	// conditionalUpdate: an update must carry a resourceVersion (Leases).
+	conditionalUpdate bool
 	// newObject and newList make empty typed values.
 	newObject func() runtime.Object
 	newList   func() runtime.Object
-	// fieldLabels are the field selector labels the real server accepts for this
-	// resource, beyond metadata.name and metadata.namespace.
+	// selectable are the field selector labels the real server accepts for this kind;
+	// nil means the default metadata.name and metadata.namespace only.
+	selectable []string
+	// fieldLabels are the values of the selectable fields beyond metadata.name and
+	// metadata.namespace.
 	fieldLabels func(obj runtime.Object) map[string]string
 }
 
@@ -55,29 +65,55 @@ func Resources() []schema.GroupVersionResource {
 }
 
 func init() {
-	core := func(resource, kind string, namespaced, status bool, newObj, newList func() runtime.Object, fl func(runtime.Object) map[string]string) {
-		register(&resourceInfo{gvr: corev1.SchemeGroupVersion.WithResource(resource), kind: kind, namespaced: namespaced, status: status, newObject: newObj, newList: newList, fieldLabels: fl})
+	core := func(info resourceInfo) {
+		info.gvr = corev1.SchemeGroupVersion.WithResource(info.gvr.Resource)
+		register(&info)
 	}
-	core("pods", "Pod", true, true, func() runtime.Object { return &corev1.Pod{} }, func() runtime.Object { return &corev1.PodList{} }, podFieldLabels)
-	core("services", "Service", true, true, func() runtime.Object { return &corev1.Service{} }, func() runtime.Object { return &corev1.ServiceList{} }, nil)
-	core("endpoints", "Endpoints", true, false, func() runtime.Object { return &corev1.Endpoints{} }, func() runtime.Object { return &corev1.EndpointsList{} }, nil)
-	core("configmaps", "ConfigMap", true, false, func() runtime.Object { return &corev1.ConfigMap{} }, func() runtime.Object { return &corev1.ConfigMapList{} }, nil)
-	core("secrets", "Secret", true, false, func() runtime.Object { return &corev1.Secret{} }, func() runtime.Object { return &corev1.SecretList{} }, secretFieldLabels)
-	core("serviceaccounts", "ServiceAccount", true, false, func() runtime.Object { return &corev1.ServiceAccount{} }, func() runtime.Object { return &corev1.ServiceAccountList{} }, nil)
-	core("namespaces", "Namespace", false, true, func() runtime.Object { return &corev1.Namespace{} }, func() runtime.Object { return &corev1.NamespaceList{} }, namespaceFieldLabels)
-	core("nodes", "Node", false, true, func() runtime.Object { return &corev1.Node{} }, func() runtime.Object { return &corev1.NodeList{} }, nodeFieldLabels)
-	core("events", "Event", true, false, func() runtime.Object { return &corev1.Event{} }, func() runtime.Object { return &corev1.EventList{} }, eventFieldLabels)
+	gvr := func(resource string) schema.GroupVersionResource {
+		return schema.GroupVersionResource{Resource: resource}
+	}
+	core(resourceInfo{gvr: gvr("pods"), kind: "Pod", namespaced: true, status: true,
+		newObject: func() runtime.Object { return &corev1.Pod{} }, newList: func() runtime.Object { return &corev1.PodList{} },
+		selectable: []string{"metadata.name", "metadata.namespace", "spec.nodeName", "spec.restartPolicy", "spec.schedulerName",
+			"spec.serviceAccountName", "spec.hostNetwork", "status.phase", "status.podIP", "status.podIPs", "status.nominatedNodeName"},
+		fieldLabels: podFieldLabels})
+	core(resourceInfo{gvr: gvr("services"), kind: "Service", namespaced: true, status: true, createOnUpdate: true,
+		newObject: func() runtime.Object { return &corev1.Service{} }, newList: func() runtime.Object { return &corev1.ServiceList{} },
+		selectable: []string{"metadata.name", "metadata.namespace", "spec.clusterIP", "spec.type"}, fieldLabels: serviceFieldLabels})
+	core(resourceInfo{gvr: gvr("endpoints"), kind: "Endpoints", namespaced: true, createOnUpdate: true,
+		newObject: func() runtime.Object { return &corev1.Endpoints{} }, newList: func() runtime.Object { return &corev1.EndpointsList{} }})
+	core(resourceInfo{gvr: gvr("configmaps"), kind: "ConfigMap", namespaced: true,
+		newObject: func() runtime.Object { return &corev1.ConfigMap{} }, newList: func() runtime.Object { return &corev1.ConfigMapList{} }})
+	core(resourceInfo{gvr: gvr("secrets"), kind: "Secret", namespaced: true,
+		newObject: func() runtime.Object { return &corev1.Secret{} }, newList: func() runtime.Object { return &corev1.SecretList{} },
+		selectable: []string{"metadata.name", "metadata.namespace", "type"}, fieldLabels: secretFieldLabels})
+	core(resourceInfo{gvr: gvr("serviceaccounts"), kind: "ServiceAccount", namespaced: true,
+		newObject: func() runtime.Object { return &corev1.ServiceAccount{} }, newList: func() runtime.Object { return &corev1.ServiceAccountList{} }})
+	core(resourceInfo{gvr: gvr("namespaces"), kind: "Namespace", status: true,
+		newObject: func() runtime.Object { return &corev1.Namespace{} }, newList: func() runtime.Object { return &corev1.NamespaceList{} },
+		selectable: []string{"metadata.name", "status.phase"}, fieldLabels: namespaceFieldLabels})
+	core(resourceInfo{gvr: gvr("nodes"), kind: "Node", status: true,
+		newObject: func() runtime.Object { return &corev1.Node{} }, newList: func() runtime.Object { return &corev1.NodeList{} },
+		selectable: []string{"metadata.name", "spec.unschedulable"}, fieldLabels: nodeFieldLabels})
+	core(resourceInfo{gvr: gvr("events"), kind: "Event", namespaced: true, createOnUpdate: true,
+		newObject: func() runtime.Object { return &corev1.Event{} }, newList: func() runtime.Object { return &corev1.EventList{} },
+		selectable: []string{"metadata.name", "metadata.namespace", "involvedObject.kind", "involvedObject.namespace", "involvedObject.name",
+			"involvedObject.uid", "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath",
+			"reason", "reportingComponent", "source", "type"},
+		fieldLabels: eventFieldLabels})
 
-	register(&resourceInfo{gvr: appsv1.SchemeGroupVersion.WithResource("deployments"), kind: "Deployment", namespaced: true, status: true,
+	register(&resourceInfo{gvr: appsv1.SchemeGroupVersion.WithResource("deployments"), kind: "Deployment", namespaced: true, status: true, scale: true,
 		newObject: func() runtime.Object { return &appsv1.Deployment{} }, newList: func() runtime.Object { return &appsv1.DeploymentList{} }})
-	register(&resourceInfo{gvr: appsv1.SchemeGroupVersion.WithResource("replicasets"), kind: "ReplicaSet", namespaced: true, status: true,
-		newObject: func() runtime.Object { return &appsv1.ReplicaSet{} }, newList: func() runtime.Object { return &appsv1.ReplicaSetList{} }, fieldLabels: replicaSetFieldLabels})
+	register(&resourceInfo{gvr: appsv1.SchemeGroupVersion.WithResource("replicasets"), kind: "ReplicaSet", namespaced: true, status: true, scale: true,
+		newObject: func() runtime.Object { return &appsv1.ReplicaSet{} }, newList: func() runtime.Object { return &appsv1.ReplicaSetList{} }})
 	register(&resourceInfo{gvr: coordinationv1.SchemeGroupVersion.WithResource("leases"), kind: "Lease", namespaced: true,
+		createOnUpdate: true, conditionalUpdate: true,
 		newObject: func() runtime.Object { return &coordinationv1.Lease{} }, newList: func() runtime.Object { return &coordinationv1.LeaseList{} }})
 	register(&resourceInfo{gvr: discoveryv1.SchemeGroupVersion.WithResource("endpointslices"), kind: "EndpointSlice", namespaced: true,
 		newObject: func() runtime.Object { return &discoveryv1.EndpointSlice{} }, newList: func() runtime.Object { return &discoveryv1.EndpointSliceList{} }})
 	rbac := func(resource, kind string, namespaced bool, newObj, newList func() runtime.Object) {
-		register(&resourceInfo{gvr: rbacv1.SchemeGroupVersion.WithResource(resource), kind: kind, namespaced: namespaced, newObject: newObj, newList: newList})
+		register(&resourceInfo{gvr: rbacv1.SchemeGroupVersion.WithResource(resource), kind: kind, namespaced: namespaced, createOnUpdate: true,
+			newObject: newObj, newList: newList})
 	}
 	rbac("roles", "Role", true, func() runtime.Object { return &rbacv1.Role{} }, func() runtime.Object { return &rbacv1.RoleList{} })
 	rbac("rolebindings", "RoleBinding", true, func() runtime.Object { return &rbacv1.RoleBinding{} }, func() runtime.Object { return &rbacv1.RoleBindingList{} })
@@ -95,6 +131,7 @@ func podFieldLabels(obj runtime.Object) map[string]string {
 	}
 	return map[string]string{
 		"spec.nodeName":            p.Spec.NodeName,
+		"status.podIPs":            podIP,
 		"spec.restartPolicy":       string(p.Spec.RestartPolicy),
 		"spec.schedulerName":       p.Spec.SchedulerName,
 		"spec.serviceAccountName":  p.Spec.ServiceAccountName,
@@ -117,9 +154,9 @@ func nodeFieldLabels(obj runtime.Object) map[string]string {
 	return map[string]string{"spec.unschedulable": boolString(obj.(*corev1.Node).Spec.Unschedulable)}
 }
 
-func replicaSetFieldLabels(obj runtime.Object) map[string]string {
-	rs := obj.(*appsv1.ReplicaSet)
-	return map[string]string{"status.replicas": itoa(int64(rs.Status.Replicas))}
+func serviceFieldLabels(obj runtime.Object) map[string]string {
+	svc := obj.(*corev1.Service)
+	return map[string]string{"spec.clusterIP": svc.Spec.ClusterIP, "spec.type": string(svc.Spec.Type)}
 }
 
 func eventFieldLabels(obj runtime.Object) map[string]string {

@@ -4,12 +4,15 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/managedfields"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/fake"
@@ -31,7 +34,9 @@ type Config struct {
 	WatchBuffer int
 	// RequestLogSize bounds the request log kept for assertions and traces. Default 100000.
 	RequestLogSize int
-	// Authorizer decides every request; nil allows everything.
+	// Authorizer decides every request of an identity outside system:masters; nil
+	// allows everything. SetAuthorizer installs one later (an authorizer that reads the
+	// server's own RBAC objects is built after the server).
 	Authorizer Authorizer
 	// ServiceCIDR is where ClusterIPs come from. Default 10.96.0.0/16.
 	ServiceCIDR string
@@ -67,10 +72,20 @@ type Server struct {
 	log    *RequestLog
 	faults []Fault
 	logs   LogSource
+	// historyStart is the resourceVersion where the watch history begins (after the
+	// bootstrap writes of New), as a real watch cache begins at its first list.
+	historyStart uint64
+
+	authz atomic.Pointer[authorizerBox]
+	// managers are the field managers of server-side apply, per kind, built on first use.
+	managers map[managerKey]*managedfields.FieldManager
 }
 
+type authorizerBox struct{ Authorizer }
+
 // New builds a server with the default namespaces of a fresh cluster: default,
-// kube-system, kube-public and kube-node-lease.
+// kube-system, kube-public and kube-node-lease. Watches from a resourceVersion older than
+// these bootstrap writes get 410 Expired.
 func New(cfg Config) (*Server, error) {
 	cfg = cfg.withDefaults()
 	ips, err := newIPAllocator(cfg.ServiceCIDR)
@@ -88,7 +103,51 @@ func New(cfg Config) (*Server, error) {
 	for gvr, info := range resources {
 		s.tables[gvr] = newTable(info)
 	}
+	if cfg.Authorizer != nil {
+		s.SetAuthorizer(cfg.Authorizer)
+	}
+	req := Request{User: AdminUser, Groups: GroupsOf(AdminUser), Verb: "create", Resource: corev1.SchemeGroupVersion.WithResource("namespaces")}
+	for _, name := range []string{metav1.NamespaceDefault, metav1.NamespaceSystem, metav1.NamespacePublic, corev1.NamespaceNodeLease} {
+		req.Name = name
+		if _, err := s.create(s.tables[req.Resource], req, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}); err != nil {
+			return nil, fmt.Errorf("apiserver: creating namespace %s: %w", name, err)
+		}
+	}
+	s.historyStart = s.rv
 	return s, nil
+}
+
+// SetAuthorizer installs the authorizer of every later request (nil allows everything).
+func (s *Server) SetAuthorizer(a Authorizer) {
+	if a == nil {
+		s.authz.Store(nil)
+		return
+	}
+	s.authz.Store(&authorizerBox{a})
+}
+
+// Object returns the stored object of a resource, or nil. The object is the server's
+// own: callers must not modify it.
+func (s *Server) Object(gvr schema.GroupVersionResource, namespace, name string) runtime.Object {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.tables[gvr]
+	if t == nil {
+		return nil
+	}
+	return t.get(t.namespaceOf(namespace), name)
+}
+
+// Objects returns the stored objects of a resource in a namespace ("" = all), in name
+// order. The objects are the server's own: callers must not modify them.
+func (s *Server) Objects(gvr schema.GroupVersionResource, namespace string) []runtime.Object {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.tables[gvr]
+	if t == nil {
+		return nil
+	}
+	return t.sorted(t.namespaceOf(namespace))
 }
 
 // Clientset returns a client acting as user. Each call returns a new clientset whose

@@ -109,11 +109,13 @@ func (t *table) record(capacity int, e event) {
 	}
 }
 
-// since returns the kept events newer than rv, or false when some of them have been
-// compacted away.
-func (t *table) since(rv uint64) ([]event, bool) {
-	if rv < t.compacted {
-		return nil, false
+// since returns the kept events newer than rv. It fails, with the newest version it can
+// no longer replay from, when events after rv have left the history or rv is older than
+// floor (where the server's history begins).
+func (t *table) since(rv, floor uint64) ([]event, uint64, bool) {
+	limit := max(t.compacted, floor)
+	if rv < limit {
+		return nil, limit, false
 	}
 	var out []event
 	for i := 0; i < t.size; i++ {
@@ -122,7 +124,7 @@ func (t *table) since(rv uint64) ([]event, bool) {
 			out = append(out, e)
 		}
 	}
-	return out, true
+	return out, limit, true
 }
 
 // filter is what a list or watch selects: a namespace, labels and fields.
@@ -145,10 +147,7 @@ func (f *filter) matches(obj runtime.Object) bool {
 		return false
 	}
 	if f.fields != nil && !f.fields.Empty() {
-		set := fields.Set{"metadata.name": m.GetName()}
-		if f.info.namespaced {
-			set["metadata.namespace"] = m.GetNamespace()
-		}
+		set := fields.Set{"metadata.name": m.GetName(), "metadata.namespace": m.GetNamespace()}
 		if f.info.fieldLabels != nil {
 			for k, v := range f.info.fieldLabels(obj) {
 				set[k] = v

@@ -3,10 +3,7 @@ package apiserver
 import (
 	"encoding/base64"
 	"encoding/json"
-	"strconv"
 )
-
-func formatInt(v int64) string { return strconv.FormatInt(v, 10) }
 
 type continueToken struct {
 	RV    uint64 `json:"rv"`

@@ -1,11 +1,15 @@
 package apiserver
 
 import (
+	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
+	"sort"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -26,7 +30,8 @@ const maxConfigSize = 1024 * 1024
 func nameRule(obj runtime.Object) validation.ValidateNameFunc {
 	switch obj.(type) {
 	case *corev1.Service:
-		return validation.NameIsDNS1035Label
+		// RelaxedServiceNameValidation (on since v1.34): DNS-1123 labels, not DNS-1035.
+		return validation.NameIsDNSLabel
 	case *corev1.Namespace:
 		return validation.NameIsDNSLabel
 	case *rbacv1.Role, *rbacv1.ClusterRole, *rbacv1.RoleBinding, *rbacv1.ClusterRoleBinding:
@@ -35,15 +40,13 @@ func nameRule(obj runtime.Object) validation.ValidateNameFunc {
 	return validation.NameIsDNSSubdomain
 }
 
-func (s *Server) defaultAndValidateCreate(t *table, obj runtime.Object) field.ErrorList {
-	setDefaults(obj)
+func (s *Server) validateCreate(t *table, obj runtime.Object) field.ErrorList {
 	m, _ := meta.Accessor(obj)
 	errs := validation.ValidateObjectMetaAccessor(m, t.info.namespaced, nameRule(obj), field.NewPath("metadata"))
 	return append(errs, validateKind(obj, nil)...)
 }
 
-func (s *Server) defaultAndValidateUpdate(t *table, obj, old runtime.Object) field.ErrorList {
-	setDefaults(obj)
+func (s *Server) validateUpdate(t *table, obj, old runtime.Object) field.ErrorList {
 	m, _ := meta.Accessor(obj)
 	om, _ := meta.Accessor(old)
 	errs := validation.ValidateObjectMetaAccessor(m, t.info.namespaced, nameRule(obj), field.NewPath("metadata"))
@@ -67,22 +70,27 @@ func validateKind(obj, old runtime.Object) field.ErrorList {
 		}
 		return errs
 	case *corev1.ConfigMap:
-		errs := validateConfigData(o.Data, o.BinaryData)
+		var errs field.ErrorList
 		if old != nil {
-			errs = append(errs, validateImmutableData(old.(*corev1.ConfigMap).Immutable, o.Immutable,
-				!reflect.DeepEqual(o.Data, old.(*corev1.ConfigMap).Data) || !reflect.DeepEqual(o.BinaryData, old.(*corev1.ConfigMap).BinaryData))...)
-		}
-		return errs
-	case *corev1.Secret:
-		errs := validateConfigData(nil, o.Data)
-		if old != nil {
-			os := old.(*corev1.Secret)
-			errs = append(errs, validateImmutableData(os.Immutable, o.Immutable, !reflect.DeepEqual(o.Data, os.Data))...)
-			if o.Type != os.Type {
-				errs = append(errs, field.Invalid(field.NewPath("type"), o.Type, "field is immutable"))
+			prev := old.(*corev1.ConfigMap)
+			if prev.Immutable != nil && *prev.Immutable {
+				errs = append(errs, immutableData(o.Immutable, map[string]bool{
+					"data":       !reflect.DeepEqual(o.Data, prev.Data),
+					"binaryData": !reflect.DeepEqual(o.BinaryData, prev.BinaryData),
+				})...)
 			}
 		}
-		return errs
+		return append(errs, validateConfigMapData(o.Data, o.BinaryData)...)
+	case *corev1.Secret:
+		var errs field.ErrorList
+		if old != nil {
+			prev := old.(*corev1.Secret)
+			errs = append(errs, validation.ValidateImmutableField(o.Type, prev.Type, field.NewPath("type"))...)
+			if prev.Immutable != nil && *prev.Immutable {
+				errs = append(errs, immutableData(o.Immutable, map[string]bool{"data": !reflect.DeepEqual(o.Data, prev.Data)})...)
+			}
+		}
+		return append(errs, validateSecret(o)...)
 	case *appsv1.Deployment:
 		p := field.NewPath("spec")
 		errs := validateWorkload(o.Spec.Replicas, o.Spec.Selector, &o.Spec.Template, p)
@@ -97,8 +105,114 @@ func validateKind(obj, old runtime.Object) field.ErrorList {
 			errs = append(errs, validation.ValidateImmutableField(o.Spec.Selector, old.(*appsv1.ReplicaSet).Spec.Selector, p.Child("selector"))...)
 		}
 		return errs
+	case *coordinationv1.Lease:
+		return validateLeaseSpec(&o.Spec, field.NewPath("spec"))
+	case *rbacv1.Role:
+		return validateRules(o.Rules, true)
+	case *rbacv1.ClusterRole:
+		return validateRules(o.Rules, false)
+	case *rbacv1.RoleBinding:
+		errs := validateBinding(o.RoleRef, o.Subjects, true)
+		if old != nil {
+			errs = append(errs, validation.ValidateImmutableField(o.RoleRef, old.(*rbacv1.RoleBinding).RoleRef, field.NewPath("roleRef"))...)
+		}
+		return errs
+	case *rbacv1.ClusterRoleBinding:
+		errs := validateBinding(o.RoleRef, o.Subjects, false)
+		if old != nil {
+			errs = append(errs, validation.ValidateImmutableField(o.RoleRef, old.(*rbacv1.ClusterRoleBinding).RoleRef, field.NewPath("roleRef"))...)
+		}
+		return errs
 	}
 	return nil
+}
+
+func validateLeaseSpec(spec *coordinationv1.LeaseSpec, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if spec.LeaseDurationSeconds != nil && *spec.LeaseDurationSeconds <= 0 {
+		errs = append(errs, field.Invalid(p.Child("leaseDurationSeconds"), spec.LeaseDurationSeconds, "must be greater than 0"))
+	}
+	if spec.LeaseTransitions != nil && *spec.LeaseTransitions < 0 {
+		errs = append(errs, field.Invalid(p.Child("leaseTransitions"), spec.LeaseTransitions, "must be greater than or equal to 0"))
+	}
+	if spec.PreferredHolder != nil && *spec.PreferredHolder != "" && (spec.Strategy == nil || *spec.Strategy == "") {
+		errs = append(errs, field.Forbidden(p.Child("preferredHolder"), "may only be specified if `strategy` is defined"))
+	}
+	return errs
+}
+
+func validateRules(rules []rbacv1.PolicyRule, namespaced bool) field.ErrorList {
+	var errs field.ErrorList
+	for i, rule := range rules {
+		p := field.NewPath("rules").Index(i)
+		if len(rule.Verbs) == 0 {
+			errs = append(errs, field.Required(p.Child("verbs"), "verbs must contain at least one value"))
+		}
+		if len(rule.NonResourceURLs) > 0 {
+			if namespaced {
+				errs = append(errs, field.Invalid(p.Child("nonResourceURLs"), rule.NonResourceURLs, "namespaced rules cannot apply to non-resource URLs"))
+			}
+			if len(rule.APIGroups) > 0 || len(rule.Resources) > 0 || len(rule.ResourceNames) > 0 {
+				errs = append(errs, field.Invalid(p.Child("nonResourceURLs"), rule.NonResourceURLs, "rules cannot apply to both regular resources and non-resource URLs"))
+			}
+			continue
+		}
+		if len(rule.APIGroups) == 0 {
+			errs = append(errs, field.Required(p.Child("apiGroups"), "resource rules must supply at least one api group"))
+		}
+		if len(rule.Resources) == 0 {
+			errs = append(errs, field.Required(p.Child("resources"), "resource rules must supply at least one resource"))
+		}
+	}
+	return errs
+}
+
+func validateBinding(ref rbacv1.RoleRef, subjects []rbacv1.Subject, namespaced bool) field.ErrorList {
+	var errs field.ErrorList
+	if ref.APIGroup != rbacv1.GroupName {
+		errs = append(errs, field.NotSupported(field.NewPath("roleRef", "apiGroup"), ref.APIGroup, []string{rbacv1.GroupName}))
+	}
+	kinds := []string{"Role", "ClusterRole"}
+	if !namespaced {
+		kinds = []string{"ClusterRole"}
+	}
+	if !slices.Contains(kinds, ref.Kind) {
+		errs = append(errs, field.NotSupported(field.NewPath("roleRef", "kind"), ref.Kind, kinds))
+	}
+	if ref.Name == "" {
+		errs = append(errs, field.Required(field.NewPath("roleRef", "name"), ""))
+	} else {
+		for _, msg := range path.ValidatePathSegmentName(ref.Name, false) {
+			errs = append(errs, field.Invalid(field.NewPath("roleRef", "name"), ref.Name, msg))
+		}
+	}
+	for i, subject := range subjects {
+		p := field.NewPath("subjects").Index(i)
+		if subject.Name == "" {
+			errs = append(errs, field.Required(p.Child("name"), ""))
+		}
+		switch subject.Kind {
+		case rbacv1.ServiceAccountKind:
+			if subject.Name != "" {
+				for _, msg := range validation.ValidateServiceAccountName(subject.Name, false) {
+					errs = append(errs, field.Invalid(p.Child("name"), subject.Name, msg))
+				}
+			}
+			if subject.APIGroup != "" {
+				errs = append(errs, field.NotSupported(p.Child("apiGroup"), subject.APIGroup, []string{""}))
+			}
+			if !namespaced && subject.Namespace == "" {
+				errs = append(errs, field.Required(p.Child("namespace"), ""))
+			}
+		case rbacv1.UserKind, rbacv1.GroupKind:
+			if subject.APIGroup != rbacv1.GroupName {
+				errs = append(errs, field.NotSupported(p.Child("apiGroup"), subject.APIGroup, []string{rbacv1.GroupName}))
+			}
+		default:
+			errs = append(errs, field.NotSupported(p.Child("kind"), subject.Kind, []string{rbacv1.ServiceAccountKind, rbacv1.UserKind, rbacv1.GroupKind}))
+		}
+	}
+	return errs
 }
 
 func validateWorkload(replicas *int32, sel *metav1.LabelSelector, tmpl *corev1.PodTemplateSpec, p *field.Path) field.ErrorList {
@@ -283,6 +397,9 @@ func validateContainer(c *corev1.Container, volumes, names sets.Set[string], p *
 
 // validatePodUpdate allows only the pod fields a real server lets change.
 func validatePodUpdate(pod, old *corev1.Pod) field.ErrorList {
+	if pod.Generation == old.Generation {
+		return nil // the update strategy found the spec unchanged
+	}
 	a, b := old.Spec.DeepCopy(), pod.Spec.DeepCopy()
 	for i := range b.Containers {
 		if i < len(a.Containers) {
@@ -302,17 +419,19 @@ func validatePodUpdate(pod, old *corev1.Pod) field.ErrorList {
 	if old.Spec.NodeName == "" {
 		a.NodeName = b.NodeName
 	}
-	if !semantic.DeepEqual(a, b) {
+	if !equal(a, b) {
 		return field.ErrorList{field.Forbidden(field.NewPath("spec"), "pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)")}
 	}
 	return nil
 }
 
-func validateConfigData(data map[string]string, binary map[string][]byte) field.ErrorList {
+// validateConfigMapData counts the values (not the keys) against the 1 MiB limit and
+// reports an excess against the whole object, as the real validation does.
+func validateConfigMapData(data map[string]string, binary map[string][]byte) field.ErrorList {
 	var errs field.ErrorList
 	size := 0
 	for k, v := range data {
-		size += len(k) + len(v)
+		size += len(v)
 		for _, msg := range utilvalidation.IsConfigMapKey(k) {
 			errs = append(errs, field.Invalid(field.NewPath("data").Key(k), k, msg))
 		}
@@ -321,34 +440,95 @@ func validateConfigData(data map[string]string, binary map[string][]byte) field.
 		}
 	}
 	for k, v := range binary {
-		size += len(k) + len(v)
-		if data == nil {
-			for _, msg := range utilvalidation.IsConfigMapKey(k) {
-				errs = append(errs, field.Invalid(field.NewPath("data").Key(k), k, msg))
-			}
-		} else {
-			for _, msg := range utilvalidation.IsConfigMapKey(k) {
-				errs = append(errs, field.Invalid(field.NewPath("binaryData").Key(k), k, msg))
-			}
+		size += len(v)
+		for _, msg := range utilvalidation.IsConfigMapKey(k) {
+			errs = append(errs, field.Invalid(field.NewPath("binaryData").Key(k), k, msg))
 		}
 	}
 	if size > maxConfigSize {
 		errs = append(errs, field.TooLong(field.NewPath(""), "", maxConfigSize))
 	}
+	return sortedErrors(errs)
+}
+
+// validateSecret checks keys, the 1 MiB limit on the values (reported against data) and
+// the keys the well-known secret types require.
+func validateSecret(secret *corev1.Secret) field.ErrorList {
+	var errs field.ErrorList
+	dataPath := field.NewPath("data")
+	size := 0
+	for k, v := range secret.Data {
+		size += len(v)
+		for _, msg := range utilvalidation.IsConfigMapKey(k) {
+			errs = append(errs, field.Invalid(dataPath.Key(k), k, msg))
+		}
+	}
+	errs = sortedErrors(errs)
+	if size > maxConfigSize {
+		errs = append(errs, field.TooLong(dataPath, "", maxConfigSize))
+	}
+	switch secret.Type {
+	case corev1.SecretTypeServiceAccountToken:
+		if secret.Annotations[corev1.ServiceAccountNameKey] == "" {
+			errs = append(errs, field.Required(field.NewPath("metadata", "annotations").Key(corev1.ServiceAccountNameKey), ""))
+		}
+	case corev1.SecretTypeDockercfg:
+		errs = append(errs, validateJSONKey(secret.Data, corev1.DockerConfigKey)...)
+	case corev1.SecretTypeDockerConfigJson:
+		errs = append(errs, validateJSONKey(secret.Data, corev1.DockerConfigJsonKey)...)
+	case corev1.SecretTypeBasicAuth:
+		_, user := secret.Data[corev1.BasicAuthUsernameKey]
+		_, password := secret.Data[corev1.BasicAuthPasswordKey]
+		if !user && !password {
+			errs = append(errs, field.Required(dataPath.Key(corev1.BasicAuthUsernameKey), ""),
+				field.Required(dataPath.Key(corev1.BasicAuthPasswordKey), ""))
+		}
+	case corev1.SecretTypeSSHAuth:
+		if len(secret.Data[corev1.SSHAuthPrivateKey]) == 0 {
+			errs = append(errs, field.Required(dataPath.Key(corev1.SSHAuthPrivateKey), ""))
+		}
+	case corev1.SecretTypeTLS:
+		if _, ok := secret.Data[corev1.TLSCertKey]; !ok {
+			errs = append(errs, field.Required(dataPath.Key(corev1.TLSCertKey), ""))
+		}
+		if _, ok := secret.Data[corev1.TLSPrivateKeyKey]; !ok {
+			errs = append(errs, field.Required(dataPath.Key(corev1.TLSPrivateKeyKey), ""))
+		}
+	}
 	return errs
 }
 
-func validateImmutableData(oldImmutable, newImmutable *bool, dataChanged bool) field.ErrorList {
-	if oldImmutable == nil || !*oldImmutable {
-		return nil
+func validateJSONKey(data map[string][]byte, key string) field.ErrorList {
+	p := field.NewPath("data").Key(key)
+	b, ok := data[key]
+	if !ok {
+		return field.ErrorList{field.Required(p, "")}
 	}
+	if err := json.Unmarshal(b, &map[string]any{}); err != nil {
+		return field.ErrorList{field.Invalid(p, "<secret contents redacted>", err.Error())}
+	}
+	return nil
+}
+
+// immutableData rejects unsetting immutable and changing any of the data fields of an
+// immutable ConfigMap or Secret.
+func immutableData(newImmutable *bool, changed map[string]bool) field.ErrorList {
 	var errs field.ErrorList
 	if newImmutable == nil || !*newImmutable {
 		errs = append(errs, field.Forbidden(field.NewPath("immutable"), "field is immutable when `immutable` is set"))
 	}
-	if dataChanged {
-		errs = append(errs, field.Forbidden(field.NewPath("data"), "field is immutable when `immutable` is set"))
+	for _, f := range []string{"data", "binaryData"} {
+		if changed[f] {
+			errs = append(errs, field.Forbidden(field.NewPath(f), "field is immutable when `immutable` is set"))
+		}
 	}
+	return errs
+}
+
+// sortedErrors orders errors by field path: map iteration must not decide the order of
+// a message.
+func sortedErrors(errs field.ErrorList) field.ErrorList {
+	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Field < errs[j].Field })
 	return errs
 }
 
