@@ -277,6 +277,7 @@ func (c *Cluster) Start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	c.server.SetLogSource(kl.Logs)
 	c.mu.Lock()
 	c.gc = collector
 	c.kubelet = kl

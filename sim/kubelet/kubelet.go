@@ -276,14 +276,10 @@ func (k *Kubelet) Logs(ns, pod, container string, opts *corev1.PodLogOptions) ([
 		return nil, apierrors.NewBadRequest(fmt.Sprintf("pod %s/%s is not running on a node", ns, pod))
 	}
 	if container == "" {
-		if len(w.pod.Spec.Containers) != 1 {
-			var names []string
-			for _, c := range w.pod.Spec.Containers {
-				names = append(names, c.Name)
-			}
-			return nil, apierrors.NewBadRequest(fmt.Sprintf("a container name must be specified for pod %s, choose one of: %v", pod, names))
+		if len(w.containerNames) != 1 {
+			return nil, apierrors.NewBadRequest(fmt.Sprintf("a container name must be specified for pod %s, choose one of: %v", pod, w.containerNames))
 		}
-		container = w.pod.Spec.Containers[0].Name
+		container = w.containerNames[0]
 	}
 	previous := opts != nil && opts.Previous
 	b, ok := w.logs.get(container, previous)
@@ -302,7 +298,7 @@ func (k *Kubelet) event(ctx context.Context, pod *corev1.Pod, typ, reason, msg s
 	}
 	ts := metav1.Now()
 	ev := &corev1.Event{
-		ObjectMeta:     metav1.ObjectMeta{GenerateName: pod.Name + ".", Namespace: pod.Namespace},
+		ObjectMeta:     metav1.ObjectMeta{Name: fmt.Sprintf("%s.%x", pod.Name, ts.UnixNano()), Namespace: pod.Namespace},
 		InvolvedObject: corev1.ObjectReference{Kind: "Pod", Namespace: pod.Namespace, Name: pod.Name, UID: pod.UID, APIVersion: "v1"},
 		Reason:         reason, Message: msg, Type: typ,
 		Source:         corev1.EventSource{Component: "kubelet", Host: pod.Spec.NodeName},

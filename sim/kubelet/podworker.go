@@ -26,22 +26,25 @@ type podWorker struct {
 	exits   chan exit
 	done    chan struct{}
 
-	pod     *corev1.Pod
-	startAt time.Time // when the sandbox is ready (start-up latency)
-	ip      string
-	hostIP  string
+	pod      *corev1.Pod
+	startAt  time.Time // when the sandbox is ready (start-up latency)
+	ip       string
+	hostIP   string
 	prepared bool
-	volumes map[string]*podVolume
-	inits   []*ctr
-	mains   []*ctr
-	byName  map[string]*ctr
-	logs    *podLogs
-	evicted *killSpec
-	nextRefresh     time.Time
-	lastMountEvent  time.Time
-	mountError      string
-	initializedAt   time.Time
-	published       *corev1.PodStatus
+	volumes  map[string]*podVolume
+	inits    []*ctr
+	mains    []*ctr
+	byName   map[string]*ctr
+	logs     *podLogs
+	// containerNames are the pod's main containers; unlike pod, safe to read from
+	// other goroutines.
+	containerNames []string
+	evicted        *killSpec
+	nextRefresh    time.Time
+	lastMountEvent time.Time
+	mountError     string
+	initializedAt  time.Time
+	published      *corev1.PodStatus
 }
 
 type fault struct {
@@ -51,8 +54,12 @@ type fault struct {
 }
 
 func newPodWorker(k *Kubelet, key string, pod *corev1.Pod, startAt time.Time) *podWorker {
+	var names []string
+	for _, c := range pod.Spec.Containers {
+		names = append(names, c.Name)
+	}
 	return &podWorker{
-		k: k, key: key, pod: pod, startAt: startAt,
+		k: k, key: key, pod: pod, startAt: startAt, containerNames: names,
 		updates: make(chan *corev1.Pod, 1), faults: make(chan fault, 8), exits: make(chan exit, 8), done: make(chan struct{}),
 		volumes: map[string]*podVolume{}, byName: map[string]*ctr{}, logs: newPodLogs(),
 	}
