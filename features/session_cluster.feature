@@ -33,6 +33,7 @@ Feature: Session cluster on native Kubernetes
     And the service "my-session-rest" is owned by the deployment "my-session"
     And the configmap "flink-config-my-session" is owned by the deployment "my-session"
     And within a minute the JobManager pod of "my-session" is Running
+    And within a minute the REST endpoint of "my-session" answers from inside the cluster
 
   Scenario: Deleting the JobManager Deployment removes the whole cluster
     Given a session cluster "my-session" is running
