@@ -10,6 +10,8 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -20,6 +22,7 @@ import (
 	"flinksim/sim/kubelet"
 	"flinksim/sim/namespace"
 	"flinksim/sim/network"
+	"flinksim/sim/nodelifecycle"
 	"flinksim/sim/proxy"
 	"flinksim/sim/rbac"
 	"flinksim/sim/scheduler"
@@ -44,6 +47,9 @@ type Config struct {
 	// VolumeSyncPeriod is how often the kubelet refreshes mounted ConfigMaps and
 	// Secrets in running pods. Default 60 s.
 	VolumeSyncPeriod time.Duration
+	// NodeGracePeriod is how long a node may miss heartbeats before it turns
+	// NotReady (Ready=Unknown) and gets the unreachable taints. Default 50 s.
+	NodeGracePeriod time.Duration
 	// NoEvents switches off the kubelet's events (for benchmarks).
 	NoEvents bool
 	// Log receives the controllers' debug logs. Default: discarded.
@@ -277,6 +283,10 @@ func (c *Cluster) Start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	lifecycle, err := nodelifecycle.New(nodelifecycle.Config{Client: c.ClientFor(rbac.NodeControllerUser), GracePeriod: c.cfg.NodeGracePeriod, Log: c.cfg.Log})
+	if err != nil {
+		return err
+	}
 	c.server.SetLogSource(kl.Logs)
 	c.mu.Lock()
 	c.gc = collector
@@ -286,7 +296,7 @@ func (c *Cluster) Start(ctx context.Context) error {
 		collector.SetDisabled(true)
 	}
 
-	components := []component{collector, deployments, replicasets, namespaces, sched, kl, px}
+	components := []component{collector, deployments, replicasets, namespaces, sched, kl, px, lifecycle}
 	errs := make(chan error, len(components))
 	for _, comp := range components {
 		go func() { errs <- comp.Start(ctx) }()
@@ -298,4 +308,62 @@ func (c *Cluster) Start(ctx context.Context) error {
 		}
 	}
 	return errors.Join(all...)
+}
+
+// NodeNotReady stops a node's kubelet, as when the node crashes or is cut from the
+// control plane: after the grace period it turns NotReady and its pods are evicted
+// by taint (they stay Terminating while the kubelet is away).
+func (c *Cluster) NodeNotReady(name string) error {
+	kl := c.Kubelet()
+	if kl == nil {
+		return errors.New("sim: the cluster is not started")
+	}
+	if _, err := c.admin.CoreV1().Nodes().Get(context.Background(), name, metav1.GetOptions{}); err != nil {
+		return fmt.Errorf("sim: node %q: %w", name, err)
+	}
+	kl.StopNode(name)
+	return nil
+}
+
+// NodeReady brings a stopped node's kubelet back.
+func (c *Cluster) NodeReady(name string) error {
+	kl := c.Kubelet()
+	if kl == nil {
+		return errors.New("sim: the cluster is not started")
+	}
+	kl.StartNode(name)
+	return nil
+}
+
+// DeleteNode removes a node, as a cloud provider does for a vanished machine; its pods
+// are then force-deleted by the pod garbage collector.
+func (c *Cluster) DeleteNode(name string) error {
+	if kl := c.Kubelet(); kl != nil {
+		kl.StopNode(name)
+	}
+	return c.admin.CoreV1().Nodes().Delete(context.Background(), name, metav1.DeleteOptions{})
+}
+
+// DrainNode cordons a node and evicts its pods through the eviction API, as
+// `kubectl drain` does.
+func (c *Cluster) DrainNode(ctx context.Context, name string) error {
+	node, err := c.admin.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return fmt.Errorf("sim: node %q: %w", name, err)
+	}
+	node.Spec.Unschedulable = true
+	if _, err := c.admin.CoreV1().Nodes().Update(ctx, node, metav1.UpdateOptions{}); err != nil {
+		return fmt.Errorf("sim: cordoning node %q: %w", name, err)
+	}
+	pods, err := c.admin.CoreV1().Pods("").List(ctx, metav1.ListOptions{FieldSelector: "spec.nodeName=" + name})
+	if err != nil {
+		return err
+	}
+	for _, p := range pods.Items {
+		ev := &policyv1.Eviction{ObjectMeta: metav1.ObjectMeta{Name: p.Name, Namespace: p.Namespace}}
+		if err := c.admin.CoreV1().Pods(p.Namespace).EvictV1(ctx, ev); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("sim: evicting pod %s/%s: %w", p.Namespace, p.Name, err)
+		}
+	}
+	return nil
 }

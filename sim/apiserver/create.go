@@ -17,6 +17,9 @@ import (
 )
 
 func (s *Server) create(t *table, req Request, in runtime.Object) (runtime.Object, error) {
+	if err := t.info.checkType(in); err != nil {
+		return nil, apierrors.NewBadRequest(err.Error())
+	}
 	obj := in.DeepCopyObject()
 	m, err := meta.Accessor(obj)
 	if err != nil {

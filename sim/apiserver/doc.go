@@ -2,20 +2,32 @@
 // semantics of a real kube-apiserver, served to Go code through client-go's fake
 // clientset (k8s.io/client-go/kubernetes/fake) by replacing its reactors.
 //
-// What it models: server-assigned UIDs, creation and deletion timestamps from the
-// clock (virtual inside a testing/synctest bubble), generateName with collision retry,
-// one monotonic cluster-wide resourceVersion, generation bumps on spec changes,
-// optimistic concurrency (409 Conflict on a stale resourceVersion), namespace defaulting
-// and existence checks, validation and defaulting of the kinds Flink uses, JSON merge,
-// strategic merge and JSON patches, label and field selectors on list and watch, watch
-// from a resourceVersion with 410 Gone once that version has left the kept history,
-// slow watchers closed instead of blocking the server, finalizers, deletion
-// preconditions and propagation policies (the garbage collector is a controller of its
-// own, in package sim/gc), status and binding subresources, and a request log.
+// What it models, after the real registry (k8s.io/apiserver's generic store and the
+// per-kind strategies of k8s.io/kubernetes, v1.37): server-assigned UIDs, creation and
+// deletion timestamps from the clock (virtual inside a testing/synctest bubble), times
+// at the precision they have on the wire, generateName (cut to fit 63 characters) with
+// collision retry, one monotonic cluster-wide resourceVersion, metadata.generation per
+// kind (a Deployment's annotations count like its spec), optimistic concurrency (409
+// Conflict on a stale resourceVersion; Leases require one), create on update where the
+// kind allows it (Leases, Services, Endpoints, Events, RBAC objects), what the main
+// resource and the status subresource may each change, namespace defaulting, existence
+// and termination, validation and defaulting of the kinds Flink uses in the real error
+// format, JSON merge, strategic merge and JSON patches, server-side apply (with the real
+// field manager: create on apply, fieldManager required, conflicts between managers),
+// label and field selectors on list and watch with the real per-kind field labels, watch
+// from a resourceVersion with 410 Expired once that version has left the kept history
+// (which starts after New's bootstrap writes), slow watchers closed instead of blocking
+// the server, finalizers, graceful pod deletion, deletion preconditions and propagation
+// policies (the garbage collector and the namespace controller are controllers of their
+// own), the status, scale, binding, eviction and finalize subresources, authorization
+// through an Authorizer (system:masters always passes; denials worded as the real
+// server words them), and a request log.
 //
-// What it does not model (honestly): server-side apply (rejected with a clear
-// error), admission webhooks, custom resources, protobuf/CBOR encodings, and pod logs
-// through the typed client (client-go's fake answers GetLogs itself; use the
-// cluster's log accessor instead). Objects handed out by watches are shared between
-// watchers: treat them as read-only, as with informer caches.
+// What it does not model (honestly): admission webhooks and most admission plugins,
+// custom resources, protobuf/CBOR encodings, dry run, managedFields of objects that
+// server-side apply never touched (the real server tracks every write; the simulator
+// starts tracking at the first apply, which keeps plain creates and updates cheap),
+// and pod logs through the typed client beyond what the log source provides. Objects
+// handed out by watches and by Object/Objects are shared: treat them as read-only, as
+// with informer caches.
 package apiserver

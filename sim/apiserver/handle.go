@@ -113,7 +113,7 @@ func (s *Server) Handle(user string, action clienttesting.Action) (runtime.Objec
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		return s.dispatch(req, action)
+		return s.serve(req, action)
 	})
 	s.log.add(req, start, err)
 	return obj, err
@@ -125,13 +125,13 @@ func (s *Server) HandleWatch(user string, action clienttesting.Action) (watch.In
 	req.Verb = "watch"
 	start := time.Now()
 	var w watch.Interface
-	_, err := s.intercept(req, func() (runtime.Object, error) {
+	_, err := s.intercept(req, func() (_ runtime.Object, err error) {
 		if err := s.authorize(req); err != nil {
 			return nil, err
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		var err error
+		defer recoverAs(req, &err)
 		w, err = s.watch(req, action)
 		return nil, err
 	})
@@ -140,6 +140,21 @@ func (s *Server) HandleWatch(user string, action clienttesting.Action) (watch.In
 		return nil, err
 	}
 	return s.wrapWatch(req, w), nil
+}
+
+// serve answers a request with the lock held. A request the server cannot handle is
+// answered with 500, as a real server's panic recovery does, never with a panic in the
+// caller.
+func (s *Server) serve(req Request, action clienttesting.Action) (obj runtime.Object, err error) {
+	defer recoverAs(req, &err)
+	return s.dispatch(req, action)
+}
+
+func recoverAs(req Request, err *error) {
+	if r := recover(); r != nil {
+		*err = apierrors.NewInternalError(fmt.Errorf("the simulated API server failed to serve %s %s %s/%s: %v",
+			req.Verb, req.Resource.Resource, req.Namespace, req.Name, r))
+	}
 }
 
 func (s *Server) dispatch(req Request, action clienttesting.Action) (runtime.Object, error) {

@@ -1,6 +1,9 @@
 package apiserver
 
 import (
+	"fmt"
+	"reflect"
+
 	appsv1 "k8s.io/api/apps/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -33,6 +36,17 @@ type resourceInfo struct {
 	// fieldLabels are the values of the selectable fields beyond metadata.name and
 	// metadata.namespace.
 	fieldLabels func(obj runtime.Object) map[string]string
+	// objType is the Go type of the kind's objects.
+	objType reflect.Type
+}
+
+// checkType rejects an object of another kind than the resource's (possible only with
+// hand-made actions), which would otherwise corrupt the table.
+func (r *resourceInfo) checkType(obj runtime.Object) error {
+	if reflect.TypeOf(obj) != r.objType {
+		return fmt.Errorf("a %s cannot be stored as %s: expected a %s", reflect.TypeOf(obj), r.gvr.Resource, r.objType)
+	}
+	return nil
 }
 
 func (r *resourceInfo) groupKind() schema.GroupKind {
@@ -42,6 +56,7 @@ func (r *resourceInfo) groupKind() schema.GroupKind {
 var resources = map[schema.GroupVersionResource]*resourceInfo{}
 
 func register(info *resourceInfo) {
+	info.objType = reflect.TypeOf(info.newObject())
 	resources[info.gvr] = info
 }
 

@@ -18,11 +18,13 @@ import (
 func (s *Server) getScale(t *table, req Request) (*autoscalingv1.Scale, error) {
 	cur := t.get(t.namespaceOf(req.Namespace), req.Name)
 	if cur == nil {
-		return nil, apierrors.NewNotFound(scaleResource(t), req.Name)
+		return nil, apierrors.NewNotFound(t.info.gvr.GroupResource(), req.Name)
 	}
 	return scaleOf(cur)
 }
 
+// scaleResource names the subresource in the errors of a scale update, as the real
+// scale storage does.
 func scaleResource(t *table) schema.GroupResource {
 	return schema.GroupResource{Group: t.info.gvr.Group, Resource: t.info.gvr.Resource + "/scale"}
 }

@@ -42,6 +42,9 @@ type updateOptions struct {
 // validation, no write for a no-op, and the final delete of an object whose last
 // finalizer went.
 func (s *Server) update(t *table, req Request, in runtime.Object, opts updateOptions) (runtime.Object, error) {
+	if err := t.info.checkType(in); err != nil {
+		return nil, apierrors.NewBadRequest(err.Error())
+	}
 	obj := in.DeepCopyObject()
 	m, err := meta.Accessor(obj)
 	if err != nil {

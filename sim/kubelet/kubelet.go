@@ -24,6 +24,8 @@ import (
 type NetworkProvider interface {
 	Host(ip string) process.Network
 	RemoveHost(ip string)
+	Isolate(ip string)
+	Heal(ip string)
 }
 
 // Config configures the kubelet.
@@ -69,6 +71,7 @@ type Kubelet struct {
 	byUID   map[string]*podWorker
 	ips     map[string]*ipPool // node → pod IPs
 	podIPs  map[string]string  // pod UID → IP
+	stopped map[string]bool    // nodes whose kubelet is down
 	wg      sync.WaitGroup
 }
 
@@ -109,7 +112,7 @@ func New(cfg Config) (*Kubelet, error) {
 		pods: f.Core().V1().Pods().Lister(), nodes: f.Core().V1().Nodes().Lister(),
 		sources: volumeSources{configMaps: f.Core().V1().ConfigMaps().Lister(), secrets: f.Core().V1().Secrets().Lister()},
 		workers: map[string]*podWorker{}, byUID: map[string]*podWorker{},
-		ips: map[string]*ipPool{}, podIPs: map[string]string{},
+		ips: map[string]*ipPool{}, podIPs: map[string]string{}, stopped: map[string]bool{},
 	}
 	if _, err := k.podInf.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(o interface{}) { k.podChanged(o) },
@@ -137,6 +140,11 @@ func (k *Kubelet) Start(ctx context.Context) error {
 	for _, p := range pods {
 		k.podChanged(p)
 	}
+	k.wg.Add(1)
+	go func() {
+		defer k.wg.Done()
+		k.heartbeat(ctx)
+	}()
 	<-ctx.Done()
 	k.wg.Wait()
 	return nil
@@ -150,7 +158,7 @@ func (k *Kubelet) podChanged(obj interface{}) {
 	key := pod.Namespace + "/" + pod.Name
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if k.ctx == nil || k.ctx.Err() != nil {
+	if k.ctx == nil || k.ctx.Err() != nil || k.stopped[pod.Spec.NodeName] {
 		return
 	}
 	if w := k.byUID[string(pod.UID)]; w != nil {
@@ -202,8 +210,9 @@ func (k *Kubelet) podDeleted(obj interface{}) {
 	}
 	k.mu.Lock()
 	w := k.byUID[string(pod.UID)]
+	down := k.stopped[pod.Spec.NodeName]
 	k.mu.Unlock()
-	if w != nil {
+	if w != nil && !down {
 		w.update(nil)
 	}
 }

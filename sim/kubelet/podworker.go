@@ -39,7 +39,10 @@ type podWorker struct {
 	// containerNames are the pod's main containers; unlike pod, safe to read from
 	// other goroutines.
 	containerNames []string
-	evicted        *killSpec
+	// node, namespace, name and uid never change; other goroutines may read them.
+	node, namespace, name string
+	uid                   string
+	evicted               *killSpec
 	nextRefresh    time.Time
 	lastMountEvent time.Time
 	mountError     string
@@ -60,6 +63,7 @@ func newPodWorker(k *Kubelet, key string, pod *corev1.Pod, startAt time.Time) *p
 	}
 	return &podWorker{
 		k: k, key: key, pod: pod, startAt: startAt, containerNames: names,
+		node: pod.Spec.NodeName, namespace: pod.Namespace, name: pod.Name, uid: string(pod.UID),
 		updates: make(chan *corev1.Pod, 1), faults: make(chan fault, 8), exits: make(chan exit, 8), done: make(chan struct{}),
 		volumes: map[string]*podVolume{}, byName: map[string]*ctr{}, logs: newPodLogs(),
 	}

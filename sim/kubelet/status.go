@@ -159,6 +159,9 @@ func setCondition(st *corev1.PodStatus, c corev1.PodCondition) {
 
 // publish writes the pod status when it changed, retrying on a stale object.
 func (w *podWorker) publish(ctx context.Context) {
+	if w.k.nodeStopped(w.pod.Spec.NodeName) {
+		return // a stopped kubelet reports nothing; it catches up when it is back
+	}
 	st := w.status()
 	if w.published != nil && equality.Semantic.DeepEqual(*w.published, st) {
 		return

@@ -22,6 +22,7 @@ const (
 	DeploymentControllerUser = "system:serviceaccount:kube-system:deployment-controller"
 	ReplicaSetControllerUser = "system:serviceaccount:kube-system:replicaset-controller"
 	NamespaceControllerUser  = "system:serviceaccount:kube-system:namespace-controller"
+	NodeControllerUser       = "system:serviceaccount:kube-system:node-controller"
 	// ProxyUser is kube-proxy's identity. The simulator's service proxy also does the
 	// EndpointSlice controller's reading (pods), so it is bound to that role as well.
 	ProxyUser = "system:kube-proxy"
@@ -217,6 +218,14 @@ func controllerRoles() map[string][]rbacv1.PolicyRule {
 			rule([]string{"get", "list", "create", "update", "delete"}, groups(discoveryGroup), "endpointslices"),
 			eventsRule,
 		},
+		"node-controller": {
+			rule([]string{"get", "list", "watch", "update", "delete", "patch"}, groups(legacyGroup), "nodes"),
+			rule([]string{"patch", "update"}, groups(legacyGroup), "nodes/status"),
+			rule([]string{"patch", "update"}, groups(legacyGroup), "pods/status"),
+			rule([]string{"list", "watch", "get", "delete"}, groups(legacyGroup), "pods"),
+			rule([]string{"get", "list", "watch"}, groups(coordinationGroup), "leases"),
+			eventsRule,
+		},
 		"generic-garbage-collector": {
 			rule([]string{"get", "list", "watch", "patch", "update", "delete"}, groups("*"), "*"),
 			eventsRule,
@@ -309,7 +318,7 @@ func Policy() ([]*rbacv1.ClusterRole, []*rbacv1.ClusterRoleBinding) {
 		// real clusters emptied in v1.8.
 		binding(systemNodeRole, systemNodeRole, groupSubject(apiserver.GroupNodes)),
 	}
-	for _, name := range []string{"deployment-controller", "endpointslice-controller", "generic-garbage-collector", "namespace-controller", "replicaset-controller"} {
+	for _, name := range []string{"deployment-controller", "endpointslice-controller", "generic-garbage-collector", "namespace-controller", "node-controller", "replicaset-controller"} {
 		role := controllerRolePrefix + name
 		roles = append(roles, clusterRole(role, controllerRoles()[name], nil))
 		bindings = append(bindings, binding(role, role, rbacv1.Subject{Kind: rbacv1.ServiceAccountKind, Name: name, Namespace: "kube-system"}))

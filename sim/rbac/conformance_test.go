@@ -14,10 +14,10 @@ import (
 	"flinksim/sim/conformance"
 )
 
-// TestConformanceWithRBACEnforced runs the whole conformance suite against a simulated
+// TestRBACEnforcedConformance runs the whole conformance suite against a simulated
 // cluster that enforces RBAC: the rbac cases need it, and every other case shows that the
 // cluster's own controllers hold the permissions they need.
-func TestConformanceWithRBACEnforced(t *testing.T) {
+func TestRBACEnforcedConformance(t *testing.T) {
 	for i, c := range conformance.Cases() {
 		t.Run(c.Name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {

@@ -1,0 +1,224 @@
+package nodelifecycle
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	coordinationlisters "k8s.io/client-go/listers/coordination/v1"
+	corelisters "k8s.io/client-go/listers/core/v1"
+	"k8s.io/client-go/tools/cache"
+)
+
+// Config configures the controller.
+type Config struct {
+	Client kubernetes.Interface
+	// GracePeriod is how long a node may go without renewing its lease (the
+	// kube-controller-manager's --node-monitor-grace-period). Default 50 s.
+	GracePeriod time.Duration
+	// MonitorPeriod is how often nodes are checked. Default 5 s.
+	MonitorPeriod time.Duration
+	Log           *slog.Logger
+}
+
+// Controller watches node health, taints and evicts.
+type Controller struct {
+	cfg     Config
+	factory informers.SharedInformerFactory
+	synced  []cache.InformerSynced
+	nodes   corelisters.NodeLister
+	pods    corelisters.PodLister
+	leases  coordinationlisters.LeaseLister
+}
+
+// New validates the configuration; it starts nothing.
+func New(cfg Config) (*Controller, error) {
+	if cfg.Client == nil {
+		return nil, fmt.Errorf("nodelifecycle: Config.Client is required")
+	}
+	if cfg.GracePeriod <= 0 {
+		cfg.GracePeriod = 50 * time.Second
+	}
+	if cfg.MonitorPeriod <= 0 {
+		cfg.MonitorPeriod = 5 * time.Second
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	f := informers.NewSharedInformerFactory(cfg.Client, 0)
+	c := &Controller{cfg: cfg, factory: f,
+		nodes: f.Core().V1().Nodes().Lister(), pods: f.Core().V1().Pods().Lister(), leases: f.Coordination().V1().Leases().Lister()}
+	c.synced = []cache.InformerSynced{f.Core().V1().Nodes().Informer().HasSynced, f.Core().V1().Pods().Informer().HasSynced,
+		f.Coordination().V1().Leases().Informer().HasSynced}
+	return c, nil
+}
+
+// Start runs the controller until ctx ends.
+func (c *Controller) Start(ctx context.Context) error {
+	c.factory.Start(ctx.Done())
+	defer c.factory.Shutdown()
+	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
+		return nil
+	}
+	t := time.NewTicker(c.cfg.MonitorPeriod)
+	defer t.Stop()
+	for {
+		c.monitor(ctx)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+func (c *Controller) monitor(ctx context.Context) {
+	now := time.Now()
+	nodes, _ := c.nodes.List(labels.Everything())
+	exists := map[string]bool{}
+	for _, n := range nodes {
+		exists[n.Name] = true
+		var renew time.Time
+		if l, err := c.leases.Leases(corev1.NamespaceNodeLease).Get(n.Name); err == nil && l.Spec.RenewTime != nil {
+			renew = l.Spec.RenewTime.Time
+		}
+		healthy := NodeHealthy(renew, n.CreationTimestamp.Time, now, c.cfg.GracePeriod)
+		if err := c.setHealth(ctx, n, healthy, now); err != nil && ctx.Err() == nil {
+			c.cfg.Log.Debug("nodelifecycle: updating node", "node", n.Name, "err", err)
+		}
+	}
+	pods, _ := c.pods.List(labels.Everything())
+	for _, p := range pods {
+		if p.Spec.NodeName == "" {
+			continue
+		}
+		if !exists[p.Spec.NodeName] {
+			c.delete(ctx, p, 0) // pod GC: its node is gone
+			continue
+		}
+		if p.DeletionTimestamp != nil {
+			continue
+		}
+		n, err := c.nodes.Get(p.Spec.NodeName)
+		if err != nil {
+			continue
+		}
+		if at, evict := EvictAt(p, n.Spec.Taints, now); evict && !now.Before(at) {
+			c.cfg.Log.Debug("nodelifecycle: evicting", "pod", p.Name, "node", n.Name)
+			c.delete(ctx, p, -1)
+		}
+	}
+}
+
+// delete removes a pod: gracefully (grace < 0 = the pod's own), or forcibly.
+func (c *Controller) delete(ctx context.Context, p *corev1.Pod, grace int64) {
+	opts := metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &p.UID}}
+	if grace >= 0 {
+		opts.GracePeriodSeconds = &grace
+	}
+	err := c.cfg.Client.CoreV1().Pods(p.Namespace).Delete(ctx, p.Name, opts)
+	if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+		c.cfg.Log.Debug("nodelifecycle: deleting pod", "pod", p.Name, "err", err)
+	}
+}
+
+// setHealth keeps the Ready condition and the unreachable taints in line with the
+// node's heartbeat.
+func (c *Controller) setHealth(ctx context.Context, n *corev1.Node, healthy bool, now time.Time) error {
+	upd := n.DeepCopy()
+	ready := readyCondition(upd)
+	changed := false
+	switch {
+	case !healthy && (ready == nil || ready.Status != corev1.ConditionUnknown):
+		cond := corev1.NodeCondition{Type: corev1.NodeReady, Status: corev1.ConditionUnknown, Reason: "NodeStatusUnknown",
+			Message: "Kubelet stopped posting node status.", LastHeartbeatTime: metav1.NewTime(now), LastTransitionTime: metav1.NewTime(now)}
+		setNodeCondition(upd, cond)
+		changed = true
+	case healthy && (ready == nil || ready.Status != corev1.ConditionTrue):
+		setNodeCondition(upd, corev1.NodeCondition{Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "KubeletReady",
+			Message: "kubelet is posting ready status", LastHeartbeatTime: metav1.NewTime(now), LastTransitionTime: metav1.NewTime(now)})
+		changed = true
+	}
+	if changed {
+		out, err := c.cfg.Client.CoreV1().Nodes().UpdateStatus(ctx, upd, metav1.UpdateOptions{})
+		if err != nil {
+			return err
+		}
+		upd = out.DeepCopy()
+	}
+	taints := withoutTaint(upd.Spec.Taints, TaintUnreachable)
+	if !healthy {
+		added := metav1.NewTime(now)
+		taints = append(taints,
+			corev1.Taint{Key: TaintUnreachable, Effect: corev1.TaintEffectNoSchedule, TimeAdded: &added},
+			corev1.Taint{Key: TaintUnreachable, Effect: corev1.TaintEffectNoExecute, TimeAdded: &added})
+		for _, t := range upd.Spec.Taints {
+			if t.Key == TaintUnreachable {
+				taints = append(withoutTaint(taints, TaintUnreachable), withKey(upd.Spec.Taints, TaintUnreachable)...)
+				break
+			}
+		}
+	}
+	if sameTaints(taints, upd.Spec.Taints) {
+		return nil
+	}
+	upd.Spec.Taints = taints
+	_, err := c.cfg.Client.CoreV1().Nodes().Update(ctx, upd, metav1.UpdateOptions{})
+	return err
+}
+
+func readyCondition(n *corev1.Node) *corev1.NodeCondition {
+	for i := range n.Status.Conditions {
+		if n.Status.Conditions[i].Type == corev1.NodeReady {
+			return &n.Status.Conditions[i]
+		}
+	}
+	return nil
+}
+
+func setNodeCondition(n *corev1.Node, c corev1.NodeCondition) {
+	if r := readyCondition(n); r != nil {
+		*r = c
+		return
+	}
+	n.Status.Conditions = append(n.Status.Conditions, c)
+}
+
+func withoutTaint(ts []corev1.Taint, key string) []corev1.Taint {
+	var out []corev1.Taint
+	for _, t := range ts {
+		if t.Key != key {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func withKey(ts []corev1.Taint, key string) []corev1.Taint {
+	var out []corev1.Taint
+	for _, t := range ts {
+		if t.Key == key {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func sameTaints(a, b []corev1.Taint) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Key != b[i].Key || a[i].Effect != b[i].Effect || a[i].Value != b[i].Value {
+			return false
+		}
+	}
+	return true
+}
