@@ -43,11 +43,11 @@ type podWorker struct {
 	node, namespace, name string
 	uid                   string
 	evicted               *killSpec
-	nextRefresh    time.Time
-	lastMountEvent time.Time
-	mountError     string
-	initializedAt  time.Time
-	published      *corev1.PodStatus
+	nextRefresh           time.Time
+	lastMountEvent        time.Time
+	mountError            string
+	initializedAt         time.Time
+	published             *corev1.PodStatus
 }
 
 type fault struct {
