@@ -18,11 +18,8 @@ import (
 func TestConformanceSim(t *testing.T) {
 	for i, c := range Cases() {
 		t.Run(c.Name, func(t *testing.T) {
-			if c.NeedsControllers && false {
-				t.Skip(skipNoControllers)
-			}
 			synctest.Test(t, func(t *testing.T) {
-				cluster, err := sim.New(sim.Config{Seed: int64(i + 1)})
+				cluster, err := sim.New(sim.Config{Seed: int64(i + 1), RBAC: true})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -130,9 +130,13 @@ func (k *Kubelet) Start(ctx context.Context) error {
 	k.ctx = ctx
 	k.mu.Unlock()
 	k.factory.Start(ctx.Done())
-	defer k.factory.Shutdown()
-	if !cache.WaitForCacheSync(ctx.Done(), k.podInf.HasSynced, k.nodeInf.HasSynced, k.cmInf.HasSynced, k.secInf.HasSynced) {
+	// Informer handlers start pod workers: stop the informers (and so the handlers)
+	// before waiting for the workers.
+	defer func() {
+		k.factory.Shutdown()
 		k.wg.Wait()
+	}()
+	if !cache.WaitForCacheSync(ctx.Done(), k.podInf.HasSynced, k.nodeInf.HasSynced, k.cmInf.HasSynced, k.secInf.HasSynced) {
 		return nil
 	}
 	// Pods seen before the caches synced.
@@ -146,7 +150,6 @@ func (k *Kubelet) Start(ctx context.Context) error {
 		k.heartbeat(ctx)
 	}()
 	<-ctx.Done()
-	k.wg.Wait()
 	return nil
 }
 
