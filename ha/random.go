@@ -59,3 +59,11 @@ func (s *randomSource) fileSuffix() string {
 	}
 	return string(b)
 }
+
+// child is a new *rand.Rand seeded from this stream, for a component built later
+// (its constructor derives its own private stream from it).
+func (s *randomSource) child() *rand.Rand {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return rand.New(rand.NewPCG(s.r.Uint64(), s.r.Uint64()))
+}

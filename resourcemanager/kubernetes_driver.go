@@ -1,0 +1,497 @@
+package resourcemanager
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/kubernetes"
+	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
+
+	"flinksim/config"
+	"flinksim/kubeobjects"
+)
+
+// kubernetesDriverConfig is what the Kubernetes driver needs; New fills it from the
+// resource manager's Config.
+type kubernetesDriverConfig struct {
+	clusterID string
+	namespace string
+	client    kubernetes.Interface
+	// conf is the resource manager's effective configuration (read-only).
+	conf *config.Configuration
+	// dynamicProperties are the entries of conf the TaskManagers' config.yaml lacks.
+	dynamicProperties map[string]string
+	local             kubeobjects.Local
+	log               *slog.Logger
+	// Retries of the pod-watch creation (kubernetes.transactional-operation.*).
+	watchMaxRetries   int
+	watchInitialDelay time.Duration
+	watchMaxDelay     time.Duration
+	// blockedNodes returns the blocked node ids; called on the loop.
+	blockedNodes func() []string
+}
+
+// kubernetesDriver is the resource manager's Kubernetes driver (reference §4.1–§4.5,
+// §4.7, §4.9): TaskManager pods named <cid>-taskmanager-<attempt>-<index>, owned by the
+// JobManager Deployment, a watch on the TaskManager pods, and recovery of the pods a
+// previous attempt left.
+//
+// Its state is owned by the loop. Kubernetes calls run on goroutines of the loop and
+// post their results back; the only state shared with them is the cached owner
+// reference.
+type kubernetesDriver struct {
+	cfg kubernetesDriverConfig
+
+	// Owned by the loop.
+	l        *loop
+	h        eventHandler
+	running  bool
+	template *kubeobjects.FlinkPod
+	attempt  int64
+	index    int64
+	requests map[string]*podRequest
+	// watchGen numbers the pod watches; close and error notices of older watches are
+	// ignored. stopWatch ends the current one.
+	watchGen  int
+	stopWatch func()
+
+	ownerMu sync.Mutex
+	owner   *metav1.OwnerReference
+}
+
+// podRequest is one requested pod not yet scheduled.
+type podRequest struct {
+	name           string
+	done           func(workerNode, error)
+	createReturned bool
+	cancelled      bool
+}
+
+func newKubernetesDriver(cfg kubernetesDriverConfig) *kubernetesDriver {
+	if cfg.log == nil {
+		cfg.log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.blockedNodes == nil {
+		cfg.blockedNodes = func() []string { return nil }
+	}
+	return &kubernetesDriver{cfg: cfg, requests: map[string]*podRequest{}}
+}
+
+var _ driver = (*kubernetesDriver)(nil)
+
+// initialize watches the TaskManager pods, loads the TaskManager pod template and
+// recovers the pods of previous attempts (reference §4.1).
+func (d *kubernetesDriver) initialize(ctx context.Context, l *loop, h eventHandler) error {
+	d.l, d.h, d.running = l, h, true
+	w, err := d.createWatch(ctx)
+	if err != nil {
+		return err
+	}
+	d.startWatch(w)
+	if d.template, err = d.loadTemplate(); err != nil {
+		return err
+	}
+	return d.recoverPreviousAttemptWorkers(ctx)
+}
+
+func (d *kubernetesDriver) terminate() {
+	d.running = false
+	if d.stopWatch != nil {
+		d.stopWatch()
+		d.stopWatch = nil
+	}
+}
+
+func (d *kubernetesDriver) selector() string {
+	return labels.SelectorFromSet(kubeobjects.TaskManagerSelector(d.cfg.clusterID)).String()
+}
+
+func (d *kubernetesDriver) pods() corev1client.PodInterface {
+	return d.cfg.client.CoreV1().Pods(d.cfg.namespace)
+}
+
+// loadTemplate reads the TaskManager pod template the deployer mounted, if any.
+func (d *kubernetesDriver) loadTemplate() (*kubeobjects.FlinkPod, error) {
+	t, err := kubeobjects.LoadPodTemplate(kubeobjects.TaskManagerPodTemplatePath, d.cfg.local.ReadFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("the TaskManager pod template cannot be used; fix the file given by %s: %w",
+			config.KubernetesPodTemplateFileTaskManager.Key(), err)
+	}
+	return t, nil
+}
+
+// ---- the pod watch ----------------------------------------------------------------
+
+// createWatch opens the TaskManager pod watch from resourceVersion 0 (so the server
+// first lists every current pod as ADDED). A failure is retried with exponential
+// back-off, kubernetes.transactional-operation.max-retries times (reference §4.1).
+// It blocks; it is called off the loop, except once from initialize.
+func (d *kubernetesDriver) createWatch(ctx context.Context) (watch.Interface, error) {
+	opts := metav1.ListOptions{LabelSelector: d.selector(), ResourceVersion: "0"}
+	var err error
+	for attempt := 0; ; attempt++ {
+		var w watch.Interface
+		if w, err = d.pods().Watch(ctx, opts); err == nil {
+			return w, nil
+		}
+		if ctx.Err() != nil || attempt >= d.cfg.watchMaxRetries {
+			break
+		}
+		delay := backoffDelay(attempt, d.cfg.watchInitialDelay, d.cfg.watchMaxDelay)
+		d.cfg.log.Warn("could not watch the TaskManager pods; retrying", "attempt", attempt+1, "retryIn", delay, "error", err)
+		t := time.NewTimer(delay)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+		}
+	}
+	return nil, fmt.Errorf("could not watch the TaskManager pods (%s) in namespace %q after %d retries "+
+		"(%s); check that the JobManager's service account may watch pods there: %w",
+		d.selector(), d.cfg.namespace, d.cfg.watchMaxRetries, config.KubernetesTransactionalOperationMaxRetries.Key(), err)
+}
+
+// backoffDelay is the wait before retry number attempt+1: initial doubled per attempt,
+// at most max.
+func backoffDelay(attempt int, initial, max time.Duration) time.Duration {
+	d := initial
+	for range attempt {
+		if d >= max/2 {
+			return max
+		}
+		d *= 2
+	}
+	return min(d, max)
+}
+
+// startWatch makes w the current watch and forwards its events to the loop.
+func (d *kubernetesDriver) startWatch(w watch.Interface) {
+	d.watchGen++
+	gen := d.watchGen
+	stop := make(chan struct{})
+	var once sync.Once
+	d.stopWatch = func() { once.Do(func() { close(stop) }) }
+	d.l.goAsync(func(ctx context.Context) {
+		defer w.Stop()
+		for {
+			select {
+			case ev, ok := <-w.ResultChan():
+				if !ok {
+					d.l.post(func() { d.onWatchClosed(gen) })
+					return
+				}
+				d.l.post(func() { d.onWatchEvent(gen, ev) })
+			case <-stop:
+				return
+			case <-ctx.Done():
+				return
+			}
+		}
+	})
+}
+
+// rewatch replaces the current watch by a new one, created off the loop with retries;
+// if that fails, the resource manager fails.
+func (d *kubernetesDriver) rewatch() {
+	if d.stopWatch != nil {
+		d.stopWatch()
+		d.stopWatch = nil
+	}
+	d.watchGen++
+	gen := d.watchGen
+	d.l.goAsync(func(ctx context.Context) {
+		w, err := d.createWatch(ctx)
+		posted := d.l.post(func() {
+			if !d.running || gen != d.watchGen {
+				if w != nil {
+					w.Stop()
+				}
+				return
+			}
+			if err != nil {
+				d.h.onError(err)
+				return
+			}
+			d.startWatch(w)
+		})
+		if !posted && w != nil {
+			w.Stop()
+		}
+	})
+}
+
+// onWatchClosed: the server ended the watch without an error (a real API server ends
+// every watch after a timeout, and closes watchers that fall behind). Flink's client
+// reconnects transparently in that case; here the driver opens a new watch, which
+// lists the current pods again.
+func (d *kubernetesDriver) onWatchClosed(gen int) {
+	if !d.running || gen != d.watchGen {
+		return
+	}
+	d.cfg.log.Info("the TaskManager pod watch was closed by the server; watching again")
+	d.rewatch()
+}
+
+func (d *kubernetesDriver) onWatchEvent(gen int, ev watch.Event) {
+	if !d.running {
+		return
+	}
+	switch obj := ev.Object.(type) {
+	case *corev1.Pod:
+		// Pod events are handled whichever watch delivered them: they are
+		// observations of the cluster, and handling one twice is harmless.
+		d.onPodEvent(ev.Type, obj)
+	case *metav1.Status:
+		if gen != d.watchGen {
+			return
+		}
+		err := apierrors.FromObject(obj)
+		if apierrors.IsResourceExpired(err) || apierrors.IsGone(err) {
+			d.cfg.log.Info("the TaskManager pod watch expired (410 Gone); watching again", "error", err)
+			d.rewatch()
+			return
+		}
+		d.stopCurrentWatch()
+		d.h.onError(fmt.Errorf("the watch on the TaskManager pods failed: %w", err))
+	default:
+		if ev.Type == watch.Bookmark {
+			return
+		}
+		d.stopCurrentWatch()
+		d.h.onError(fmt.Errorf("the watch on the TaskManager pods delivered an unexpected %s event with a %T", ev.Type, ev.Object))
+	}
+}
+
+func (d *kubernetesDriver) stopCurrentWatch() {
+	if d.stopWatch != nil {
+		d.stopWatch()
+		d.stopWatch = nil
+	}
+	d.watchGen++
+}
+
+// onPodEvent applies reference §4.5 to one pod.
+func (d *kubernetesDriver) onPodEvent(typ watch.EventType, pod *corev1.Pod) {
+	switch classifyPodEvent(typ, pod) {
+	case podOnScheduled:
+		d.onPodScheduled(pod)
+	case podOnTerminated:
+		d.onPodTerminated(pod)
+	}
+}
+
+// onPodScheduled completes the request of a pod that is now scheduled. Pods without a
+// request (already completed, recovered, unknown) are ignored.
+func (d *kubernetesDriver) onPodScheduled(pod *corev1.Pod) {
+	req := d.requests[pod.Name]
+	if req == nil {
+		return
+	}
+	delete(d.requests, pod.Name)
+	d.cfg.log.Info("TaskManager pod scheduled", "pod", pod.Name, "node", pod.Spec.NodeName)
+	req.done(workerNode{ID: ResourceID(pod.Name)}, nil)
+}
+
+// onPodTerminated fails the pod's request if it has one (the pod ended before it was
+// scheduled), reports the worker terminated, and deletes the pod.
+func (d *kubernetesDriver) onPodTerminated(pod *corev1.Pod) {
+	diagnostics := podDiagnostics(pod)
+	if req := d.requests[pod.Name]; req != nil {
+		delete(d.requests, pod.Name)
+		d.cfg.log.Warn("TaskManager pod terminated before it was scheduled", "pod", pod.Name)
+		req.done(workerNode{}, fmt.Errorf("TaskManager pod %s terminated before it was scheduled (a new one is requested if still needed): %s", pod.Name, diagnostics))
+	}
+	d.cfg.log.Info("TaskManager pod terminated", "pod", pod.Name, "diagnostics", diagnostics)
+	d.h.onWorkerTerminated(ResourceID(pod.Name), diagnostics)
+	d.stopPod(pod.Name)
+}
+
+// ---- requesting and releasing pods ---------------------------------------------------
+
+// requestResource creates the next TaskManager pod (reference §4.4). The request
+// completes when the watch shows the pod scheduled.
+func (d *kubernetesDriver) requestResource(spec config.TaskManagerMemory, done func(workerNode, error)) func() {
+	d.index++
+	name := kubeobjects.TaskManagerPodName(d.cfg.clusterID, d.attempt, d.index)
+	req := &podRequest{name: name, done: done}
+	d.requests[name] = req
+	pod, err := kubeobjects.BuildTaskManagerPod(d.cfg.conf, kubeobjects.TaskManagerPodOptions{
+		Local:             d.cfg.local,
+		PodName:           name,
+		Template:          d.template,
+		DynamicProperties: d.cfg.dynamicProperties,
+		BlockedNodes:      slices.Sorted(slices.Values(d.cfg.blockedNodes())),
+		Process:           &spec,
+	})
+	if err != nil {
+		err = fmt.Errorf("cannot build TaskManager pod %s: %w", name, err)
+		d.l.post(func() { d.onPodCreated(req, err) })
+		return func() { d.cancel(req) }
+	}
+	d.cfg.log.Info("creating TaskManager pod", "pod", name, "cpu", spec.CPUCores, "memory", spec.TotalProcess.String())
+	d.l.goAsync(func(ctx context.Context) {
+		err := d.createPod(ctx, pod)
+		d.l.post(func() { d.onPodCreated(req, err) })
+	})
+	return func() { d.cancel(req) }
+}
+
+// onPodCreated: the create call returned. A failure fails the request; a pod whose
+// request was cancelled meanwhile is deleted right away.
+func (d *kubernetesDriver) onPodCreated(req *podRequest, err error) {
+	req.createReturned = true
+	if err != nil {
+		d.cfg.log.Warn("could not create TaskManager pod", "pod", req.name, "error", err)
+		if d.requests[req.name] == req {
+			delete(d.requests, req.name)
+			req.done(workerNode{}, err)
+		}
+		return
+	}
+	if req.cancelled {
+		d.cfg.log.Info("TaskManager pod was cancelled before its creation finished; deleting it", "pod", req.name)
+		d.stopPod(req.name)
+		return
+	}
+	d.cfg.log.Info("TaskManager pod created", "pod", req.name)
+}
+
+// cancel forgets a request; its pod is deleted now if it was created, or as soon as
+// the create call returns.
+func (d *kubernetesDriver) cancel(req *podRequest) {
+	if req.cancelled {
+		return
+	}
+	req.cancelled = true
+	if d.requests[req.name] == req {
+		delete(d.requests, req.name)
+	}
+	if req.createReturned {
+		d.cfg.log.Info("TaskManager pod request cancelled; deleting the pod", "pod", req.name)
+		d.stopPod(req.name)
+	}
+}
+
+func (d *kubernetesDriver) releaseResource(id ResourceID) { d.stopPod(string(id)) }
+
+// createPod sets the JobManager Deployment as the pod's owner and creates it.
+func (d *kubernetesDriver) createPod(ctx context.Context, pod *corev1.Pod) error {
+	owner, err := d.ownerReference(ctx)
+	if err != nil {
+		return err
+	}
+	kubeobjects.SetOwner(owner, pod)
+	if _, err := d.pods().Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+		return fmt.Errorf("could not create TaskManager pod %s in namespace %q: %w", pod.Name, d.cfg.namespace, err)
+	}
+	return nil
+}
+
+// ownerReference is the reference to the JobManager Deployment, fetched on first use
+// and then cached for the life of the driver (a failed fetch is not cached).
+func (d *kubernetesDriver) ownerReference(ctx context.Context) (metav1.OwnerReference, error) {
+	d.ownerMu.Lock()
+	defer d.ownerMu.Unlock()
+	if d.owner != nil {
+		return *d.owner, nil
+	}
+	name := kubeobjects.DeploymentName(d.cfg.clusterID)
+	dep, err := d.cfg.client.AppsV1().Deployments(d.cfg.namespace).Get(ctx, name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return metav1.OwnerReference{}, fmt.Errorf("cannot create TaskManager pods: the JobManager Deployment %q does not exist in namespace %q "+
+			"(TaskManager pods are owned by it); was the cluster deleted? %w", name, d.cfg.namespace, err)
+	}
+	if err != nil {
+		return metav1.OwnerReference{}, fmt.Errorf("cannot create TaskManager pods: could not read the JobManager Deployment %q in namespace %q: %w", name, d.cfg.namespace, err)
+	}
+	ref := kubeobjects.OwnerReference(dep)
+	d.owner = &ref
+	return ref, nil
+}
+
+// stopPod deletes a pod off the loop; failures are only logged.
+func (d *kubernetesDriver) stopPod(name string) {
+	d.l.goAsync(func(ctx context.Context) {
+		err := d.pods().Delete(ctx, name, metav1.DeleteOptions{})
+		switch {
+		case err == nil:
+			d.cfg.log.Debug("deleted TaskManager pod", "pod", name)
+		case apierrors.IsNotFound(err):
+			d.cfg.log.Debug("TaskManager pod already gone", "pod", name)
+		case ctx.Err() == nil:
+			d.cfg.log.Warn("could not delete TaskManager pod", "pod", name, "error", err)
+		}
+	})
+}
+
+// deregisterApplication deletes the JobManager Deployment; the garbage collector
+// removes everything it owns, the TaskManager pods and this JobManager included
+// (reference §4.1).
+func (d *kubernetesDriver) deregisterApplication(ctx context.Context, status ApplicationStatus, diagnostics string) error {
+	name := kubeobjects.DeploymentName(d.cfg.clusterID)
+	d.cfg.log.Info("deregistering the application: deleting the JobManager Deployment", "deployment", name, "status", status, "diagnostics", diagnostics)
+	background := metav1.DeletePropagationBackground
+	err := d.cfg.client.AppsV1().Deployments(d.cfg.namespace).Delete(ctx, name, metav1.DeleteOptions{PropagationPolicy: &background})
+	if err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("could not delete the JobManager Deployment %q in namespace %q to end the cluster; delete it by hand (kubectl delete deployment %s -n %s): %w",
+			name, d.cfg.namespace, name, d.cfg.namespace, err)
+	}
+	return nil
+}
+
+// ---- recovery ---------------------------------------------------------------------------
+
+// recoverPreviousAttemptWorkers lists the TaskManager pods left by earlier attempts
+// (reference §4.7): their highest attempt fixes this attempt's number; terminated or
+// unscheduled ones are deleted; the others are recovered workers.
+func (d *kubernetesDriver) recoverPreviousAttemptWorkers(ctx context.Context) error {
+	list, err := d.pods().List(ctx, metav1.ListOptions{LabelSelector: d.selector(), ResourceVersion: "0"})
+	if err != nil {
+		return fmt.Errorf("could not list the TaskManager pods of previous attempts (%s) in namespace %q; check that the JobManager's service account may list pods there: %w",
+			d.selector(), d.cfg.namespace, err)
+	}
+	pods := list.Items
+	slices.SortFunc(pods, func(a, b corev1.Pod) int {
+		if a.Name < b.Name {
+			return -1
+		}
+		if a.Name > b.Name {
+			return 1
+		}
+		return 0
+	})
+	var maxAttempt int64
+	var recovered []workerNode
+	for i := range pods {
+		pod := &pods[i]
+		attempt, err := AttemptOf(pod.Name)
+		if err != nil {
+			return err
+		}
+		maxAttempt = max(maxAttempt, attempt)
+		if podTerminated(pod) || !podScheduled(pod) {
+			d.cfg.log.Info("deleting TaskManager pod of a previous attempt that is terminated or not scheduled", "pod", pod.Name)
+			d.stopPod(pod.Name)
+			continue
+		}
+		recovered = append(recovered, workerNode{ID: ResourceID(pod.Name)})
+	}
+	d.attempt = maxAttempt + 1
+	d.cfg.log.Info("recovered TaskManager pods from previous attempts", "recovered", len(recovered), "attempt", d.attempt)
+	d.h.onPreviousAttemptWorkersRecovered(recovered)
+	return nil
+}
