@@ -16,6 +16,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"flinksim/sim"
+	"flinksim/sim/simtest"
 	"flinksim/sim/apiserver"
 )
 
@@ -27,22 +28,10 @@ const (
 var testClusterConfigMap = ClusterConfigMapName(testClusterID)
 
 // startCluster runs a simulated cluster inside the caller's synctest bubble. The
-// returned stop ends it; call it before the bubble's function returns.
+// returned stop is kept for the tests' readability; the cluster stops at cleanup.
 func startCluster(t *testing.T, seed int64) (*sim.Cluster, func()) {
 	t.Helper()
-	c, err := sim.New(sim.Config{Seed: seed})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- c.Start(ctx) }()
-	return c, func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("cluster stopped with: %v", err)
-		}
-	}
+	return simtest.Start(t, sim.Config{Seed: seed}), func() {}
 }
 
 // userOf is the simulated identity of the i-th JobManager.

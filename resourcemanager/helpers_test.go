@@ -22,6 +22,7 @@ import (
 	"flinksim/kubeobjects"
 	"flinksim/process"
 	"flinksim/sim"
+	"flinksim/sim/simtest"
 	"flinksim/sim/apiserver"
 	"flinksim/sim/kubelet"
 )
@@ -60,19 +61,7 @@ func simCluster(t *testing.T, cfg sim.Config, program process.Program) (*sim.Clu
 	}
 	cfg.Images = append(cfg.Images, &kubelet.Image{Name: "flink-test", Tag: "1",
 		Programs: map[string]process.Program{"/docker-entrypoint.sh": program}})
-	c, err := sim.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- c.Start(ctx) }()
-	return c, func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("the simulated cluster stopped with: %v", err)
-		}
-	}
+	return simtest.Start(t, cfg), func() {}
 }
 
 // createJobManagerDeployment creates the Deployment <cid> TaskManager pods are owned by

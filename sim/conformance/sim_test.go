@@ -1,7 +1,6 @@
 package conformance
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"testing/synctest"
@@ -11,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"flinksim/sim"
+	"flinksim/sim/simtest"
 )
 
 // TestConformanceSim runs the suite against the simulated API server, each case in
@@ -19,19 +19,8 @@ func TestConformanceSim(t *testing.T) {
 	for i, c := range Cases() {
 		t.Run(c.Name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				cluster, err := sim.New(sim.Config{Seed: int64(i + 1), RBAC: true})
-				if err != nil {
-					t.Fatal(err)
-				}
-				ctx, cancel := context.WithCancel(context.Background())
-				stopped := make(chan error, 1)
-				go func() { stopped <- cluster.Start(ctx) }()
-				defer func() {
-					cancel()
-					if err := <-stopped; err != nil {
-						t.Errorf("cluster: %v", err)
-					}
-				}()
+				cluster := simtest.Start(t, sim.Config{Seed: int64(i + 1), RBAC: true})
+				ctx := t.Context()
 				ns := fmt.Sprintf("conformance-%d", i+1)
 				if _, err := cluster.Client().CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
 					t.Fatal(err)
