@@ -16,8 +16,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"flinksim/sim"
-	"flinksim/sim/simtest"
 	"flinksim/sim/apiserver"
+	"flinksim/sim/simtest"
 )
 
 const (

@@ -22,9 +22,9 @@ import (
 	"flinksim/kubeobjects"
 	"flinksim/process"
 	"flinksim/sim"
-	"flinksim/sim/simtest"
 	"flinksim/sim/apiserver"
 	"flinksim/sim/kubelet"
+	"flinksim/sim/simtest"
 )
 
 const (
