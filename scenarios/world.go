@@ -61,6 +61,7 @@ func (w *World) Register(sc *godog.ScenarioContext) {
 	w.registerAssertSteps(sc)
 	w.registerTimeSteps(sc)
 	w.registerRESTSteps(sc)
+	w.registerClientSteps(sc)
 	sc.StepContext().Before(func(ctx context.Context, st *godog.Step) (context.Context, error) {
 		w.tracef("step: %s", st.Text)
 		return ctx, nil

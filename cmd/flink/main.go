@@ -1,0 +1,24 @@
+// Command flink is Flink's bin/flink for native Kubernetes: run (application or
+// session target), run-application, list and cancel. See flinksim/cli.
+//
+//	flink run -t kubernetes-application -Dkubernetes.cluster-id=my-app local:///opt/flink/usrlib/job.jar
+//	flink run -t kubernetes-session -Dkubernetes.cluster-id=my-session ./job.jar --input in.txt
+//	flink list -t kubernetes-session -Dkubernetes.cluster-id=my-session
+//	flink cancel -t kubernetes-session -Dkubernetes.cluster-id=my-session fd72014d4c864993a2e5a9287b4a9c5d
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"flinksim/cli"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cli.Flink(ctx, cli.OS())
+	stop()
+	os.Exit(code)
+}
