@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"sort"
 	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/informers"
@@ -44,10 +46,26 @@ type Scheduler struct {
 	nodes   corelisters.NodeLister
 	loop    *controller.Loop
 
-	mu sync.Mutex // guards Rand and the assumed bindings
+	mu sync.Mutex // guards Rand, the accounting and the assumed bindings
 	// assumed are pods bound by this scheduler that the cache has not shown bound yet,
 	// so that two pods do not both take the last free slot of a node.
 	assumed map[string]assumedPod
+	// counted is what each bound, unfinished pod takes from its node; used is the sum
+	// per node. Kept up to date from pod events, so a decision costs no pod listing.
+	counted map[string]accounted
+	used    map[string]Usage
+	// assumedUsed is what the assumed pods take per node.
+	assumedUsed map[string]Usage
+	// pendingKeys are the pods waiting for a node, so a retry touches only them.
+	pendingKeys map[string]bool
+	// next is where the search for feasible nodes starts, rotating as the real
+	// scheduler's does.
+	next int
+}
+
+type accounted struct {
+	node     string
+	cpu, mem resource.Quantity
 }
 
 type assumedPod struct {
@@ -71,7 +89,8 @@ func New(cfg Config) (*Scheduler, error) {
 		cfg: cfg, factory: f,
 		podInf: f.Core().V1().Pods().Informer(), nodeInf: f.Core().V1().Nodes().Informer(),
 		pods: f.Core().V1().Pods().Lister(), nodes: f.Core().V1().Nodes().Lister(),
-		assumed: map[string]assumedPod{},
+		assumed: map[string]assumedPod{}, counted: map[string]accounted{}, used: map[string]Usage{},
+		assumedUsed: map[string]Usage{}, pendingKeys: map[string]bool{},
 	}
 	s.loop = &controller.Loop{Name: "scheduler", Workers: 1, Reconcile: s.schedule, Log: cfg.Log}
 	if _, err := s.podInf.AddEventHandler(cache.ResourceEventHandlerFuncs{
@@ -103,11 +122,18 @@ func (s *Scheduler) podChanged(obj interface{}, deleted bool) {
 	if !ok {
 		return
 	}
+	key := p.Namespace + "/" + p.Name
+	s.mu.Lock()
 	if p.Spec.NodeName != "" || deleted {
-		s.mu.Lock()
-		delete(s.assumed, p.Namespace+"/"+p.Name)
-		s.mu.Unlock()
+		s.forget(key)
 	}
+	s.account(key, p, deleted)
+	if !deleted && pending(p) {
+		s.pendingKeys[key] = true
+	} else {
+		delete(s.pendingKeys, key)
+	}
+	s.mu.Unlock()
 	switch {
 	case !deleted && pending(p):
 		s.loop.EnqueueObject(p)
@@ -120,12 +146,41 @@ func (s *Scheduler) podChanged(obj interface{}, deleted bool) {
 }
 
 func (s *Scheduler) retryPending() {
-	pods, _ := s.pods.List(labels.Everything())
-	for _, p := range pods {
-		if pending(p) {
-			s.loop.EnqueueObject(p)
-		}
+	s.mu.Lock()
+	keys := make([]string, 0, len(s.pendingKeys))
+	for k := range s.pendingKeys {
+		keys = append(keys, k)
 	}
+	s.mu.Unlock()
+	for _, k := range keys {
+		s.loop.Enqueue(k)
+	}
+}
+
+// assume records a binding the cache has not shown yet. Called with s.mu held.
+func (s *Scheduler) assume(key, node string, pod *corev1.Pod) {
+	s.assumed[key] = assumedPod{node: node, pod: pod}
+	cpu, mem := Requests(pod)
+	u := s.assumedUsed[node]
+	u.CPU.Add(cpu)
+	u.Memory.Add(mem)
+	u.Pods++
+	s.assumedUsed[node] = u
+}
+
+// forget drops an assumed binding. Called with s.mu held.
+func (s *Scheduler) forget(key string) {
+	a, ok := s.assumed[key]
+	if !ok {
+		return
+	}
+	delete(s.assumed, key)
+	cpu, mem := Requests(a.pod)
+	u := s.assumedUsed[a.node]
+	u.CPU.Sub(cpu)
+	u.Memory.Sub(mem)
+	u.Pods--
+	s.assumedUsed[a.node] = u
 }
 
 // Start runs the scheduler until ctx ends.
@@ -147,33 +202,56 @@ func (s *Scheduler) Start(ctx context.Context) error {
 	return s.loop.Run(ctx, s.podInf.HasSynced, s.nodeInf.HasSynced)
 }
 
-func (s *Scheduler) usage() map[string]Usage {
-	out := map[string]Usage{}
-	pods, _ := s.pods.List(labels.Everything())
-	count := func(node string, p *corev1.Pod) {
-		u := out[node]
-		cpu, mem := Requests(p)
-		u.CPU.Add(cpu)
-		u.Memory.Add(mem)
-		u.Pods++
-		out[node] = u
+// account keeps the per-node usage in step with one pod's latest state. Called with
+// s.mu held.
+func (s *Scheduler) account(key string, p *corev1.Pod, deleted bool) {
+	if old, ok := s.counted[key]; ok {
+		u := s.used[old.node]
+		u.CPU.Sub(old.cpu)
+		u.Memory.Sub(old.mem)
+		u.Pods--
+		s.used[old.node] = u
+		delete(s.counted, key)
 	}
-	seen := map[string]bool{}
-	for _, p := range pods {
-		if p.Spec.NodeName == "" || p.Status.Phase == corev1.PodFailed || p.Status.Phase == corev1.PodSucceeded {
-			continue
-		}
-		seen[p.Namespace+"/"+p.Name] = true
-		count(p.Spec.NodeName, p)
+	if deleted || p.Spec.NodeName == "" || p.Status.Phase == corev1.PodFailed || p.Status.Phase == corev1.PodSucceeded {
+		return
 	}
-	s.mu.Lock()
-	for key, a := range s.assumed {
-		if !seen[key] {
-			count(a.node, a.pod)
-		}
+	cpu, mem := Requests(p)
+	u := s.used[p.Spec.NodeName]
+	u.CPU.Add(cpu)
+	u.Memory.Add(mem)
+	u.Pods++
+	s.used[p.Spec.NodeName] = u
+	s.counted[key] = accounted{node: p.Spec.NodeName, cpu: cpu, mem: mem}
+}
+
+// usageOf is a node's usage including pods this scheduler bound that the cache has
+// not shown yet. Called with s.mu held.
+func (s *Scheduler) usageOf(node string) Usage {
+	u, a := s.used[node], s.assumedUsed[node]
+	u.CPU, u.Memory = u.CPU.DeepCopy(), u.Memory.DeepCopy()
+	u.CPU.Add(a.CPU)
+	u.Memory.Add(a.Memory)
+	u.Pods += a.Pods
+	return u
+}
+
+// feasibleToFind is how many feasible nodes the search stops at, as kube-scheduler's
+// percentageOfNodesToScore: all of up to 100 nodes, else an adaptive share (50% minus
+// one point per 125 nodes, at least 5%), but never fewer than 100.
+func feasibleToFind(n int) int {
+	if n <= 100 {
+		return n
 	}
-	s.mu.Unlock()
-	return out
+	pct := 50 - n/125
+	if pct < 5 {
+		pct = 5
+	}
+	k := n * pct / 100
+	if k < 100 {
+		k = 100
+	}
+	return k
 }
 
 func (s *Scheduler) schedule(ctx context.Context, key string) error {
@@ -195,34 +273,47 @@ func (s *Scheduler) schedule(ctx context.Context, key string) error {
 	if err != nil {
 		return err
 	}
-	used := s.usage()
 	reasons := map[string]int{}
 	var best []*corev1.Node
 	var bestScore int64 = -1 << 62
-	for _, n := range sortedNodes(nodes) {
+	sorted := sortedNodes(nodes)
+	want := feasibleToFind(len(sorted))
+	s.mu.Lock()
+	start := 0
+	if len(sorted) > 0 {
+		start = s.next % len(sorted)
+	}
+	found, examined := 0, 0
+	for i := 0; i < len(sorted) && found < want; i++ {
+		n := sorted[(start+i)%len(sorted)]
+		examined++
 		if !nodeReady(n) {
 			reasons["node(s) were not ready"]++
 			continue
 		}
-		if rs := Fit(pod, n, used[n.Name]); len(rs) > 0 {
+		used := s.usageOf(n.Name)
+		if rs := Fit(pod, n, used); len(rs) > 0 {
 			for _, r := range rs {
 				reasons[r]++
 			}
 			continue
 		}
-		switch sc := Score(pod, n, used[n.Name]); {
+		found++
+		switch sc := Score(pod, n, used); {
 		case sc > bestScore:
 			best, bestScore = []*corev1.Node{n}, sc
 		case sc == bestScore:
 			best = append(best, n)
 		}
 	}
+	s.next = start + examined
+	s.mu.Unlock()
 	if len(best) == 0 {
 		return s.unschedulable(ctx, pod, FailureMessage(len(nodes), reasons))
 	}
 	s.mu.Lock()
 	node := best[s.cfg.Rand.IntN(len(best))]
-	s.assumed[key] = assumedPod{node: node.Name, pod: pod}
+	s.assume(key, node.Name, pod)
 	s.mu.Unlock()
 	err = s.cfg.Client.CoreV1().Pods(ns).Bind(ctx, &corev1.Binding{
 		ObjectMeta: metav1.ObjectMeta{Name: pod.Name, Namespace: ns, UID: pod.UID},
@@ -230,7 +321,7 @@ func (s *Scheduler) schedule(ctx context.Context, key string) error {
 	}, metav1.CreateOptions{})
 	if err != nil {
 		s.mu.Lock()
-		delete(s.assumed, key)
+		s.forget(key)
 		s.mu.Unlock()
 		if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
 			return nil
@@ -290,10 +381,6 @@ func nodeReady(n *corev1.Node) bool {
 
 func sortedNodes(nodes []*corev1.Node) []*corev1.Node {
 	out := append([]*corev1.Node(nil), nodes...)
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j].Name < out[j-1].Name; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }

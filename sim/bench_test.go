@@ -1,0 +1,114 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/watch"
+)
+
+// inBubble runs f in a synctest bubble from a benchmark (a bubble needs a *testing.T,
+// which a benchmark does not have: testing.RunTests provides one).
+func inBubble(b *testing.B, f func(t *testing.T)) {
+	b.Helper()
+	ok := testing.RunTests(func(string, string) (bool, error) { return true, nil },
+		[]testing.InternalTest{{Name: b.Name(), F: func(t *testing.T) { synctest.Test(t, f) }}})
+	if !ok {
+		b.Fatal("the bubble failed")
+	}
+}
+
+// BenchmarkTenThousandPods creates 10,000 pods on 500 nodes, waits until every one is
+// Running, deletes them all and waits until they are gone — scheduler, kubelet and API
+// server at scale, in virtual time. Reproduce:
+//
+//	go test ./sim -run '^$' -bench TenThousandPods -benchtime 1x
+func BenchmarkTenThousandPods(b *testing.B) {
+	nodes, pods := 500, 10000
+	if testing.Short() {
+		nodes, pods = 50, 1000
+	}
+	for b.Loop() {
+		var simulated time.Duration
+		var heap uint64
+		start := time.Now()
+		inBubble(b, func(t *testing.T) {
+			cfg := Config{Seed: 1, NoEvents: true}
+			for i := 0; i < nodes; i++ {
+				cfg.Nodes = append(cfg.Nodes, NodeConfig{Name: fmt.Sprintf("node-%03d", i), CPU: "8", Memory: "32Gi"})
+			}
+			c, stop := runCluster(t, cfg)
+			defer stop()
+			ctx := context.Background()
+			cs := c.Client()
+			begin := time.Now()
+			w, err := cs.CoreV1().Pods("default").Watch(ctx, metav1.ListOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer w.Stop()
+			allRunning, allGone := make(chan struct{}), make(chan struct{})
+			go func() {
+				running, gone := map[string]bool{}, 0
+				defer func() {
+					if len(running) < pods || gone < pods {
+						t.Errorf("the watch closed early: %d Running, %d gone", len(running), gone)
+					}
+				}()
+				for ev := range w.ResultChan() {
+					p, ok := ev.Object.(*corev1.Pod)
+					if !ok {
+						continue
+					}
+					switch {
+					case ev.Type == watch.Deleted:
+						if gone++; gone == pods {
+							close(allGone)
+						}
+					case p.Status.Phase == corev1.PodRunning && !running[p.Name]:
+						if running[p.Name] = true; len(running) == pods {
+							close(allRunning)
+						}
+					}
+				}
+			}()
+			for i := 0; i < pods; i++ {
+				p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("p-%05d", i), Namespace: "default", Labels: map[string]string{"bench": "yes"}},
+					Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "m", Image: "registry.k8s.io/pause:3.10", Resources: corev1.ResourceRequirements{
+						Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("128Mi")}}}}}}
+				if _, err := cs.CoreV1().Pods("default").Create(ctx, p, metav1.CreateOptions{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			waitOrFail(t, allRunning, "every pod Running")
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			heap = ms.HeapAlloc
+			if err := cs.CoreV1().Pods("default").DeleteCollection(ctx, metav1.DeleteOptions{}, metav1.ListOptions{LabelSelector: "bench=yes"}); err != nil {
+				t.Fatal(err)
+			}
+			waitOrFail(t, allGone, "every pod gone")
+			simulated = time.Since(begin)
+		})
+		b.ReportMetric(time.Since(start).Seconds(), "wall-s")
+		b.ReportMetric(simulated.Seconds(), "simulated-s")
+		b.ReportMetric(float64(heap)/(1<<20), "heap-MiB")
+	}
+}
+
+// waitOrFail waits for done, at most an hour of simulated time.
+func waitOrFail(t *testing.T, done <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-done:
+	case <-time.After(time.Hour):
+		t.Fatalf("not within a simulated hour: %s", what)
+	}
+}
