@@ -79,7 +79,7 @@ Feature: Pod templates: sidecars, init containers, volumes
     And within a minute every container of the JobManager pod of "my-session" is running
 
   Scenario: An application cluster gets the same pod from the template
-    When I run `flink run -t kubernetes-application -Dkubernetes.cluster-id=my-app -Dkubernetes.pod-template-file.default=/home/flink/pod-template.yaml local:///opt/flink/usrlib/my-job.jar`
+    When I run `flink run -t kubernetes-application -Dkubernetes.cluster-id=my-app -Dkubernetes.pod-template-file.default=/home/flink/pod-template.yaml local:///opt/flink/examples/streaming/TopSpeedWindowing.jar`
     Then the command succeeds
     And the JobManager pod template of "my-app" has the containers "sidecar-log-collector, flink-main-container"
     And the JobManager pod template of "my-app" has the init containers "artifacts-fetcher"

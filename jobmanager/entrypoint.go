@@ -4,114 +4,280 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
+	"hash/fnv"
 	"log/slog"
+	"net"
 	"net/http"
-	"path"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
+	"k8s.io/client-go/kubernetes"
+
 	"flinksim/config"
+	"flinksim/flinkfs"
+	"flinksim/flinklog"
+	"flinksim/flinkprocess"
+	"flinksim/jobjar"
 	"flinksim/process"
+	"flinksim/rpc"
 )
 
 // Entrypoint classes, as the start script names them in the log.
 const (
 	sessionEntrypoint     = "KubernetesSessionClusterEntrypoint"
 	applicationEntrypoint = "KubernetesApplicationClusterEntrypoint"
+	entrypointLogger      = "org.apache.flink.runtime.entrypoint.ClusterEntrypoint"
 )
 
-// Main is kubernetes-jobmanager.sh: the JobManager process of a native Kubernetes
-// cluster. Its first argument is the deployment target (kubernetes-session or
-// kubernetes-application), the rest are -D dynamic properties. It loads the
-// configuration from FLINK_CONF_DIR (default /opt/flink/conf), serves the REST
-// endpoint, and runs until SIGTERM.
-func Main(ctx context.Context, env *process.Env) error {
-	log := newLogger(env)
-	if len(env.Args) == 0 {
-		log.Error("kubernetes-jobmanager.sh needs the deployment target as first argument: kubernetes-session or kubernetes-application")
-		return process.Exit(1, nil)
+// Exit codes of Flink's ClusterEntrypoint.
+const (
+	startupFailureCode = 1
+	runtimeFailureCode = 2
+)
+
+// Options are what the cluster around a JobManager provides besides its container.
+type Options struct {
+	// ObjectStore serves the remote file systems (s3://, the shared file://) the
+	// JobManager reads job jars from; nil when the cluster has none.
+	ObjectStore flinkfs.ObjectStore
+}
+
+// Main is kubernetes-jobmanager.sh on a cluster without an object store: see Program.
+func Main(ctx context.Context, env *process.Env) error { return Program(Options{})(ctx, env) }
+
+// Program returns kubernetes-jobmanager.sh: the JobManager process of a native
+// Kubernetes cluster. Its first argument is the deployment target
+// (kubernetes-session or kubernetes-application), the rest are -D dynamic
+// properties. It loads the configuration from FLINK_CONF_DIR (default
+// /opt/flink/conf), becomes leader (at once: HA is not wired in yet), runs the
+// resource manager, the dispatcher and the REST endpoint, and in application mode the
+// job of pipeline.jars; it runs until SIGTERM.
+func Program(opts Options) process.Program {
+	return func(ctx context.Context, env *process.Env) error {
+		log, waitLog := flinkprocess.Logging(ctx, env)
+		defer waitLog()
+		entry := log.With(flinklog.LoggerKey, entrypointLogger)
+		if len(env.Args) == 0 {
+			err := errors.New("kubernetes-jobmanager.sh needs the deployment target as first argument: kubernetes-session or kubernetes-application")
+			entry.Error(err.Error())
+			return process.Exit(startupFailureCode, err)
+		}
+		target, err := config.ParseDeploymentTarget(env.Args[0])
+		if err != nil {
+			entry.Error(err.Error())
+			return process.Exit(startupFailureCode, err)
+		}
+		jm, err := newJobManager(env, target, opts, log)
+		if err != nil {
+			entry.Error("Could not start the JobManager: " + err.Error())
+			return process.Exit(startupFailureCode, err)
+		}
+		return jm.run(ctx)
 	}
-	target, err := config.ParseDeploymentTarget(env.Args[0])
-	if err != nil {
-		log.Error(err.Error())
-		return process.Exit(1, err)
-	}
-	entry := sessionEntrypoint
+}
+
+// JobManager is the process: its configuration, servers and current leadership term.
+type JobManager struct {
+	env      *process.Env
+	target   config.DeploymentTarget
+	conf     *config.Configuration
+	fileConf *config.Configuration
+	log      *slog.Logger
+	entryLog *slog.Logger
+	ids      *flinkprocess.IDs
+	kube     kubernetes.Interface
+	fs       *flinkfs.FileSystems
+	started  time.Time
+
+	rpc        *rpc.Server
+	client     *rpc.Client
+	rpcAddress string
+	// directAddress is the pod's own address of the RPC endpoint ("" when unknown).
+	directAddress string
+	rpcPort       int
+	restPort      int
+
+	heartbeatInterval   time.Duration
+	heartbeatTimeout    time.Duration
+	rpcFailureThreshold int
+	slotRequestTimeout  time.Duration
+
+	// application is the program of an application cluster.
+	application *jobjar.Descriptor
+
+	session   atomic.Pointer[session]
+	jars      *jarStore
+	fatalOnce sync.Once
+	fatalCh   chan error
+}
+
+func newJobManager(env *process.Env, target config.DeploymentTarget, opts Options, log *slog.Logger) (*JobManager, error) {
+	entry := log.With(flinklog.LoggerKey, entrypointLogger)
+	name := sessionEntrypoint
 	if target == config.DeploymentTargetApplication {
-		entry = applicationEntrypoint
+		name = applicationEntrypoint
 	}
-	conf, err := loadConfiguration(env, env.Args[1:])
+	entry.Info("--------------------------------------------------------------------------------")
+	entry.Info(fmt.Sprintf(" Starting %s (Version: %s, Rev:flinksim)", name, config.FlinkVersion))
+	entry.Info("--------------------------------------------------------------------------------")
+	conf, fileConf, rest, err := flinkprocess.LoadConfiguration(env, env.Args[1:])
 	if err != nil {
-		log.Error("Could not load the configuration.", "err", err)
-		return process.Exit(1, err)
+		return nil, fmt.Errorf("could not load the configuration: %w", err)
 	}
-	log.Info(fmt.Sprintf("Starting %s.", entry))
+	for _, a := range rest {
+		entry.Warn("Ignoring the argument " + a + ": only -D properties are understood")
+	}
 	if ha, _ := config.HighAvailabilityEnabled(conf); ha {
 		ip := env.Getenv("_POD_IP_ADDRESS")
 		if ip == "" {
-			err := errors.New("_POD_IP_ADDRESS is not set: the JobManager needs its pod IP in HA mode (the deployer sets it from the downward API)")
-			log.Error(err.Error())
-			return process.Exit(1, err)
+			return nil, errors.New("_POD_IP_ADDRESS is not set: the JobManager needs its pod IP in HA mode (the deployer sets it from the downward API)")
 		}
 		conf.SetString(config.JobManagerRPCAddress.Key(), ip)
 		conf.SetString(config.RestAddress.Key(), ip)
 	}
-	jm := &JobManager{conf: conf, log: log, started: time.Now()}
-	port, err := config.Get(conf, config.RestBindPort)
+	jm := &JobManager{env: env, target: target, conf: conf, fileConf: fileConf, log: log, entryLog: entry,
+		ids: flinkprocess.NewIDs(flinkprocess.Rand(env)), started: time.Now(), jars: newJarStore(), fatalCh: make(chan error, 1)}
+	r := optionReader{conf: conf}
+	jm.heartbeatInterval = getOpt(&r, config.HeartbeatInterval)
+	jm.heartbeatTimeout = getOpt(&r, config.HeartbeatTimeout)
+	jm.rpcFailureThreshold = getOpt(&r, config.HeartbeatRPCFailureThreshold)
+	jm.slotRequestTimeout = getOpt(&r, config.SlotRequestTimeout)
+	askTimeout := getOpt(&r, config.PekkoAskTimeout)
+	jm.rpcPort = getOpt(&r, config.JobManagerRPCPort)
+	rawAddr, _, _ := config.GetOptional(conf, config.JobManagerRPCAddress)
+	rawHTTP := getOpt(&r, config.UserArtifactsRawHTTPEnabled)
+	if r.err != nil {
+		return nil, r.err
+	}
+	if jm.heartbeatInterval <= 0 || jm.heartbeatTimeout <= jm.heartbeatInterval {
+		return nil, fmt.Errorf("%s (%s) must be positive and smaller than %s (%s)", config.HeartbeatInterval.Key(), jm.heartbeatInterval,
+			config.HeartbeatTimeout.Key(), jm.heartbeatTimeout)
+	}
+	if jm.restPort, err = flinkprocess.Port(conf, config.RestBindPort, config.DefaultRestPort); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(rawAddr) == "" {
+		rawAddr = env.Hostname
+	}
+	jm.rpcAddress = net.JoinHostPort(rawAddr, strconv.Itoa(jm.rpcPort))
+	jm.client = rpc.NewClient(env.Network, askTimeout)
+	jm.fs = flinkfs.New(flinkfs.Config{Files: env.Files, Environ: env.Environ, Store: opts.ObjectStore, Dial: env.Network.DialContext, RawHTTPEnabled: rawHTTP})
+	for _, w := range jm.fs.Warnings() {
+		entry.Warn(w)
+	}
+	if len(jm.fs.Plugins()) > 0 {
+		entry.Info("Enabled file system plugins: " + strings.Join(jm.fs.Plugins(), ", "))
+	}
+	if target == config.DeploymentTargetApplication {
+		// As KubernetesApplicationClusterEntrypoint: the program is created before the
+		// cluster starts, and a program that cannot be created ends the process.
+		d, err := jm.loadApplication()
+		if err != nil {
+			return nil, fmt.Errorf("Could not create application program: %w", err)
+		}
+		jm.application = &d
+	}
+	if jm.kube, err = env.Kube(); err != nil {
+		return nil, fmt.Errorf("no Kubernetes client for the JobManager's service account: %w", err)
+	}
+	return jm, nil
+}
+
+// run serves until ctx ends or a fatal error.
+func (jm *JobManager) run(ctx context.Context) error {
+	rl, err := jm.env.Network.Listen(ctx, "tcp", ":"+strconv.Itoa(jm.rpcPort))
 	if err != nil {
-		log.Error(err.Error())
-		return process.Exit(1, err)
+		jm.entryLog.Error("Could not start the RPC endpoint.", "error", err)
+		return process.Exit(startupFailureCode, err)
 	}
-	bind := strings.TrimSpace(port)
-	if bind == "" || bind == "0" {
-		bind = "8081"
-	}
-	l, err := env.Network.Listen(ctx, "tcp", ":"+bind)
+	hl, err := jm.env.Network.Listen(ctx, "tcp", ":"+strconv.Itoa(jm.restPort))
 	if err != nil {
-		log.Error("Could not start the REST endpoint.", "err", err)
-		return process.Exit(1, err)
+		rl.Close()
+		jm.entryLog.Error("Could not start the REST endpoint.", "error", err)
+		return process.Exit(startupFailureCode, err)
 	}
-	srv := &http.Server{Handler: jm.restHandler(), ReadHeaderTimeout: 10 * time.Second}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(l) }()
-	log.Info(fmt.Sprintf("Rest endpoint listening at %s:%s", env.Hostname, bind))
-	select {
-	case <-ctx.Done():
-		log.Info("RECEIVED SIGNAL 15: SIGTERM. Shutting down as requested.")
-	case err := <-served:
-		log.Error("REST endpoint failed.", "err", err)
-		return process.Exit(1, err)
+	jm.rpc = rpc.NewServer(nil)
+	jm.registerRPC()
+	srvCtx, stopServers := context.WithCancel(context.Background())
+	rpcDone := make(chan error, 1)
+	go func() { rpcDone <- jm.rpc.Serve(srvCtx, rl) }()
+	jm.directAddress = directAddress(rl, jm.env.Getenv("_POD_IP_ADDRESS"))
+	jm.entryLog.Info("Started RPC endpoint at " + flinkprocess.AdvertisedAddress(rl, jm.env.Hostname) + " (advertised as " + jm.rpcAddress + ").")
+	http := &http.Server{Handler: jm.restHandler(), ReadHeaderTimeout: 10 * time.Second}
+	restDone := make(chan error, 1)
+	go func() { restDone <- http.Serve(hl) }()
+	jm.entryLog.Info("Rest endpoint listening at " + jm.env.Hostname + ":" + strconv.Itoa(jm.restPort))
+
+	// Leadership: without HA the JobManager is the leader from the start, under a
+	// session id of its own. With Kubernetes HA this is where the elector grants
+	// and revokes (see doc.go).
+	s, err := jm.startSession(jm.ids.UUID())
+	var exit error
+	if err != nil {
+		jm.entryLog.Error("Could not start the cluster components.", "error", err)
+		exit = process.Exit(startupFailureCode, err)
+	} else {
+		jm.session.Store(s)
+		if jm.application != nil {
+			s.goAsync(func(ctx context.Context) { jm.runApplication(ctx, s) })
+		}
+		select {
+		case <-ctx.Done():
+			jm.entryLog.Info("RECEIVED SIGNAL 15: SIGTERM. Shutting down as requested.")
+		case ferr := <-jm.fatalCh:
+			jm.entryLog.Error("Fatal error occurred in the cluster entrypoint.", "error", ferr)
+			exit = process.Exit(runtimeFailureCode, ferr)
+		case rerr := <-restDone:
+			restDone <- rerr
+			jm.entryLog.Error("REST endpoint failed.", "error", rerr)
+			exit = process.Exit(runtimeFailureCode, rerr)
+		}
+		jm.session.Store(nil)
+		s.stop()
 	}
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_ = srv.Shutdown(shutdown)
-	<-served
+	if err := http.Shutdown(shutdown); err != nil {
+		_ = http.Close()
+	}
+	<-restDone
+	stopServers()
+	<-rpcDone
+	if exit != nil {
+		return exit
+	}
 	return ctx.Err()
 }
 
-// loadConfiguration reads config.yaml (or flink-conf.yaml) from the conf dir and
-// applies the dynamic properties.
-func loadConfiguration(env *process.Env, args []string) (*config.Configuration, error) {
-	dir := env.Getenv("FLINK_CONF_DIR")
-	if dir == "" {
-		dir = "/opt/flink/conf"
-	}
-	read := func(p string) ([]byte, error) {
-		return fs.ReadFile(env.Files, strings.TrimPrefix(path.Clean(p), "/"))
-	}
-	conf, err := config.LoadDir(dir, read)
-	if err != nil {
-		return nil, err
-	}
-	dyn, err := config.ParseDynamicProperties(args)
-	if err != nil {
-		return nil, err
-	}
-	conf.AddAll(dyn)
-	return conf, nil
+// fatal ends the process with a runtime failure (the Deployment restarts it).
+func (jm *JobManager) fatal(err error) {
+	jm.fatalOnce.Do(func() { jm.fatalCh <- err })
 }
 
-func newLogger(env *process.Env) *slog.Logger {
-	return slog.New(slog.NewTextHandler(env.Stdout, &slog.HandlerOptions{Level: slog.LevelInfo}))
+// current returns the leadership term, or nil.
+func (jm *JobManager) current() *session { return jm.session.Load() }
+
+func hashString(s string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	return h.Sum64()
+}
+
+// directAddress is where the RPC endpoint is reached without the Service: the pod IP
+// (_POD_IP_ADDRESS, or the address the listener was given) and the port.
+func directAddress(l net.Listener, podIP string) string {
+	host, port, err := net.SplitHostPort(l.Addr().String())
+	if err != nil {
+		return ""
+	}
+	if podIP != "" {
+		return net.JoinHostPort(podIP, port)
+	}
+	if ip := net.ParseIP(host); ip != nil && !ip.IsUnspecified() {
+		return net.JoinHostPort(host, port)
+	}
+	return ""
 }

@@ -62,6 +62,7 @@ func (w *World) Register(sc *godog.ScenarioContext) {
 	w.registerTimeSteps(sc)
 	w.registerRESTSteps(sc)
 	w.registerClientSteps(sc)
+	w.registerJobSteps(sc)
 	sc.StepContext().Before(func(ctx context.Context, st *godog.Step) (context.Context, error) {
 		w.tracef("step: %s", st.Text)
 		return ctx, nil

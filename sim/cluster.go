@@ -20,6 +20,7 @@ import (
 	"flinksim/sim/deployment"
 	"flinksim/sim/gc"
 	"flinksim/sim/kubelet"
+	"flinksim/sim/loadbalancer"
 	"flinksim/sim/namespace"
 	"flinksim/sim/network"
 	"flinksim/sim/nodelifecycle"
@@ -47,6 +48,11 @@ type Config struct {
 	// VolumeSyncPeriod is how often the kubelet refreshes mounted ConfigMaps and
 	// Secrets in running pods. Default 60 s.
 	VolumeSyncPeriod time.Duration
+	// LoadBalancerDelay is how long the simulated cloud provider takes to give a
+	// LoadBalancer Service its ingress IP. NoLoadBalancer leaves them without one,
+	// as a cluster without a cloud provider does.
+	LoadBalancerDelay time.Duration
+	NoLoadBalancer    bool
 	// NodeGracePeriod is how long a node may miss heartbeats before it turns
 	// NotReady (Ready=Unknown) and gets the unreachable taints. Default 50 s.
 	NodeGracePeriod time.Duration
@@ -59,6 +65,20 @@ type Config struct {
 	// policy (cluster-admin, admin, edit, view, and the roles of the cluster's own
 	// components) exists either way. Default off: every identity may do everything.
 	RBAC bool
+	// Backend, when set, is a real API server the cluster runs its controllers and nodes
+	// against instead of the in-process one (flinksim/sim/envtestbackend starts one).
+	// Time is then real time, Server() is nil (no faults, no request log) and pod logs
+	// are not served. One cluster per backend.
+	Backend Backend
+}
+
+// Backend is a real API server for a cluster (see Config.Backend).
+type Backend interface {
+	// Name names the backend in errors, e.g. "envtest".
+	Name() string
+	// ClientFor returns a client authenticated as user, in the groups
+	// apiserver.GroupsOf gives it.
+	ClientFor(user string) (kubernetes.Interface, error)
 }
 
 // NodeConfig describes one node.
@@ -77,7 +97,7 @@ var DefaultNode = NodeConfig{CPU: "4", Memory: "16Gi", Pods: 110}
 // Cluster is a simulated Kubernetes cluster in one process.
 type Cluster struct {
 	cfg    Config
-	server *apiserver.Server
+	server *apiserver.Server // nil with a Backend
 	admin  kubernetes.Interface
 
 	images  *kubelet.Registry
@@ -107,25 +127,17 @@ func New(cfg Config) (*Cluster, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	server, err := apiserver.New(cfg.APIServer)
-	if err != nil {
-		return nil, err
-	}
-	c := &Cluster{cfg: cfg, server: server, clients: map[string]kubernetes.Interface{},
+	c := &Cluster{cfg: cfg, clients: map[string]kubernetes.Interface{},
 		images:  kubelet.NewRegistry(append([]*kubelet.Image{kubelet.Pause(), kubelet.Busybox()}, cfg.Images...)...),
 		network: network.New(rand.New(rand.NewPCG(uint64(cfg.Seed), 0x6e7))),
 	}
-	c.admin = server.Clientset(apiserver.AdminUser)
 	ctx := context.Background()
-	if err := rbac.Bootstrap(ctx, c.admin); err != nil {
-		return nil, fmt.Errorf("sim: %w", err)
-	}
-	if cfg.RBAC {
-		authz, err := rbac.New(rbac.Config{Source: server})
-		if err != nil {
-			return nil, fmt.Errorf("sim: %w", err)
+	if cfg.Backend != nil {
+		if err := c.useBackend(ctx); err != nil {
+			return nil, err
 		}
-		server.SetAuthorizer(authz)
+	} else if err := c.startServer(ctx); err != nil {
+		return nil, err
 	}
 	seen := map[string]bool{}
 	for i, n := range cfg.Nodes {
@@ -145,6 +157,35 @@ func New(cfg Config) (*Cluster, error) {
 		}
 	}
 	return c, nil
+}
+
+// startServer builds the in-process API server with the namespaces and the RBAC policy
+// of a fresh cluster.
+func (c *Cluster) startServer(ctx context.Context) error {
+	server, err := apiserver.New(c.cfg.APIServer)
+	if err != nil {
+		return err
+	}
+	c.server = server
+	c.admin = server.Clientset(apiserver.AdminUser)
+	for _, ns := range []string{metav1.NamespaceDefault, metav1.NamespaceSystem, metav1.NamespacePublic, corev1.NamespaceNodeLease} {
+		if _, err := c.admin.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+			return fmt.Errorf("sim: creating namespace %s: %w", ns, err)
+		}
+	}
+	// A real watch cache starts at its first list, after the bootstrap writes.
+	server.StartWatchHistory()
+	if err := rbac.Bootstrap(ctx, c.admin); err != nil {
+		return fmt.Errorf("sim: %w", err)
+	}
+	if c.cfg.RBAC {
+		authz, err := rbac.New(rbac.Config{Source: server})
+		if err != nil {
+			return fmt.Errorf("sim: %w", err)
+		}
+		server.SetAuthorizer(authz)
+	}
+	return nil
 }
 
 func buildNode(n NodeConfig, index int) (*corev1.Node, error) {
@@ -205,12 +246,18 @@ func (c *Cluster) ClientFor(user string) kubernetes.Interface {
 	if cs, ok := c.clients[user]; ok {
 		return cs
 	}
-	cs := c.server.Clientset(user)
+	var cs kubernetes.Interface
+	if c.server != nil {
+		cs = c.server.Clientset(user)
+	} else {
+		cs = c.backendClient(user)
+	}
 	c.clients[user] = cs
 	return cs
 }
 
-// Server is the simulated API server, for its request log and fault injection.
+// Server is the simulated API server, for its request log and fault injection; nil
+// when the cluster runs against a Backend.
 func (c *Cluster) Server() *apiserver.Server { return c.server }
 
 // Images is the cluster's image registry.
@@ -287,7 +334,14 @@ func (c *Cluster) Start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	c.server.SetLogSource(kl.Logs)
+	lbs, err := loadbalancer.New(loadbalancer.Config{Client: c.ClientFor(rbac.ControllerManagerUser), Delay: c.cfg.LoadBalancerDelay,
+		Disabled: c.cfg.NoLoadBalancer, Log: c.cfg.Log})
+	if err != nil {
+		return err
+	}
+	if c.server != nil {
+		c.server.SetLogSource(kl.Logs)
+	}
 	c.mu.Lock()
 	c.gc = collector
 	c.kubelet = kl
@@ -296,7 +350,7 @@ func (c *Cluster) Start(ctx context.Context) error {
 		collector.SetDisabled(true)
 	}
 
-	components := []component{collector, deployments, replicasets, namespaces, sched, kl, px, lifecycle}
+	components := []component{collector, deployments, replicasets, namespaces, sched, kl, px, lifecycle, lbs}
 	errs := make(chan error, len(components))
 	for _, comp := range components {
 		go func() { errs <- comp.Start(ctx) }()

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -42,14 +41,10 @@ func fieldTypeConverter() managedfields.TypeConverter {
 // defaultManager is the field manager of a write that names none: the real server takes
 // the client's user agent up to its first "/", which for client-go is the program name.
 var defaultManager = sync.OnceValue(func() string {
-	name := filepath.Base(os.Args[0])
-	if i := strings.IndexByte(name, '/'); i >= 0 {
-		name = name[:i]
+	if name := filepath.Base(os.Args[0]); name != "" && name != "." && name != "/" {
+		return name
 	}
-	if name == "" || name == "." {
-		return "unknown"
-	}
-	return name
+	return "unknown"
 })
 
 type managerKey struct {

@@ -1,41 +1,42 @@
 package apiserver
 
+//go:generate go run ./internal/clientgen -out zz_generated_clients.go
+
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
-	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
-	discoveryv1 "k8s.io/api/discovery/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/fake"
 	"k8s.io/client-go/kubernetes/scheme"
-	appsv1client "k8s.io/client-go/kubernetes/typed/apps/v1"
-	coordinationv1client "k8s.io/client-go/kubernetes/typed/coordination/v1"
-	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
-	discoveryv1client "k8s.io/client-go/kubernetes/typed/discovery/v1"
-	rbacv1client "k8s.io/client-go/kubernetes/typed/rbac/v1"
 	restclient "k8s.io/client-go/rest"
 	fakerest "k8s.io/client-go/rest/fake"
+	clienttesting "k8s.io/client-go/testing"
 )
 
-// clientset is client-go's fake clientset with the few places where the fake itself
-// answers instead of asking its reactors: it panics on a malformed label or field
-// selector (a real server answers 400 Bad Request), and it serves pod logs without
-// saying which pod. The wrapper checks selectors first and serves logs from the
-// server's log source.
+// clientset is a kubernetes.Interface acting as one identity. The typed clients of the
+// resources the server stores (zz_generated_clients.go) run every call through call: the
+// context is checked as client-go's rest client checks it, and the request goes through
+// a fake (client-go's testing.Fake) made for that call alone, whose reactors lead into the
+// server. Calls therefore share no lock — a fault that holds one request holds no other,
+// and inside a synctest bubble a held request is durably blocked — and no recorded
+// actions pile up. The embedded fake clientset answers for everything else (the groups
+// and resources the server does not store answer 404 through it).
 type clientset struct {
 	*fake.Clientset
 	server *Server
@@ -44,100 +45,192 @@ type clientset struct {
 
 var _ kubernetes.Interface = (*clientset)(nil)
 
-// Fake returns the underlying fake clientset (for its recorded actions).
-func (c *clientset) Fake() *fake.Clientset { return c.Clientset }
+// maxRetries is how often client-go's rest client repeats a request answered with 429 or
+// a 5xx and a Retry-After header (rest.Request's default).
+const maxRetries = 10
 
-func (c *clientset) CoreV1() corev1client.CoreV1Interface {
-	return coreV1{CoreV1Interface: c.Clientset.CoreV1(), c: c}
-}
-
-func (c *clientset) AppsV1() appsv1client.AppsV1Interface {
-	return appsV1{AppsV1Interface: c.Clientset.AppsV1()}
-}
-
-func (c *clientset) CoordinationV1() coordinationv1client.CoordinationV1Interface {
-	return coordinationV1{CoordinationV1Interface: c.Clientset.CoordinationV1()}
-}
-
-func (c *clientset) DiscoveryV1() discoveryv1client.DiscoveryV1Interface {
-	return discoveryV1{DiscoveryV1Interface: c.Clientset.DiscoveryV1()}
-}
-
-func (c *clientset) RbacV1() rbacv1client.RbacV1Interface {
-	return rbacV1{RbacV1Interface: c.Clientset.RbacV1()}
-}
-
-// checkSelectors answers a malformed selector as the real server does.
-func checkSelectors(opts metav1.ListOptions) error {
-	if _, err := labels.Parse(opts.LabelSelector); err != nil {
-		return apierrors.NewBadRequest(fmt.Sprintf("unable to parse requested label selector %q: %v", opts.LabelSelector, err))
+// call runs one request as client-go's rest client does: not at all when ctx has ended,
+// and again, after the delay the server asks for, when the answer is 429 or a 5xx with
+// Retry-After. do sends the request through the fake it is given.
+func (c *clientset) call(ctx context.Context, do func(f *clienttesting.Fake) error) error {
+	var previous error
+	for attempt := 0; ; attempt++ {
+		if err := ctx.Err(); err != nil {
+			return withPreviousError(err, previous)
+		}
+		err := do(c.newCallFake(ctx))
+		delay, retry := retryAfter(err)
+		if !retry || attempt == maxRetries {
+			return err
+		}
+		previous = err
+		// client-go sleeps through the delay; waiting for ctx too ends the same way
+		// (with ctx's error), only sooner.
+		timer := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return withPreviousError(ctx.Err(), previous)
+		case <-timer.C:
+		}
 	}
-	if _, err := fields.ParseSelector(opts.FieldSelector); err != nil {
-		return apierrors.NewBadRequest(fmt.Sprintf("invalid field selector %q: %v", opts.FieldSelector, err))
-	}
-	return nil
 }
 
-func guardedList[L any](ctx context.Context, o metav1.ListOptions, list func(context.Context, metav1.ListOptions) (L, error)) (L, error) {
-	if err := checkSelectors(o); err != nil {
-		var zero L
-		return zero, err
+// retryAfter is the delay a Retry-After answer asks for: client-go retries 429 and 5xx
+// answers that carry one.
+func retryAfter(err error) (time.Duration, bool) {
+	var st apierrors.APIStatus
+	if err == nil || !errors.As(err, &st) {
+		return 0, false
 	}
-	return list(ctx, o)
+	status := st.Status()
+	if status.Code != http.StatusTooManyRequests && status.Code < http.StatusInternalServerError {
+		return 0, false
+	}
+	if status.Details == nil || status.Details.RetryAfterSeconds <= 0 {
+		return 0, false
+	}
+	return time.Duration(status.Details.RetryAfterSeconds) * time.Second, true
 }
 
-func guardedWatch(ctx context.Context, o metav1.ListOptions, w func(context.Context, metav1.ListOptions) (watch.Interface, error)) (watch.Interface, error) {
-	if err := checkSelectors(o); err != nil {
-		return nil, err
-	}
-	return w(ctx, o)
-}
-
-func guardedDeleteCollection(ctx context.Context, d metav1.DeleteOptions, o metav1.ListOptions, del func(context.Context, metav1.DeleteOptions, metav1.ListOptions) error) error {
-	if err := checkSelectors(o); err != nil {
+// withPreviousError words an error after retries as client-go's rest client does.
+func withPreviousError(err, previous error) error {
+	if previous == nil {
 		return err
 	}
-	return del(ctx, d, o)
+	return &previousError{err: err, previous: previous}
 }
 
-// The typed clients of the resources the server stores, each with guarded selectors.
+type previousError struct{ err, previous error }
 
-type coreV1 struct {
-	corev1client.CoreV1Interface
-	c *clientset
-}
-
-type appsV1 struct{ appsv1client.AppsV1Interface }
-type coordinationV1 struct {
-	coordinationv1client.CoordinationV1Interface
-}
-type discoveryV1 struct {
-	discoveryv1client.DiscoveryV1Interface
-}
-type rbacV1 struct{ rbacv1client.RbacV1Interface }
-
-type pods struct {
-	corev1client.PodInterface
-	c  *clientset
-	ns string
+func (e *previousError) Error() string {
+	return fmt.Sprintf("%s - error from a previous attempt: %s", e.err, e.previous)
 }
 
-func (g coreV1) Pods(ns string) corev1client.PodInterface {
-	return pods{PodInterface: g.CoreV1Interface.Pods(ns), c: g.c, ns: ns}
+func (e *previousError) Unwrap() error { return e.err }
+
+// callFake is the fake of one call: client-go's testing.Fake with one reactor leading
+// into the server for the caller, as the caller's identity, with the caller's context.
+type callFake struct {
+	clienttesting.Fake
+	c          *clientset
+	ctx        context.Context
+	chain      [1]clienttesting.Reactor
+	watchChain [1]clienttesting.WatchReactor
 }
-func (x pods) List(ctx context.Context, o metav1.ListOptions) (*corev1.PodList, error) {
-	return guardedList(ctx, o, x.PodInterface.List)
+
+func (c *clientset) newCallFake(ctx context.Context) *clienttesting.Fake {
+	f := &callFake{c: c, ctx: ctx}
+	f.chain[0] = (*objectReactor)(f)
+	f.watchChain[0] = (*watchReactor)(f)
+	f.ReactionChain = f.chain[:]
+	f.WatchReactionChain = f.watchChain[:]
+	return &f.Fake
 }
-func (x pods) Watch(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
-	return guardedWatch(ctx, o, x.PodInterface.Watch)
+
+type objectReactor callFake
+
+func (r *objectReactor) Handles(clienttesting.Action) bool { return true }
+
+func (r *objectReactor) React(action clienttesting.Action) (bool, runtime.Object, error) {
+	if err := r.ctx.Err(); err != nil {
+		return true, nil, err // not sent: client-go returns the context's error as it is
+	}
+	obj, err := r.c.server.handle(r.ctx, r.c.user, action)
+	return true, obj, r.c.server.transportError(r.c.user, action, err)
 }
-func (x pods) DeleteCollection(ctx context.Context, d metav1.DeleteOptions, o metav1.ListOptions) error {
-	return guardedDeleteCollection(ctx, d, o, x.PodInterface.DeleteCollection)
+
+type watchReactor callFake
+
+func (r *watchReactor) Handles(clienttesting.Action) bool { return true }
+
+func (r *watchReactor) React(action clienttesting.Action) (bool, watch.Interface, error) {
+	if err := r.ctx.Err(); err != nil {
+		return true, nil, err
+	}
+	w, err := r.c.server.handleWatch(r.ctx, r.c.user, action)
+	return true, w, r.c.server.transportError(r.c.user, action, err)
+}
+
+// transportError is the error of a sent request as a client receives it: an answer of
+// the server (an API status) as it is, anything else — no answer reached the client —
+// as the *url.Error of the request's method and URL that client-go returns, e.g.
+// Get "https://10.96.0.1:443/api/v1/namespaces/ns/pods/p": context deadline exceeded.
+// A dial error without an address gets the server's.
+func (s *Server) transportError(user string, action clienttesting.Action, err error) error {
+	var status apierrors.APIStatus
+	var urlErr *url.Error
+	if err == nil || errors.As(err, &status) || errors.As(err, &urlErr) {
+		return err
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Addr == nil {
+		filled := *opErr
+		filled.Addr = s.addr
+		err = &filled
+	}
+	req := requestOf(user, action)
+	return &url.Error{Op: httpMethod(req.Verb), URL: s.requestURL(req), Err: err}
+}
+
+func httpMethod(verb string) string {
+	switch verb {
+	case "create":
+		return "Post"
+	case "update":
+		return "Put"
+	case "patch":
+		return "Patch"
+	case "delete", "deletecollection":
+		return "Delete"
+	}
+	return "Get"
+}
+
+// requestURL is the URL of a request as client-go builds it.
+func (s *Server) requestURL(req Request) string {
+	u := "https://" + s.addr.String()
+	if req.Resource.Group == "" {
+		u += "/api/" + req.Resource.Version
+	} else {
+		u += "/apis/" + req.Resource.Group + "/" + req.Resource.Version
+	}
+	if req.Namespace != "" {
+		u += "/namespaces/" + req.Namespace
+	}
+	u += "/" + req.Resource.Resource
+	collection := req.Verb == "list" || req.Verb == "watch" || req.Verb == "deletecollection" || (req.Verb == "create" && req.Subresource == "")
+	if req.Name != "" && !collection {
+		u += "/" + req.Name
+	}
+	if req.Subresource != "" {
+		u += "/" + req.Subresource
+	}
+	if req.Verb == "watch" {
+		u += "?watch=true"
+	}
+	return u
+}
+
+// checkSelectors answers a malformed selector as the real server does (client-go's fake
+// would panic on it).
+func (c *clientset) checkSelectors(ctx context.Context, verb string, gvr schema.GroupVersionResource, ns string, opts metav1.ListOptions) error {
+	var err error
+	if _, perr := labels.Parse(opts.LabelSelector); perr != nil {
+		err = apierrors.NewBadRequest(fmt.Sprintf("unable to parse requested label selector %q: %v", opts.LabelSelector, perr))
+	} else if _, perr := fields.ParseSelector(opts.FieldSelector); perr != nil {
+		err = apierrors.NewBadRequest(fmt.Sprintf("invalid field selector %q: %v", opts.FieldSelector, perr))
+	}
+	if err != nil {
+		req := Request{User: c.user, Groups: GroupsOf(c.user), Verb: verb, Resource: gvr, Namespace: ns}
+		c.server.log.add(req, time.Now(), err, "")
+	}
+	return err
 }
 
 // GetLogs serves the pod's log from the server's log source through a REST request,
 // as a real client receives it.
-func (x pods) GetLogs(name string, opts *corev1.PodLogOptions) *restclient.Request {
+func (x podsClient) GetLogs(name string, opts *corev1.PodLogOptions) *restclient.Request {
 	logs, err := x.c.server.podLogs(x.c.user, x.ns, name, opts)
 	client := &fakerest.RESTClient{
 		Client: fakerest.CreateHTTPClient(func(*http.Request) (*http.Response, error) {
@@ -157,266 +250,12 @@ func (x pods) GetLogs(name string, opts *corev1.PodLogOptions) *restclient.Reque
 	return client.Request()
 }
 
-type services struct{ corev1client.ServiceInterface }
-
-func (g coreV1) Services(ns string) corev1client.ServiceInterface {
-	return services{g.CoreV1Interface.Services(ns)}
-}
-func (x services) List(ctx context.Context, o metav1.ListOptions) (*corev1.ServiceList, error) {
-	return guardedList(ctx, o, x.ServiceInterface.List)
-}
-func (x services) Watch(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
-	return guardedWatch(ctx, o, x.ServiceInterface.Watch)
-}
-
-type configMaps struct {
-	corev1client.ConfigMapInterface
-}
-
-func (g coreV1) ConfigMaps(ns string) corev1client.ConfigMapInterface {
-	return configMaps{g.CoreV1Interface.ConfigMaps(ns)}
-}
-func (x configMaps) List(ctx context.Context, o metav1.ListOptions) (*corev1.ConfigMapList, error) {
-	return guardedList(ctx, o, x.ConfigMapInterface.List)
-}
-func (x configMaps) Watch(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
-	return guardedWatch(ctx, o, x.ConfigMapInterface.Watch)
-}
-func (x configMaps) DeleteCollection(ctx context.Context, d metav1.DeleteOptions, o metav1.ListOptions) error {
-	return guardedDeleteCollection(ctx, d, o, x.ConfigMapInterface.DeleteCollection)
-}
-
-type secrets struct{ corev1client.SecretInterface }
-
-func (g coreV1) Secrets(ns string) corev1client.SecretInterface {
-	return secrets{g.CoreV1Interface.Secrets(ns)}
-}
-func (x secrets) List(ctx context.Context, o metav1.ListOptions) (*corev1.SecretList, error) {
-	return guardedList(ctx, o, x.SecretInterface.List)
-}
-func (x secrets) Watch(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
-	return guardedWatch(ctx, o, x.SecretInterface.Watch)
-}
-func (x secrets) DeleteCollection(ctx context.Context, d metav1.DeleteOptions, o metav1.ListOptions) error {
-	return guardedDeleteCollection(ctx, d, o, x.SecretInterface.DeleteCollection)
-}
-
-type endpoints struct {
-	corev1client.EndpointsInterface
-}
-
-func (g coreV1) Endpoints(ns string) corev1client.EndpointsInterface {
-	return endpoints{g.CoreV1Interface.Endpoints(ns)}
-}
-func (x endpoints) List(ctx context.Context, o metav1.ListOptions) (*corev1.EndpointsList, error) {
-	return guardedList(ctx, o, x.EndpointsInterface.List)
-}
-func (x endpoints) Watch(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
-	return guardedWatch(ctx, o, x.EndpointsInterface.Watch)
-}
-func (x endpoints) DeleteCollection(ctx context.Context, d metav1.DeleteOptions, o metav1.ListOptions) error {
-	return guardedDeleteCollection(ctx, d, o, x.EndpointsInterface.DeleteCollection)
-}
-
-type serviceAccounts struct {
-	corev1client.ServiceAccountInterface
-}
-
-func (g coreV1) ServiceAccounts(ns string) corev1client.ServiceAccountInterface {
-	return serviceAccounts{g.CoreV1Interface.ServiceAccounts(ns)}
-}
-func (x serviceAccounts) List(ctx context.Context, o metav1.ListOptions) (*corev1.ServiceAccountList, error) {
-	return guardedList(ctx, o, x.ServiceAccountInterface.List)
-}
-func (x serviceAccounts) Watch(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
-	return guardedWatch(ctx, o, x.ServiceAccountInterface.Watch)
-}
-func (x serviceAccounts) DeleteCollection(ctx context.Context, d metav1.DeleteOptions, o metav1.ListOptions) error {
-	return guardedDeleteCollection(ctx, d, o, x.ServiceAccountInterface.DeleteCollection)
-}
-
-type namespaces struct {
-	corev1client.NamespaceInterface
-}
-
-func (g coreV1) Namespaces() corev1client.NamespaceInterface {
-	return namespaces{g.CoreV1Interface.Namespaces()}
-}
-func (x namespaces) List(ctx context.Context, o metav1.ListOptions) (*corev1.NamespaceList, error) {
-	return guardedList(ctx, o, x.NamespaceInterface.List)
-}
-func (x namespaces) Watch(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
-	return guardedWatch(ctx, o, x.NamespaceInterface.Watch)
-}
-
-type nodes struct{ corev1client.NodeInterface }
-
-func (g coreV1) Nodes() corev1client.NodeInterface { return nodes{g.CoreV1Interface.Nodes()} }
-func (x nodes) List(ctx context.Context, o metav1.ListOptions) (*corev1.NodeList, error) {
-	return guardedList(ctx, o, x.NodeInterface.List)
-}
-func (x nodes) Watch(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
-	return guardedWatch(ctx, o, x.NodeInterface.Watch)
-}
-func (x nodes) DeleteCollection(ctx context.Context, d metav1.DeleteOptions, o metav1.ListOptions) error {
-	return guardedDeleteCollection(ctx, d, o, x.NodeInterface.DeleteCollection)
-}
-
-type events struct{ corev1client.EventInterface }
-
-func (g coreV1) Events(ns string) corev1client.EventInterface {
-	return events{g.CoreV1Interface.Events(ns)}
-}
-func (x events) List(ctx context.Context, o metav1.ListOptions) (*corev1.EventList, error) {
-	return guardedList(ctx, o, x.EventInterface.List)
-}
-func (x events) Watch(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
-	return guardedWatch(ctx, o, x.EventInterface.Watch)
-}
-func (x events) DeleteCollection(ctx context.Context, d metav1.DeleteOptions, o metav1.ListOptions) error {
-	return guardedDeleteCollection(ctx, d, o, x.EventInterface.DeleteCollection)
-}
-
-type deployments struct {
-	appsv1client.DeploymentInterface
-}
-
-func (g appsV1) Deployments(ns string) appsv1client.DeploymentInterface {
-	return deployments{g.AppsV1Interface.Deployments(ns)}
-}
-func (x deployments) List(ctx context.Context, o metav1.ListOptions) (*appsv1.DeploymentList, error) {
-	return guardedList(ctx, o, x.DeploymentInterface.List)
-}
-func (x deployments) Watch(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
-	return guardedWatch(ctx, o, x.DeploymentInterface.Watch)
-}
-func (x deployments) DeleteCollection(ctx context.Context, d metav1.DeleteOptions, o metav1.ListOptions) error {
-	return guardedDeleteCollection(ctx, d, o, x.DeploymentInterface.DeleteCollection)
-}
-
-type replicaSets struct {
-	appsv1client.ReplicaSetInterface
-}
-
-func (g appsV1) ReplicaSets(ns string) appsv1client.ReplicaSetInterface {
-	return replicaSets{g.AppsV1Interface.ReplicaSets(ns)}
-}
-func (x replicaSets) List(ctx context.Context, o metav1.ListOptions) (*appsv1.ReplicaSetList, error) {
-	return guardedList(ctx, o, x.ReplicaSetInterface.List)
-}
-func (x replicaSets) Watch(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
-	return guardedWatch(ctx, o, x.ReplicaSetInterface.Watch)
-}
-func (x replicaSets) DeleteCollection(ctx context.Context, d metav1.DeleteOptions, o metav1.ListOptions) error {
-	return guardedDeleteCollection(ctx, d, o, x.ReplicaSetInterface.DeleteCollection)
-}
-
-type leases struct {
-	coordinationv1client.LeaseInterface
-}
-
-func (g coordinationV1) Leases(ns string) coordinationv1client.LeaseInterface {
-	return leases{g.CoordinationV1Interface.Leases(ns)}
-}
-func (x leases) List(ctx context.Context, o metav1.ListOptions) (*coordinationv1.LeaseList, error) {
-	return guardedList(ctx, o, x.LeaseInterface.List)
-}
-func (x leases) Watch(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
-	return guardedWatch(ctx, o, x.LeaseInterface.Watch)
-}
-func (x leases) DeleteCollection(ctx context.Context, d metav1.DeleteOptions, o metav1.ListOptions) error {
-	return guardedDeleteCollection(ctx, d, o, x.LeaseInterface.DeleteCollection)
-}
-
-type endpointSlices struct {
-	discoveryv1client.EndpointSliceInterface
-}
-
-func (g discoveryV1) EndpointSlices(ns string) discoveryv1client.EndpointSliceInterface {
-	return endpointSlices{g.DiscoveryV1Interface.EndpointSlices(ns)}
-}
-func (x endpointSlices) List(ctx context.Context, o metav1.ListOptions) (*discoveryv1.EndpointSliceList, error) {
-	return guardedList(ctx, o, x.EndpointSliceInterface.List)
-}
-func (x endpointSlices) Watch(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
-	return guardedWatch(ctx, o, x.EndpointSliceInterface.Watch)
-}
-func (x endpointSlices) DeleteCollection(ctx context.Context, d metav1.DeleteOptions, o metav1.ListOptions) error {
-	return guardedDeleteCollection(ctx, d, o, x.EndpointSliceInterface.DeleteCollection)
-}
-
-type roles struct{ rbacv1client.RoleInterface }
-
-func (g rbacV1) Roles(ns string) rbacv1client.RoleInterface {
-	return roles{g.RbacV1Interface.Roles(ns)}
-}
-func (x roles) List(ctx context.Context, o metav1.ListOptions) (*rbacv1.RoleList, error) {
-	return guardedList(ctx, o, x.RoleInterface.List)
-}
-func (x roles) Watch(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
-	return guardedWatch(ctx, o, x.RoleInterface.Watch)
-}
-func (x roles) DeleteCollection(ctx context.Context, d metav1.DeleteOptions, o metav1.ListOptions) error {
-	return guardedDeleteCollection(ctx, d, o, x.RoleInterface.DeleteCollection)
-}
-
-type roleBindings struct {
-	rbacv1client.RoleBindingInterface
-}
-
-func (g rbacV1) RoleBindings(ns string) rbacv1client.RoleBindingInterface {
-	return roleBindings{g.RbacV1Interface.RoleBindings(ns)}
-}
-func (x roleBindings) List(ctx context.Context, o metav1.ListOptions) (*rbacv1.RoleBindingList, error) {
-	return guardedList(ctx, o, x.RoleBindingInterface.List)
-}
-func (x roleBindings) Watch(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
-	return guardedWatch(ctx, o, x.RoleBindingInterface.Watch)
-}
-func (x roleBindings) DeleteCollection(ctx context.Context, d metav1.DeleteOptions, o metav1.ListOptions) error {
-	return guardedDeleteCollection(ctx, d, o, x.RoleBindingInterface.DeleteCollection)
-}
-
-type clusterRoles struct {
-	rbacv1client.ClusterRoleInterface
-}
-
-func (g rbacV1) ClusterRoles() rbacv1client.ClusterRoleInterface {
-	return clusterRoles{g.RbacV1Interface.ClusterRoles()}
-}
-func (x clusterRoles) List(ctx context.Context, o metav1.ListOptions) (*rbacv1.ClusterRoleList, error) {
-	return guardedList(ctx, o, x.ClusterRoleInterface.List)
-}
-func (x clusterRoles) Watch(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
-	return guardedWatch(ctx, o, x.ClusterRoleInterface.Watch)
-}
-func (x clusterRoles) DeleteCollection(ctx context.Context, d metav1.DeleteOptions, o metav1.ListOptions) error {
-	return guardedDeleteCollection(ctx, d, o, x.ClusterRoleInterface.DeleteCollection)
-}
-
-type clusterRoleBindings struct {
-	rbacv1client.ClusterRoleBindingInterface
-}
-
-func (g rbacV1) ClusterRoleBindings() rbacv1client.ClusterRoleBindingInterface {
-	return clusterRoleBindings{g.RbacV1Interface.ClusterRoleBindings()}
-}
-func (x clusterRoleBindings) List(ctx context.Context, o metav1.ListOptions) (*rbacv1.ClusterRoleBindingList, error) {
-	return guardedList(ctx, o, x.ClusterRoleBindingInterface.List)
-}
-func (x clusterRoleBindings) Watch(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
-	return guardedWatch(ctx, o, x.ClusterRoleBindingInterface.Watch)
-}
-func (x clusterRoleBindings) DeleteCollection(ctx context.Context, d metav1.DeleteOptions, o metav1.ListOptions) error {
-	return guardedDeleteCollection(ctx, d, o, x.ClusterRoleBindingInterface.DeleteCollection)
-}
-
 // podLogs answers pods/log: the pod must exist and the caller may read it.
 func (s *Server) podLogs(user, ns, name string, opts *corev1.PodLogOptions) ([]byte, error) {
 	req := Request{User: user, Verb: "get", Resource: corev1.SchemeGroupVersion.WithResource("pods"), Subresource: "log", Namespace: ns, Name: name}
 	start := time.Now()
 	out, err := s.readLogs(req, opts)
-	s.log.add(req, start, err)
+	s.log.add(req, start, err, "")
 	return out, err
 }
 

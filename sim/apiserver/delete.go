@@ -225,10 +225,7 @@ func (s *Server) deleteCollection(t *table, req Request, listOpts metav1.ListOpt
 	if err != nil {
 		return nil, err
 	}
-	for _, obj := range t.sorted(f.namespace) {
-		if !f.matches(obj) {
-			continue
-		}
+	for _, obj := range t.selected(f.namespace, f.matches) {
 		m, _ := meta.Accessor(obj)
 		del := req
 		del.Verb, del.Name, del.Namespace = "delete", m.GetName(), m.GetNamespace()

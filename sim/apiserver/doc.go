@@ -16,12 +16,28 @@
 // field manager: create on apply, fieldManager required, conflicts between managers),
 // label and field selectors on list and watch with the real per-kind field labels, watch
 // from a resourceVersion with 410 Expired once that version has left the kept history
-// (which starts after New's bootstrap writes), slow watchers closed instead of blocking
+// (which starts where StartWatchHistory says), slow watchers closed instead of blocking
 // the server, finalizers, graceful pod deletion, deletion preconditions and propagation
 // policies (the garbage collector and the namespace controller are controllers of their
 // own), the status, scale, binding, eviction and finalize subresources, authorization
 // through an Authorizer (system:masters always passes; denials worded as the real
-// server words them), and a request log.
+// server words them), and a request log (with what faults injected).
+//
+// Clients (Clientset) behave as client-go's rest client does towards a real server: a
+// request whose context has ended is not sent (the caller gets the context's error as it
+// is); one whose context ends while a fault holds it fails with the *url.Error client-go
+// returns and is not served; a watch ends with an ERROR event when its context does; 429
+// and 5xx answers with Retry-After are retried up to ten times after the delay they ask
+// for; a fault's transport failure (a refused connection) reaches the caller as a
+// *url.Error naming the request's method and URL. The typed clients of the stored
+// resources (zz_generated_clients.go, written by internal/clientgen: `go generate`) send
+// each call through a client-go fake made for that call alone, so calls share no lock —
+// a fault that holds one request holds no other, and in a synctest bubble a held request
+// is durably blocked — and no recorded actions pile up.
+//
+// Faults (Fault, WatchFault; the catalogue is flinksim/sim/faults) run in the caller's
+// goroutine before the request is served; DropWatches, FailWatches and ExpireWatches
+// strike the open watches.
 //
 // What it does not model (honestly): admission webhooks and most admission plugins,
 // custom resources, protobuf/CBOR encodings, dry run, managedFields of objects that

@@ -19,129 +19,6 @@ import (
 	clienttesting "k8s.io/client-go/testing"
 )
 
-// Request is one API request as the server sees it: who asks, what for.
-type Request struct {
-	User string
-	// Groups are the groups the server's authentication gives User (see GroupsOf).
-	Groups      []string
-	Verb        string
-	Resource    schema.GroupVersionResource
-	Subresource string
-	Namespace   string
-	Name        string
-}
-
-func requestOf(user string, action clienttesting.Action) Request {
-	r := Request{
-		User:        user,
-		Groups:      GroupsOf(user),
-		Verb:        action.GetVerb(),
-		Resource:    action.GetResource(),
-		Subresource: action.GetSubresource(),
-		Namespace:   action.GetNamespace(),
-	}
-	switch a := action.(type) {
-	case clienttesting.GetAction:
-		r.Name = a.GetName()
-	case clienttesting.DeleteAction:
-		r.Name = a.GetName()
-	case clienttesting.PatchAction:
-		r.Name = a.GetName()
-	case clienttesting.CreateActionImpl:
-		r.Name = a.Name
-		if r.Name == "" {
-			r.Name = objectName(a.GetObject())
-		}
-	case clienttesting.CreateAction:
-		r.Name = objectName(a.GetObject())
-	case clienttesting.UpdateAction:
-		r.Name = objectName(a.GetObject())
-	}
-	switch r.Verb {
-	case "list":
-		if la, ok := action.(clienttesting.ListActionImpl); ok {
-			if la.ListOptions.Watch {
-				r.Verb = "watch"
-			}
-			r.Name = nameFromFieldSelector(la.ListOptions.FieldSelector)
-		}
-	case "watch":
-		if wa, ok := action.(clienttesting.WatchActionImpl); ok {
-			r.Name = nameFromFieldSelector(wa.ListOptions.FieldSelector)
-		}
-	case "delete-collection":
-		r.Verb = "deletecollection"
-	case "create":
-		if r.Subresource == "finalize" {
-			// client-go's fake sends Namespaces().Finalize as a create; on the wire it is a PUT.
-			r.Verb = "update"
-		}
-	}
-	return r
-}
-
-func objectName(obj runtime.Object) string {
-	if m, err := meta.Accessor(obj); err == nil {
-		return m.GetName()
-	}
-	return ""
-}
-
-// nameFromFieldSelector is the name a list or watch is about when its field selector
-// pins metadata.name, as the real server's request info finds it for authorization.
-func nameFromFieldSelector(selector string) string {
-	if selector == "" {
-		return ""
-	}
-	sel, err := fields.ParseSelector(selector)
-	if err != nil {
-		return ""
-	}
-	if name, ok := sel.RequiresExactMatch("metadata.name"); ok {
-		return name
-	}
-	return ""
-}
-
-// Handle answers one non-watch request from user.
-func (s *Server) Handle(user string, action clienttesting.Action) (runtime.Object, error) {
-	req := requestOf(user, action)
-	start := time.Now()
-	obj, err := s.intercept(req, func() (runtime.Object, error) {
-		if err := s.authorize(req); err != nil {
-			return nil, err
-		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		return s.serve(req, action)
-	})
-	s.log.add(req, start, err)
-	return obj, err
-}
-
-// HandleWatch answers one watch request from user.
-func (s *Server) HandleWatch(user string, action clienttesting.Action) (watch.Interface, error) {
-	req := requestOf(user, action)
-	req.Verb = "watch"
-	start := time.Now()
-	var w watch.Interface
-	_, err := s.intercept(req, func() (_ runtime.Object, err error) {
-		if err := s.authorize(req); err != nil {
-			return nil, err
-		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		defer recoverAs(req, &err)
-		w, err = s.watch(req, action)
-		return nil, err
-	})
-	s.log.add(req, start, err)
-	if err != nil {
-		return nil, err
-	}
-	return s.wrapWatch(req, w), nil
-}
-
 // serve answers a request with the lock held. A request the server cannot handle is
 // answered with 500, as a real server's panic recovery does, never with a panic in the
 // caller.
@@ -326,10 +203,8 @@ func (s *Server) watch(req Request, action clienttesting.Action) (watch.Interfac
 	var initial []watch.Event
 	switch opts.ResourceVersion {
 	case "", "0":
-		for _, obj := range t.sorted(f.namespace) {
-			if f.matches(obj) {
-				initial = append(initial, watch.Event{Type: watch.Added, Object: obj.DeepCopyObject()})
-			}
+		for _, obj := range t.selected(f.namespace, f.matches) {
+			initial = append(initial, watch.Event{Type: watch.Added, Object: obj.DeepCopyObject()})
 		}
 	default:
 		rv, perr := strconv.ParseUint(opts.ResourceVersion, 10, 64)
@@ -342,21 +217,22 @@ func (s *Server) watch(req Request, action clienttesting.Action) (watch.Interfac
 			// an ERROR with 410 Expired.
 			return errorWatch(&apierrors.NewResourceExpired(fmt.Sprintf("too old resource version: %d (%d)", rv, oldest)).ErrStatus), nil
 		}
-		w := s.newWatcher(t, f, len(events), opts)
+		w := s.newWatcher(req, t, f, len(events), opts)
 		for _, e := range events {
 			w.deliver(e)
 		}
 		return w, nil
 	}
-	w := s.newWatcher(t, f, len(initial), opts)
+	w := s.newWatcher(req, t, f, len(initial), opts)
 	for _, e := range initial {
 		w.send(e)
 	}
 	return w, nil
 }
 
-func (s *Server) newWatcher(t *table, f filter, backlog int, opts metav1.ListOptions) *watcher {
-	w := &watcher{server: s, table: t, filter: f, ch: make(chan watch.Event, s.cfg.WatchBuffer+backlog)}
+func (s *Server) newWatcher(req Request, t *table, f filter, backlog int, opts metav1.ListOptions) *watcher {
+	w := &watcher{server: s, table: t, filter: f, req: req, ch: make(chan watch.Event, s.cfg.WatchBuffer+backlog)}
+	w.req.state = nil
 	t.watchers[w] = struct{}{}
 	// A real server ends every watch after the requested timeout or, without one,
 	// after its minimum request timeout (30 min) scaled by a random factor in [1, 2).
@@ -365,6 +241,7 @@ func (s *Server) newWatcher(t *table, f filter, backlog int, opts metav1.ListOpt
 		timeout = time.Duration(*opts.TimeoutSeconds) * time.Second
 	}
 	w.timer = time.AfterFunc(timeout, w.Stop)
+	w.bind(req.Context())
 	return w
 }
 
@@ -388,13 +265,9 @@ func (s *Server) list(t *table, req Request, opts metav1.ListOptions) (runtime.O
 	var items []runtime.Object
 	var remaining int64
 	var next string
-	for _, obj := range t.sorted(f.namespace) {
-		if !f.matches(obj) {
-			continue
-		}
-		if start != "" && keyOf(obj) <= start {
-			continue
-		}
+	for _, obj := range t.selected(f.namespace, func(obj runtime.Object) bool {
+		return f.matches(obj) && (start == "" || keyOf(obj) > start)
+	}) {
 		if opts.Limit > 0 && int64(len(items)) >= opts.Limit {
 			remaining++
 			continue

@@ -1,6 +1,7 @@
 package apiserver
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -9,14 +10,18 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 )
 
-// Entry is one answered request.
+// Entry is one answered request, or one fault that struck an open watch.
 type Entry struct {
 	Time     time.Time
 	Duration time.Duration
 	Request
-	// Code is the HTTP status the real server would have answered with.
+	// Code is the HTTP status the real server would have answered with; 0 when no answer
+	// reached the caller (a refused connection, a caller that gave up).
 	Code  int32
 	Error string
+	// Fault says what faults injected into the request ("" when none did), e.g.
+	// "latency 2s" or "committed, then the response was lost".
+	Fault string
 }
 
 func (e Entry) String() string {
@@ -32,46 +37,71 @@ func (e Entry) String() string {
 	if e.Error != "" {
 		s += " " + e.Error
 	}
+	if e.Fault != "" {
+		s += " [fault: " + e.Fault + "]"
+	}
 	return s
 }
 
-// RequestLog keeps the newest requests and counts all of them.
+// RequestLog keeps the newest requests and counts all of them. Its ring of entries is
+// made of chunks allocated as requests come, up to its capacity, so that it neither
+// costs its full size up front nor copies itself as it grows.
 type RequestLog struct {
-	mu      sync.Mutex
-	entries []Entry
-	head    int
-	size    int
-	counts  map[string]int
+	mu       sync.Mutex
+	chunks   [][]Entry
+	size     int // entries kept
+	head     int // index of the oldest entry
+	capacity int
+	counts   map[countKey]int
 }
+
+const logChunk = 1024
+
+// at is the i-th slot of the ring.
+func (l *RequestLog) at(i int) *Entry { return &l.chunks[i/logChunk][i%logChunk] }
 
 func newRequestLog(capacity int) *RequestLog {
-	return &RequestLog{entries: make([]Entry, capacity), counts: map[string]int{}}
+	return &RequestLog{capacity: capacity, counts: map[countKey]int{}}
 }
 
-func countKey(user, verb, resource string) string { return user + "\x00" + verb + "\x00" + resource }
+type countKey struct{ user, verb, resource string }
 
-func (l *RequestLog) add(r Request, start time.Time, err error) {
-	e := Entry{Time: start, Duration: time.Since(start), Request: r, Code: 200}
+// add logs an answered request. An error that is not an API status never came from the
+// server: the caller got no answer (code 0).
+func (l *RequestLog) add(r Request, start time.Time, err error, fault string) {
+	e := Entry{Time: start, Duration: time.Since(start), Request: r, Code: 200, Fault: fault}
+	e.state = nil // the log keeps no contexts
 	if r.Verb == "create" {
 		e.Code = 201
 	}
 	if err != nil {
-		e.Code = 500
-		if st, ok := err.(apierrors.APIStatus); ok {
+		e.Code = 0
+		var st apierrors.APIStatus
+		if errors.As(err, &st) {
 			e.Code = st.Status().Code
 		}
 		e.Error = err.Error()
 	}
+	l.append(e, true)
+}
+
+// append keeps e; counted says whether it is a request (Count counts requests only).
+func (l *RequestLog) append(e Entry, counted bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.size == len(l.entries) {
-		l.entries[l.head] = e
-		l.head = (l.head + 1) % len(l.entries)
-	} else {
-		l.entries[(l.head+l.size)%len(l.entries)] = e
+	if l.size < l.capacity {
+		if l.size%logChunk == 0 {
+			l.chunks = append(l.chunks, make([]Entry, min(logChunk, l.capacity-l.size)))
+		}
+		*l.at(l.size) = e
 		l.size++
+	} else {
+		*l.at(l.head) = e
+		l.head = (l.head + 1) % l.capacity
 	}
-	l.counts[countKey(r.User, r.Verb, r.Resource.Resource)]++
+	if counted {
+		l.counts[countKey{e.User, e.Verb, e.Resource.Resource}]++
+	}
 }
 
 // Entries returns the kept entries, oldest first, that match (nil matches all).
@@ -79,8 +109,8 @@ func (l *RequestLog) Entries(match func(Entry) bool) []Entry {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var out []Entry
-	for i := 0; i < l.size; i++ {
-		e := l.entries[(l.head+i)%len(l.entries)]
+	for i := range l.size {
+		e := *l.at((l.head + i) % l.capacity)
 		if match == nil || match(e) {
 			out = append(out, e)
 		}
@@ -95,8 +125,7 @@ func (l *RequestLog) Count(user, verb, resource string) int {
 	defer l.mu.Unlock()
 	n := 0
 	for k, c := range l.counts {
-		parts := strings.SplitN(k, "\x00", 3)
-		if (user == "" || parts[0] == user) && (verb == "" || parts[1] == verb) && (resource == "" || parts[2] == resource) {
+		if (user == "" || k.user == user) && (verb == "" || k.verb == verb) && (resource == "" || k.resource == resource) {
 			n += c
 		}
 	}

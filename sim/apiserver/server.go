@@ -3,11 +3,12 @@ package apiserver
 import (
 	"fmt"
 	"math/rand/v2"
+	"net"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -71,9 +72,12 @@ type Server struct {
 	ports  *nodePortAllocator
 	log    *RequestLog
 	faults []Fault
-	logs   LogSource
-	// historyStart is the resourceVersion where the watch history begins (after the
-	// bootstrap writes of New), as a real watch cache begins at its first list.
+	// addr is where clients reach the server: the kubernetes Service's address, the first
+	// of the service CIDR, port 443. Transport errors name it.
+	addr *net.TCPAddr
+	logs LogSource
+	// historyStart is the resourceVersion where the watch history begins (see
+	// StartWatchHistory).
 	historyStart uint64
 
 	authz atomic.Pointer[authorizerBox]
@@ -83,16 +87,20 @@ type Server struct {
 
 type authorizerBox struct{ Authorizer }
 
-// New builds a server with the default namespaces of a fresh cluster: default,
-// kube-system, kube-public and kube-node-lease. Watches from a resourceVersion older than
-// these bootstrap writes get 410 Expired.
+// New builds an empty server: no namespaces, no objects (sim.New adds those of a fresh
+// cluster).
 func New(cfg Config) (*Server, error) {
 	cfg = cfg.withDefaults()
 	ips, err := newIPAllocator(cfg.ServiceCIDR)
 	if err != nil {
 		return nil, fmt.Errorf("apiserver: ServiceCIDR %q: %w", cfg.ServiceCIDR, err)
 	}
+	prefix, err := netip.ParsePrefix(cfg.ServiceCIDR)
+	if err != nil {
+		return nil, fmt.Errorf("apiserver: ServiceCIDR %q: %w", cfg.ServiceCIDR, err)
+	}
 	s := &Server{
+		addr:   net.TCPAddrFromAddrPort(netip.AddrPortFrom(prefix.Masked().Addr().Next(), 443)),
 		cfg:    cfg,
 		rand:   rand.New(rand.NewPCG(uint64(cfg.Seed), 0xa915e12e7)),
 		tables: map[schema.GroupVersionResource]*table{},
@@ -106,15 +114,16 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Authorizer != nil {
 		s.SetAuthorizer(cfg.Authorizer)
 	}
-	req := Request{User: AdminUser, Groups: GroupsOf(AdminUser), Verb: "create", Resource: corev1.SchemeGroupVersion.WithResource("namespaces")}
-	for _, name := range []string{metav1.NamespaceDefault, metav1.NamespaceSystem, metav1.NamespacePublic, corev1.NamespaceNodeLease} {
-		req.Name = name
-		if _, err := s.create(s.tables[req.Resource], req, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}); err != nil {
-			return nil, fmt.Errorf("apiserver: creating namespace %s: %w", name, err)
-		}
-	}
-	s.historyStart = s.rv
 	return s, nil
+}
+
+// StartWatchHistory makes the current resourceVersion the start of the watch history,
+// as a real server's watch cache starts at its first list: a watch from an older
+// resourceVersion gets 410 Expired. A cluster calls it after its bootstrap writes.
+func (s *Server) StartWatchHistory() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.historyStart = s.rv
 }
 
 // SetAuthorizer installs the authorizer of every later request (nil allows everything).
@@ -150,24 +159,26 @@ func (s *Server) Objects(gvr schema.GroupVersionResource, namespace string) []ru
 	return t.sorted(t.namespaceOf(namespace))
 }
 
-// Clientset returns a client acting as user. Each call returns a new clientset whose
-// reactors lead into this server; client-go's fake records the actions of each
-// clientset, so callers keep one per identity rather than one per request.
+// Clientset returns a client acting as user. Its calls share no lock and record
+// nothing, so one clientset per identity serves any number of goroutines.
 func (s *Server) Clientset(user string) kubernetes.Interface {
-	return &clientset{Clientset: s.fakeClientset(user), server: s, user: user}
+	return &clientset{Clientset: s.unservedClientset(user), server: s, user: user}
 }
 
-func (s *Server) fakeClientset(user string) *fake.Clientset {
-	cs := fake.NewClientset()
+// unservedClientset is the fake clientset behind the groups and resources the server
+// does not store: they answer 404 through the server (so the request log shows them).
+// Their calls go through one shared client-go fake, with its lock and its recorded
+// actions, which it drops now and then.
+func (s *Server) unservedClientset(user string) *fake.Clientset {
+	cs := fake.NewSimpleClientset()
 	cs.ReactionChain = nil
 	cs.WatchReactionChain = nil
 	cs.ProxyReactionChain = nil
 	calls := 0
 	cs.AddReactor("*", "*", func(action clienttesting.Action) (bool, runtime.Object, error) {
 		calls++
-		if calls%4096 == 0 {
-			// The fake keeps every action it saw; drop them once the current call
-			// releases the fake's lock, so long simulations don't grow without bound.
+		if calls%1024 == 0 {
+			// Drop the recorded actions once the current call releases the fake's lock.
 			go cs.ClearActions()
 		}
 		obj, err := s.Handle(user, action)

@@ -17,25 +17,37 @@ import (
 	clienttesting "k8s.io/client-go/testing"
 )
 
+// newServer is a server with the default namespace, whose watch history starts after it.
 func newServer(t *testing.T) (*Server, kubernetes.Interface) {
 	t.Helper()
 	s, err := New(Config{Seed: 1})
 	require.NoError(t, err)
-	return s, s.Clientset(AdminUser)
+	cs := s.Clientset(AdminUser)
+	_, err = cs.CoreV1().Namespaces().Create(t.Context(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "default"}}, metav1.CreateOptions{})
+	require.NoError(t, err)
+	s.StartWatchHistory()
+	return s, cs
 }
 
-func TestNewServerHasTheDefaultNamespacesLabelled(t *testing.T) {
+func TestNamespacesAreActiveAndLabelledWithTheirName(t *testing.T) {
 	_, cs := newServer(t)
-	for _, name := range []string{"default", "kube-system", "kube-public", "kube-node-lease"} {
-		ns, err := cs.CoreV1().Namespaces().Get(t.Context(), name, metav1.GetOptions{})
-		require.NoError(t, err)
-		assert.Equal(t, name, ns.Labels[corev1.LabelMetadataName])
-		assert.Equal(t, corev1.NamespaceActive, ns.Status.Phase)
-	}
+	ns, err := cs.CoreV1().Namespaces().Create(t.Context(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "gen-"}}, metav1.CreateOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, ns.Name, ns.Labels[corev1.LabelMetadataName], "labelled with the generated name")
+	assert.Equal(t, corev1.NamespaceActive, ns.Status.Phase)
+	assert.Equal(t, []corev1.FinalizerName{corev1.FinalizerKubernetes}, ns.Spec.Finalizers)
+
+	ns.Labels[corev1.LabelMetadataName] = "forged"
+	ns, err = cs.CoreV1().Namespaces().Update(t.Context(), ns, metav1.UpdateOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, ns.Name, ns.Labels[corev1.LabelMetadataName], "the label follows the name")
 }
 
 func TestWatchFromBeforeTheHistoryIsExpired(t *testing.T) {
-	_, cs := newServer(t)
+	s, cs := newServer(t) // the default namespace is resourceVersion 1
+	_, err := cs.CoreV1().Namespaces().Create(t.Context(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "kube-system"}}, metav1.CreateOptions{})
+	require.NoError(t, err)
+	s.StartWatchHistory()
 	w, err := cs.CoreV1().ConfigMaps("default").Watch(t.Context(), metav1.ListOptions{ResourceVersion: "1"})
 	require.NoError(t, err)
 	ev, ok := <-w.ResultChan()
@@ -43,9 +55,13 @@ func TestWatchFromBeforeTheHistoryIsExpired(t *testing.T) {
 	require.Equal(t, watch.Error, ev.Type)
 	st := ev.Object.(*metav1.Status)
 	assert.Equal(t, int32(410), st.Code)
-	assert.Equal(t, "too old resource version: 1 (4)", st.Message)
+	assert.Equal(t, "too old resource version: 1 (2)", st.Message)
 	_, open := <-w.ResultChan()
 	assert.False(t, open)
+
+	w, err = cs.CoreV1().ConfigMaps("default").Watch(t.Context(), metav1.ListOptions{ResourceVersion: "2"})
+	require.NoError(t, err)
+	w.Stop()
 }
 
 func TestLeaseUpdateRules(t *testing.T) {

@@ -83,6 +83,37 @@ func (t *table) sorted(ns string) []runtime.Object {
 	return out
 }
 
+// selected returns the stored objects of ns ("" = all) that keep accepts, in etcd key
+// order. It sorts only what it selects: a selective list over many objects costs one
+// pass, not a sort of them all.
+func (t *table) selected(ns string, keep func(obj runtime.Object) bool) []runtime.Object {
+	type keyed struct {
+		key string
+		obj runtime.Object
+	}
+	var found []keyed
+	add := func(namespace string, m map[string]runtime.Object) {
+		for name, obj := range m {
+			if keep(obj) {
+				found = append(found, keyed{namespace + "/" + name, obj})
+			}
+		}
+	}
+	if ns != "" || !t.info.namespaced {
+		add(ns, t.objects[ns])
+	} else {
+		for namespace, m := range t.objects {
+			add(namespace, m)
+		}
+	}
+	sort.Slice(found, func(i, j int) bool { return found[i].key < found[j].key })
+	out := make([]runtime.Object, len(found))
+	for i, k := range found {
+		out[i] = k.obj
+	}
+	return out
+}
+
 func (t *table) count() int {
 	n := 0
 	for _, m := range t.objects {

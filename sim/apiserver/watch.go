@@ -1,7 +1,12 @@
 package apiserver
 
 import (
+	"context"
+	"fmt"
+	"net/http"
 	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
@@ -11,12 +16,17 @@ import (
 // blocking: a watcher whose buffer is full is closed, as a real API server closes an
 // unresponsive watcher, and the client starts a new watch.
 type watcher struct {
-	server  *Server
-	table   *table
-	filter  filter
+	server *Server
+	table  *table
+	filter filter
+	// req is the request that opened the watch (without its state), for the faults that
+	// strike open watches.
+	req     Request
 	ch      chan watch.Event
 	stopped bool
 	timer   *time.Timer
+	// unbind stops watching the caller's context.
+	unbind func() bool
 }
 
 var _ watch.Interface = (*watcher)(nil)
@@ -38,6 +48,9 @@ func (w *watcher) stopLocked() {
 	w.stopped = true
 	if w.timer != nil {
 		w.timer.Stop()
+	}
+	if w.unbind != nil {
+		w.unbind()
 	}
 	delete(w.table.watchers, w)
 	close(w.ch)
@@ -88,16 +101,51 @@ func (w *watcher) send(ev watch.Event) {
 	}
 }
 
+// bind ends the watch when ctx does, as a real client's watch ends when its request's
+// context does: with an ERROR event (the stream decoder's failure), then closed.
+func (w *watcher) bind(ctx context.Context) {
+	if ctx.Done() == nil {
+		return
+	}
+	w.unbind = context.AfterFunc(ctx, func() {
+		w.server.mu.Lock()
+		defer w.server.mu.Unlock()
+		if w.stopped {
+			return
+		}
+		w.send(watch.Event{Type: watch.Error, Object: streamDecodingError(ctx.Err())})
+		w.stopLocked()
+	})
+}
+
+// streamDecodingError is the ERROR client-go's watch delivers when its stream breaks,
+// e.g. because the request's context ended.
+func streamDecodingError(err error) runtime.Object {
+	return apierrors.NewClientErrorReporter(http.StatusInternalServerError, "GET", "ClientWatchDecoding").
+		AsObject(fmt.Errorf("unable to decode an event from the watch stream: %v", err))
+}
+
 // errorWatch delivers one ERROR event and closes, as the real server answers a watch
 // it cannot serve (for example a resourceVersion that is too old).
 func errorWatch(status runtime.Object) watch.Interface {
-	ch := make(chan watch.Event, 1)
-	ch <- watch.Event{Type: watch.Error, Object: status}
-	close(ch)
-	return &closedWatch{ch: ch}
+	return EndedWatch(watch.Event{Type: watch.Error, Object: status})
 }
 
-type closedWatch struct{ ch chan watch.Event }
+// closedWatch is a watch that ends at once without an event.
+func closedWatch() watch.Interface { return EndedWatch() }
 
-func (c *closedWatch) ResultChan() <-chan watch.Event { return c.ch }
-func (c *closedWatch) Stop()                          {}
+// EndedWatch returns a watch that delivers events and ends, for faults that answer a
+// watch request in the server's place.
+func EndedWatch(events ...watch.Event) watch.Interface {
+	ch := make(chan watch.Event, len(events))
+	for _, e := range events {
+		ch <- e
+	}
+	close(ch)
+	return &endedWatch{ch: ch}
+}
+
+type endedWatch struct{ ch chan watch.Event }
+
+func (c *endedWatch) ResultChan() <-chan watch.Event { return c.ch }
+func (c *endedWatch) Stop()                          {}

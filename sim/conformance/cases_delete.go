@@ -5,8 +5,10 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/watch"
 )
 
 // deleteCases: what the API server itself does on delete — finalizers, preconditions,
@@ -92,7 +94,7 @@ func deleteCases() []Case {
 		{Name: "delete/scheduled-pod-waits-for-its-grace-period", Run: func(t *testing.T, env *Env) {
 			pods := env.Client.CoreV1().Pods(env.Namespace)
 			p := pod("scheduled")
-			p.Spec.NodeName = "node-a"
+			p.Spec.NodeName = absentNode(env, "a")
 			_, err := pods.Create(t.Context(), p, metav1.CreateOptions{})
 			require.NoError(t, err)
 			require.NoError(t, pods.Delete(t.Context(), "scheduled", metav1.DeleteOptions{}))
@@ -106,25 +108,12 @@ func deleteCases() []Case {
 			requireError(t, err, notFound) // grace period 0 removes it at once
 		}},
 		{Name: "delete/foreground-adds-foregroundDeletion-finalizer", Run: func(t *testing.T, env *Env) {
-			cms := env.Client.CoreV1().ConfigMaps(env.Namespace)
-			// A finalizer of our own keeps the owner even where a garbage collector runs.
-			_, err := cms.Create(t.Context(), withFinalizer(configMap("fg-owner", nil)), metav1.CreateOptions{})
-			require.NoError(t, err)
-			t.Cleanup(func() { removeFinalizers(t, env, env.Namespace, "fg-owner") })
-			require.NoError(t, cms.Delete(t.Context(), "fg-owner", metav1.DeleteOptions{PropagationPolicy: ptr(metav1.DeletePropagationForeground)}))
-			got, err := cms.Get(t.Context(), "fg-owner", metav1.GetOptions{})
-			require.NoError(t, err)
+			got := deletedState(t, env, "fg-owner", metav1.DeletePropagationForeground)
 			assert.NotNil(t, got.DeletionTimestamp)
 			assert.Contains(t, got.Finalizers, metav1.FinalizerDeleteDependents)
 		}},
 		{Name: "delete/orphan-adds-orphan-finalizer", Run: func(t *testing.T, env *Env) {
-			cms := env.Client.CoreV1().ConfigMaps(env.Namespace)
-			_, err := cms.Create(t.Context(), withFinalizer(configMap("orphan-owner", nil)), metav1.CreateOptions{})
-			require.NoError(t, err)
-			t.Cleanup(func() { removeFinalizers(t, env, env.Namespace, "orphan-owner") })
-			require.NoError(t, cms.Delete(t.Context(), "orphan-owner", metav1.DeleteOptions{PropagationPolicy: ptr(metav1.DeletePropagationOrphan)}))
-			got, err := cms.Get(t.Context(), "orphan-owner", metav1.GetOptions{})
-			require.NoError(t, err)
+			got := deletedState(t, env, "orphan-owner", metav1.DeletePropagationOrphan)
 			assert.NotNil(t, got.DeletionTimestamp)
 			assert.Contains(t, got.Finalizers, metav1.FinalizerOrphanDependents)
 		}},
@@ -137,4 +126,22 @@ func deleteCases() []Case {
 				`DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "Sometimes": supported values: "Foreground", "Background", "Orphan", "nil"`)
 		}},
 	}
+}
+
+// deletedState deletes a ConfigMap name (created with a finalizer of the case's own, which
+// keeps it) with policy, and returns the state the deletion wrote, as a watch sees it: a
+// garbage collector may finish its part (drop the policy's finalizer) right after.
+func deletedState(t *testing.T, env *Env, name string, policy metav1.DeletionPropagation) *corev1.ConfigMap {
+	t.Helper()
+	cms := env.Client.CoreV1().ConfigMaps(env.Namespace)
+	cm, err := cms.Create(t.Context(), withFinalizer(configMap(name, nil)), metav1.CreateOptions{})
+	require.NoError(t, err)
+	t.Cleanup(func() { removeFinalizers(t, env, env.Namespace, name) })
+	w, err := cms.Watch(t.Context(), metav1.ListOptions{FieldSelector: "metadata.name=" + name, ResourceVersion: cm.ResourceVersion})
+	require.NoError(t, err)
+	defer w.Stop()
+	require.NoError(t, cms.Delete(t.Context(), name, metav1.DeleteOptions{PropagationPolicy: &policy}))
+	ev := nextEvent(t, w)
+	require.Equal(t, watch.Modified, ev.Type, "the deletion writes the object: %s", eventSummary(ev))
+	return ev.Object.(*corev1.ConfigMap)
 }

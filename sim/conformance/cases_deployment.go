@@ -1,12 +1,14 @@
 package conformance
 
 import (
+	"context"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
@@ -35,11 +37,12 @@ func deploymentCases() []Case {
 		}},
 		{Name: "deployment/selector-is-immutable", Run: func(t *testing.T, env *Env) {
 			ds := env.Client.AppsV1().Deployments(env.Namespace)
-			d, err := ds.Create(t.Context(), deployment("pinned"), metav1.CreateOptions{})
+			_, err := ds.Create(t.Context(), deployment("pinned"), metav1.CreateOptions{})
 			require.NoError(t, err)
-			d.Spec.Selector.MatchLabels["extra"] = "x"
-			d.Spec.Template.Labels["extra"] = "x"
-			_, err = ds.Update(t.Context(), d, metav1.UpdateOptions{})
+			_, err = writeDeployment(t, env, "pinned", ds.Update, func(d *appsv1.Deployment) {
+				d.Spec.Selector.MatchLabels["extra"] = "x"
+				d.Spec.Template.Labels["extra"] = "x"
+			})
 			requireError(t, err, invalid, "spec.selector: Invalid value:", "field is immutable")
 		}},
 		{Name: "deployment/template-needs-a-valid-pod-spec", Run: func(t *testing.T, env *Env) {
@@ -83,14 +86,15 @@ func deploymentCases() []Case {
 		{Name: "deployment/status-update-ignores-spec-and-labels", Run: func(t *testing.T, env *Env) {
 			// Unlike pods/status, deployments/status keeps the stored labels.
 			ds := env.Client.AppsV1().Deployments(env.Namespace)
-			d, err := ds.Create(t.Context(), deployment("status"), metav1.CreateOptions{})
+			_, err := ds.Create(t.Context(), deployment("status"), metav1.CreateOptions{})
 			require.NoError(t, err)
-			d.Spec.Replicas = ptr(int32(5))
-			d.Labels = map[string]string{"via": "status"}
-			d.Status.Replicas = 1
-			got, err := ds.UpdateStatus(t.Context(), d, metav1.UpdateOptions{})
+			got, err := writeDeployment(t, env, "status", ds.UpdateStatus, func(d *appsv1.Deployment) {
+				d.Spec.Replicas = ptr(int32(5))
+				d.Labels = map[string]string{"via": "status"}
+				d.Status.Replicas = 17 // no controller would write this: 1 replica is wanted
+			})
 			require.NoError(t, err)
-			assert.Equal(t, int32(1), got.Status.Replicas)
+			assert.Equal(t, int32(17), got.Status.Replicas)
 			assert.Equal(t, ptr(int32(1)), got.Spec.Replicas)
 			assert.Empty(t, got.Labels)
 		}},
@@ -100,5 +104,23 @@ func deploymentCases() []Case {
 			_, err := env.Client.AppsV1().Deployments(env.Namespace).Create(t.Context(), d, metav1.CreateOptions{})
 			requireError(t, err, invalid, "spec.replicas: Invalid value: -1: must be greater than or equal to 0")
 		}},
+	}
+}
+
+// writeDeployment reads Deployment name, changes it and writes it with write (Update or
+// UpdateStatus), again while the write conflicts: the Deployment controller, which runs
+// against every backend, writes the Deployment's status behind the case's back.
+func writeDeployment(t *testing.T, env *Env, name string,
+	write func(context.Context, *appsv1.Deployment, metav1.UpdateOptions) (*appsv1.Deployment, error),
+	change func(*appsv1.Deployment)) (*appsv1.Deployment, error) {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		d, err := env.Client.AppsV1().Deployments(env.Namespace).Get(t.Context(), name, metav1.GetOptions{})
+		require.NoError(t, err)
+		change(d)
+		got, err := write(t.Context(), d, metav1.UpdateOptions{})
+		if !apierrors.IsConflict(err) || attempt == 10 {
+			return got, err
+		}
 	}
 }

@@ -47,13 +47,13 @@ func listCases() []Case {
 		}},
 		{Name: "list/field-selector-pods-spec.nodeName", Run: func(t *testing.T, env *Env) {
 			pods := env.Client.CoreV1().Pods(env.Namespace)
-			for name, node := range map[string]string{"on-a": "node-a", "on-b": "node-b", "unscheduled": ""} {
+			for name, node := range map[string]string{"on-a": absentNode(env, "a"), "on-b": absentNode(env, "b"), "unscheduled": ""} {
 				p := pod(name)
 				p.Spec.NodeName = node
 				_, err := pods.Create(t.Context(), p, metav1.CreateOptions{})
 				require.NoError(t, err)
 			}
-			assertPodFieldSelection(t, env, "spec.nodeName=node-a", "on-a")
+			assertPodFieldSelection(t, env, "spec.nodeName="+absentNode(env, "a"), "on-a")
 			assertPodFieldSelection(t, env, "spec.nodeName=", "unscheduled")
 			assertPodFieldSelection(t, env, "spec.nodeName!=", "on-a", "on-b")
 		}},

@@ -99,15 +99,23 @@ func withFinalizer(cm *corev1.ConfigMap) *corev1.ConfigMap {
 }
 
 // removeFinalizers clears the finalizers of ConfigMap ns/name, if it still exists, so a
-// case leaves nothing pinned behind.
+// case leaves nothing pinned behind. A conflict (the garbage collector wrote the object
+// meanwhile) is retried with the newest state.
 func removeFinalizers(t testing.TB, env *Env, ns, name string) {
 	ctx := context.Background()
-	cm, err := env.Client.CoreV1().ConfigMaps(ns).Get(ctx, name, metav1.GetOptions{})
-	if err != nil {
+	for attempt := 1; ; attempt++ {
+		cm, err := env.Client.CoreV1().ConfigMaps(ns).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return
+		}
+		cm.Finalizers = nil
+		_, err = env.Client.CoreV1().ConfigMaps(ns).Update(ctx, cm, metav1.UpdateOptions{})
+		if apierrors.IsConflict(err) && attempt < 10 {
+			continue
+		}
+		if err != nil && !apierrors.IsNotFound(err) {
+			t.Logf("cleanup: removing finalizers of configmap %s/%s: %v", ns, name, err)
+		}
 		return
-	}
-	cm.Finalizers = nil
-	if _, err := env.Client.CoreV1().ConfigMaps(ns).Update(ctx, cm, metav1.UpdateOptions{}); err != nil && !apierrors.IsNotFound(err) {
-		t.Logf("cleanup: removing finalizers of configmap %s/%s: %v", ns, name, err)
 	}
 }

@@ -68,7 +68,9 @@ func podCases() []Case {
 			requireError(t, err, invalid, "spec.containers[0].ports[0].containerPort: Invalid value: 70000: must be between 1 and 65535, inclusive")
 		}},
 		{Name: "pod/defaults-restartPolicy-dnsPolicy-and-grace-period", Run: func(t *testing.T, env *Env) {
-			got, err := create(t, env, pod("defaults"))
+			p := pod("defaults")
+			p.Spec.SchedulerName = ""
+			got, err := create(t, env, p)
 			require.NoError(t, err)
 			assert.Equal(t, corev1.RestartPolicyAlways, got.Spec.RestartPolicy)
 			assert.Equal(t, corev1.DNSClusterFirst, got.Spec.DNSPolicy)

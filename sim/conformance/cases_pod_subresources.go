@@ -59,10 +59,10 @@ func podSubresourceCases() []Case {
 			p, err := pods.Create(t.Context(), pod("bind-me"), metav1.CreateOptions{})
 			require.NoError(t, err)
 			// The node need not exist: binding is only a write of spec.nodeName.
-			require.NoError(t, pods.Bind(t.Context(), binding(p, "node-a"), metav1.CreateOptions{}))
+			require.NoError(t, pods.Bind(t.Context(), binding(p, absentNode(env, "a")), metav1.CreateOptions{}))
 			got, err := pods.Get(t.Context(), p.Name, metav1.GetOptions{})
 			require.NoError(t, err)
-			assert.Equal(t, "node-a", got.Spec.NodeName)
+			assert.Equal(t, absentNode(env, "a"), got.Spec.NodeName)
 			var scheduled *corev1.PodCondition
 			for i := range got.Status.Conditions {
 				if got.Status.Conditions[i].Type == corev1.PodScheduled {
@@ -77,12 +77,12 @@ func podSubresourceCases() []Case {
 			pods := env.Client.CoreV1().Pods(env.Namespace)
 			p, err := pods.Create(t.Context(), pod("bound"), metav1.CreateOptions{})
 			require.NoError(t, err)
-			require.NoError(t, pods.Bind(t.Context(), binding(p, "node-a"), metav1.CreateOptions{}))
-			err = pods.Bind(t.Context(), binding(p, "node-b"), metav1.CreateOptions{})
-			requireError(t, err, conflict, `Operation cannot be fulfilled on pods/binding "bound": pod bound is already assigned to node "node-a"`)
+			require.NoError(t, pods.Bind(t.Context(), binding(p, absentNode(env, "a")), metav1.CreateOptions{}))
+			err = pods.Bind(t.Context(), binding(p, absentNode(env, "b")), metav1.CreateOptions{})
+			requireError(t, err, conflict, `Operation cannot be fulfilled on pods/binding "bound": pod bound is already assigned to node "`+absentNode(env, "a")+`"`)
 		}},
 		{Name: "pod/bind-of-missing-pod-is-NotFound", Run: func(t *testing.T, env *Env) {
-			err := env.Client.CoreV1().Pods(env.Namespace).Bind(t.Context(), binding(pod("ghost"), "node-a"), metav1.CreateOptions{})
+			err := env.Client.CoreV1().Pods(env.Namespace).Bind(t.Context(), binding(pod("ghost"), absentNode(env, "a")), metav1.CreateOptions{})
 			requireError(t, err, notFound, `pods "ghost" not found`)
 		}},
 		{Name: "pod/eviction-deletes-pod-without-disruption-budget", Run: func(t *testing.T, env *Env) {

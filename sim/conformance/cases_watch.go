@@ -86,12 +86,12 @@ func watchCases() []Case {
 			p, err := pods.Create(t.Context(), pod("to-bind"), metav1.CreateOptions{})
 			require.NoError(t, err)
 			// What a kubelet watches: its own node's pods.
-			w := startPodWatch(t, env, metav1.ListOptions{FieldSelector: "spec.nodeName=node-a", ResourceVersion: p.ResourceVersion})
-			require.NoError(t, pods.Bind(t.Context(), binding(p, "node-a"), metav1.CreateOptions{}))
+			w := startPodWatch(t, env, metav1.ListOptions{FieldSelector: "spec.nodeName=" + absentNode(env, "a"), ResourceVersion: p.ResourceVersion})
+			require.NoError(t, pods.Bind(t.Context(), binding(p, absentNode(env, "a")), metav1.CreateOptions{}))
 			ev := nextEvent(t, w)
 			assert.Equal(t, "ADDED to-bind", eventSummary(ev))
 			if bound, ok := ev.Object.(*corev1.Pod); assert.True(t, ok) {
-				assert.Equal(t, "node-a", bound.Spec.NodeName)
+				assert.Equal(t, absentNode(env, "a"), bound.Spec.NodeName)
 			}
 		}},
 		{Name: "watch/very-old-resourceVersion-is-Expired", SimOnly: true, Run: func(t *testing.T, env *Env) {

@@ -79,6 +79,7 @@ func Cases() []Case {
 		deploymentCases(),
 		miscCases(),
 		rbacCases(),
+		contextCases(),
 	} {
 		all = append(all, group...)
 	}

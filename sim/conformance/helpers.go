@@ -117,12 +117,19 @@ func configMap(name string, data map[string]string) *corev1.ConfigMap {
 	return &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: name}, Data: data}
 }
 
-// pod returns a minimal valid pod with one container "main" (image busybox:1.36).
+// unservedScheduler is a scheduler name no scheduler serves. Controllers run against
+// every backend, in real time on envtest: a pod of this scheduler is not bound behind
+// the case's back, so it stays as the case leaves it (unless the case binds it).
+const unservedScheduler = "conformance-no-scheduler"
+
+// pod returns a minimal valid pod with one container "main" (image busybox:1.36) that
+// no scheduler binds (see unservedScheduler).
 func pod(name string) *corev1.Pod {
 	return &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: name},
 		Spec: corev1.PodSpec{
-			Containers: []corev1.Container{{Name: "main", Image: "busybox:1.36"}},
+			SchedulerName: unservedScheduler,
+			Containers:    []corev1.Container{{Name: "main", Image: "busybox:1.36"}},
 		},
 	}
 }
@@ -184,6 +191,12 @@ func configMapNames(l *corev1.ConfigMapList) []string {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// absentNode is the name of a node that does not exist, for the pods a case binds itself:
+// no kubelet runs them, and the pod garbage collector leaves them alone for its
+// quarantine (40 s) after it first sees them. The name is the case's own (it carries the
+// case's namespace), so no earlier case has started that quarantine.
+func absentNode(env *Env, suffix string) string { return "absent-" + env.Namespace + "-" + suffix }
 
 // repeat returns s repeated to length n.
 func repeat(s string, n int) string { return strings.Repeat(s, n/len(s)+1)[:n] }

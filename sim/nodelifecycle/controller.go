@@ -28,6 +28,12 @@ type Config struct {
 	Log           *slog.Logger
 }
 
+// OrphanQuarantine is how long the node of a pod must be missing before the pod garbage
+// collector deletes the pod, as kube-controller-manager's pod GC waits (its
+// quarantineTime) for its node informer to catch up; it then asks the API server whether
+// the node is really gone.
+const OrphanQuarantine = 40 * time.Second
+
 // Controller watches node health, taints and evicts.
 type Controller struct {
 	cfg     Config
@@ -36,6 +42,9 @@ type Controller struct {
 	nodes   corelisters.NodeLister
 	pods    corelisters.PodLister
 	leases  coordinationlisters.LeaseLister
+	// missingSince is when a node that pods are bound to was first found missing; only
+	// the monitor loop uses it.
+	missingSince map[string]time.Time
 }
 
 // New validates the configuration; it starts nothing.
@@ -53,7 +62,7 @@ func New(cfg Config) (*Controller, error) {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	f := informers.NewSharedInformerFactory(cfg.Client, 0)
-	c := &Controller{cfg: cfg, factory: f,
+	c := &Controller{cfg: cfg, factory: f, missingSince: map[string]time.Time{},
 		nodes: f.Core().V1().Nodes().Lister(), pods: f.Core().V1().Pods().Lister(), leases: f.Coordination().V1().Leases().Lister()}
 	c.synced = []cache.InformerSynced{f.Core().V1().Nodes().Informer().HasSynced, f.Core().V1().Pods().Informer().HasSynced,
 		f.Coordination().V1().Leases().Informer().HasSynced}
@@ -95,12 +104,13 @@ func (c *Controller) monitor(ctx context.Context) {
 		}
 	}
 	pods, _ := c.pods.List(labels.Everything())
+	orphans := map[string][]*corev1.Pod{}
 	for _, p := range pods {
 		if p.Spec.NodeName == "" {
 			continue
 		}
 		if !exists[p.Spec.NodeName] {
-			c.delete(ctx, p, 0) // pod GC: its node is gone
+			orphans[p.Spec.NodeName] = append(orphans[p.Spec.NodeName], p)
 			continue
 		}
 		if p.DeletionTimestamp != nil {
@@ -113,6 +123,33 @@ func (c *Controller) monitor(ctx context.Context) {
 		if at, evict := EvictAt(p, n.Spec.Taints, now); evict && !now.Before(at) {
 			c.cfg.Log.Debug("nodelifecycle: evicting", "pod", p.Name, "node", n.Name)
 			c.delete(ctx, p, -1)
+		}
+	}
+	c.collectOrphans(ctx, orphans, now)
+}
+
+// collectOrphans is the pod GC: it force-deletes the pods of a node that has been missing
+// for OrphanQuarantine and that the API server confirms gone.
+func (c *Controller) collectOrphans(ctx context.Context, orphans map[string][]*corev1.Pod, now time.Time) {
+	for node := range c.missingSince {
+		if _, ok := orphans[node]; !ok {
+			delete(c.missingSince, node)
+		}
+	}
+	for node, pods := range orphans {
+		since, ok := c.missingSince[node]
+		if !ok {
+			c.missingSince[node] = now
+			continue
+		}
+		if now.Sub(since) < OrphanQuarantine {
+			continue
+		}
+		if _, err := c.cfg.Client.CoreV1().Nodes().Get(ctx, node, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+			continue // back, not yet in the cache, or the API server did not answer
+		}
+		for _, p := range pods {
+			c.delete(ctx, p, 0)
 		}
 	}
 }
@@ -129,8 +166,10 @@ func (c *Controller) delete(ctx context.Context, p *corev1.Pod, grace int64) {
 	}
 }
 
-// setHealth keeps the Ready condition and the unreachable taints in line with the
-// node's heartbeat.
+// setHealth keeps the Ready condition and the taints in line with the node's heartbeat:
+// the unreachable taints while it is missing, and no not-ready taint while it is Ready
+// (a real API server's admission gives every new node node.kubernetes.io/not-ready:
+// NoSchedule, which the real node lifecycle controller lifts once the node is Ready).
 func (c *Controller) setHealth(ctx context.Context, n *corev1.Node, healthy bool, now time.Time) error {
 	upd := n.DeepCopy()
 	ready := readyCondition(upd)
@@ -154,7 +193,9 @@ func (c *Controller) setHealth(ctx context.Context, n *corev1.Node, healthy bool
 		upd = out.DeepCopy()
 	}
 	taints := withoutTaint(upd.Spec.Taints, TaintUnreachable)
-	if !healthy {
+	if healthy {
+		taints = withoutTaint(taints, TaintNotReady)
+	} else {
 		added := metav1.NewTime(now)
 		taints = append(taints,
 			corev1.Taint{Key: TaintUnreachable, Effect: corev1.TaintEffectNoSchedule, TimeAdded: &added},

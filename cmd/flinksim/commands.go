@@ -1,0 +1,346 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"flinksim/localcluster"
+)
+
+const usage = `flinksim: a simulated Kubernetes cluster for Flink's native Kubernetes integration.
+
+Commands:
+  up            start the cluster and serve it to kubectl and the Flink CLIs (until Ctrl-C)
+  status        show nodes, Flink clusters with their pods, leaders and jobs, recent events
+  port-forward  forward a Service port to a loopback port: port-forward service/<name> [LOCAL:]PORT
+  fault         inject a fault into the running cluster (flinksim fault help lists them)
+
+Run 'flinksim <command> -h' for the flags of a command.
+`
+
+// run is the whole command line; it returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "up":
+		err = up(ctx, args[1:], stdout, stderr)
+	case "status":
+		err = status(ctx, args[1:], stdout, stderr)
+	case "port-forward":
+		err = portForward(ctx, args[1:], stdout, stderr)
+	case "fault":
+		err = fault(ctx, args[1:], stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "flinksim: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, new(*usageError)):
+		fmt.Fprintf(stderr, "flinksim %s: %v\n", args[0], err)
+		return 2
+	}
+	fmt.Fprintf(stderr, "flinksim %s: %v\n", args[0], err)
+	return 1
+}
+
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(format, a...)} }
+
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("flinksim "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// parse parses flags that may come before, between or after the positional
+// arguments, and returns the positional ones.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usagef("%v", err)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}
+
+func up(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("up", stderr)
+	kubeconfig := fs.String("kubeconfig", localcluster.DefaultKubeconfig(), "where to write the kubeconfig (a file of flinksim's own)")
+	address := fs.String("address", "127.0.0.1:0", "loopback address of the Kubernetes API (port 0: any free port)")
+	plainHTTP := fs.Bool("http", false, "serve plain HTTP instead of HTTPS with a CA made at start")
+	nodes := fs.Int("nodes", 3, "number of nodes")
+	cpu := fs.String("node-cpu", "4", "allocatable CPU of each node")
+	memory := fs.String("node-memory", "16Gi", "allocatable memory of each node")
+	file := fs.String("config", "", "YAML file with rbac, seed and nodes (name, cpu, memory, pods, labels, taints); overrides --nodes/--node-*")
+	rbac := fs.Bool("rbac", false, "enforce RBAC for every identity but the kubeconfig's cluster-admin")
+	seed := fs.Int64("seed", 0, "seed of the cluster's randomness (0: from the clock; printed)")
+	forward := fs.Bool("forward", true, "forward the REST Service of every Flink cluster to a loopback port")
+	anyPort := fs.Bool("forward-any-port", false, "forward to free ports instead of trying each Service's own port (8081) first")
+	lbs := fs.String("load-balancers", "127.0.10.0/24", "loopback pool for the ingress IPs of LoadBalancer Services (empty: leave them pending)")
+	flinkHome := fs.String("flink-home", "", "fill this directory with a Flink distribution's client files (conf/, examples/) for FLINK_HOME (default: flink/ beside the kubeconfig; \"none\" to skip)")
+	verbose := fs.Bool("v", false, "log what the cluster's controllers do")
+	rest, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usagef("unexpected arguments %q: up takes flags only", rest)
+	}
+	switch *flinkHome {
+	case "":
+		*flinkHome = filepath.Join(filepath.Dir(*kubeconfig), "flink")
+	case "none":
+		*flinkHome = ""
+	}
+	nodeSet := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { nodeSet[f.Name] = true })
+	cfg := localcluster.Config{Kubeconfig: *kubeconfig, Address: *address, HTTP: *plainHTTP, RBAC: *rbac, Seed: *seed,
+		ForwardRESTServices: *forward, PreferServicePorts: !*anyPort, LoadBalancers: *lbs, FlinkHome: *flinkHome, Out: stdout}
+	if *file != "" {
+		f, err := localcluster.LoadFile(*file)
+		if err != nil {
+			return err
+		}
+		cfg.Nodes = f.NodeConfigs()
+		if f.RBAC != nil && !nodeSet["rbac"] {
+			cfg.RBAC = *f.RBAC
+		}
+		if f.Seed != nil && !nodeSet["seed"] {
+			cfg.Seed = *f.Seed
+		}
+	}
+	if cfg.Nodes == nil {
+		if cfg.Nodes, err = localcluster.Nodes(*nodes, *cpu, *memory); err != nil {
+			return usagef("%v", err)
+		}
+	}
+	if cfg.Seed == 0 {
+		cfg.Seed = time.Now().UnixNano() % 1_000_000
+	}
+	level := slog.LevelWarn
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	cfg.Log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	c, err := localcluster.New(cfg)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "seed %d (flinksim up --seed %d repeats this cluster's randomness)\n", cfg.Seed, cfg.Seed)
+	fmt.Fprintln(stdout, "Ctrl-C stops the cluster; all its state is in memory and goes with it.")
+	err = c.Start(ctx)
+	fmt.Fprintln(stdout, "flinksim stopped")
+	return err
+}
+
+func kubeconfigFlag(fs *flag.FlagSet) *string {
+	return fs.String("kubeconfig", localcluster.DefaultKubeconfig(), "the kubeconfig flinksim up wrote")
+}
+
+func status(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("status", stderr)
+	kubeconfig := kubeconfigFlag(fs)
+	watch := fs.Bool("watch", false, "refresh the view until Ctrl-C")
+	interval := fs.Duration("interval", 2*time.Second, "refresh interval of --watch")
+	rest, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usagef("unexpected arguments %q", rest)
+	}
+	if *interval < 100*time.Millisecond {
+		return usagef("--interval %v is too short: give at least 100ms", *interval)
+	}
+	c, err := localcluster.Dial(*kubeconfig)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	restClient := &http.Client{Timeout: 5 * time.Second}
+	defer restClient.CloseIdleConnections()
+	show := func() error {
+		snap, err := localcluster.Gather(ctx, c, restClient)
+		if err != nil {
+			return err
+		}
+		out := localcluster.Render(snap, time.Now())
+		if *watch {
+			out = "\033[H\033[2J" + time.Now().Format("15:04:05") + "  flinksim status (Ctrl-C to stop)\n\n" + out
+		}
+		_, err = io.WriteString(stdout, out)
+		return err
+	}
+	if err := show(); err != nil || !*watch {
+		return err
+	}
+	tick := time.NewTicker(*interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+			if err := show(); err != nil && ctx.Err() == nil {
+				fmt.Fprintf(stderr, "flinksim status: %v\n", err)
+			}
+		}
+	}
+}
+
+func portForward(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("port-forward", stderr)
+	kubeconfig := kubeconfigFlag(fs)
+	namespace := fs.String("n", "default", "namespace of the Service")
+	fs.StringVar(namespace, "namespace", "default", "namespace of the Service")
+	rest, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 2 {
+		return usagef("give a Service and a port: flinksim port-forward service/<name> [LOCAL:]PORT (e.g. service/my-session-rest 8081)")
+	}
+	name := rest[0]
+	for _, prefix := range []string{"service/", "services/", "svc/"} {
+		name = strings.TrimPrefix(name, prefix)
+	}
+	if strings.Contains(name, "/") {
+		return usagef("%q is not a Service: flinksim forwards Services only (service/<name>)", rest[0])
+	}
+	localPart, remotePart, found := strings.Cut(rest[1], ":")
+	if !found {
+		localPart, remotePart = rest[1], rest[1] // 8081 is 8081:8081, as with kubectl
+	}
+	remote, err := strconv.Atoi(remotePart)
+	if err != nil || remote < 1 || remote > 65535 {
+		return usagef("port %q is not a port number (1-65535)", remotePart)
+	}
+	local := 0
+	if localPart != "" {
+		if local, err = strconv.Atoi(localPart); err != nil || local < 0 || local > 65535 {
+			return usagef("local port %q is not a port number (0-65535)", localPart)
+		}
+	}
+	c, err := localcluster.Dial(*kubeconfig)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	f, err := c.Forward(ctx, localcluster.ForwardRequest{Namespace: *namespace, Service: name, Port: int32(remote), LocalPort: local})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Forwarding from %s -> service/%s:%d (in namespace %s, for as long as flinksim up runs and the Service exists)\n%s\n",
+		f.Local, f.Service, f.Port, f.Namespace, f.URL())
+	return nil
+}
+
+func fault(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		var b strings.Builder
+		b.WriteString("flinksim fault <kind> … [-n namespace] [--kubeconfig path]\n\nKinds:\n")
+		for _, k := range localcluster.FaultKinds {
+			fmt.Fprintf(&b, "  %s\n      %s\n", k.Usage, k.Help)
+		}
+		if len(args) == 0 {
+			fmt.Fprint(stderr, b.String())
+			return usagef("name a fault")
+		}
+		fmt.Fprint(stdout, b.String())
+		return nil
+	}
+	kind := args[0]
+	fs := newFlags("fault "+kind, stderr)
+	kubeconfig := kubeconfigFlag(fs)
+	f := localcluster.Fault{Kind: kind}
+	fs.StringVar(&f.Namespace, "n", "", "namespace of the pods (default: default); api-errors: of the requests (default: any)")
+	fs.StringVar(&f.Namespace, "namespace", "", "same as -n")
+	fs.StringVar(&f.Container, "container", "", "container of crash and oom (default: every container)")
+	exitCode := fs.Int("exit-code", 1, "exit code of crash")
+	fs.StringVar(&f.Message, "message", "", "message of evict")
+	fs.StringVar(&f.Verb, "verb", "", "api-errors: the verb to fail (get, list, watch, create, update, patch, delete)")
+	fs.StringVar(&f.Resource, "resource", "", "api-errors: the resource to fail (e.g. configmaps, pods, leases, pods/status)")
+	fs.StringVar(&f.Name, "name", "", "api-errors: the object name to fail")
+	fs.StringVar(&f.User, "user", "", "api-errors: the user whose requests fail (e.g. system:serviceaccount:default:default)")
+	fs.IntVar(&f.Code, "code", 500, "api-errors: the HTTP status (e.g. 409, 429, 500, 503, 504)")
+	fs.DurationVar(&f.Latency, "latency", 0, "api-errors: delay the requests instead of failing them")
+	fs.BoolVar(&f.Unavailable, "unavailable", false, "api-errors: refuse the connections, as a stopped API server")
+	fs.BoolVar(&f.LoseResponse, "lose-response", false, "api-errors: serve the request, then answer 504 (committed, but the client does not know)")
+	fs.BoolVar(&f.DropWatches, "drop-watches", false, "api-errors: end new watches at once")
+	fs.BoolVar(&f.ExpireWatches, "expire-watches", false, "api-errors: end new watches with ERROR 410 Expired")
+	fs.IntVar(&f.Count, "count", 0, "api-errors: strike the next N matching requests only (0: until clear-api-errors)")
+	fs.DurationVar(&f.For, "for", 0, "api-errors: last this long (0: until clear-api-errors)")
+	fs.Float64Var(&f.Probability, "probability", 0, "api-errors: strike each matching request with this chance (0: every one)")
+	rest, err := parse(fs, args[1:])
+	if err != nil {
+		return err
+	}
+	f.ExitCode = int32(*exitCode)
+	want := map[string]int{"kill-pod": 1, "crash": 1, "oom": 1, "evict": 1, "isolate": 1, "partition": 2,
+		"node-notready": 1, "node-ready": 1, "delete-node": 1, "drain": 1, "heal": -1, "api-errors": 0, "clear-api-errors": 0}
+	n, known := want[kind]
+	if !known {
+		return usagef("unknown fault %q: flinksim fault help lists them", kind)
+	}
+	if (n >= 0 && len(rest) != n) || (n < 0 && len(rest) > 1) {
+		for _, k := range localcluster.FaultKinds {
+			if k.Kind == kind {
+				return usagef("usage: flinksim fault %s", k.Usage)
+			}
+		}
+	}
+	switch kind {
+	case "node-notready", "node-ready", "delete-node", "drain":
+		f.Node = rest[0]
+	default:
+		if len(rest) > 0 {
+			f.Pod = rest[0]
+		}
+		if len(rest) > 1 {
+			f.PeerPod = rest[1]
+		}
+	}
+	c, err := localcluster.Dial(*kubeconfig)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	msg, err := c.Inject(ctx, f)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, msg)
+	return nil
+}

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func runArgs(args ...string) (int, string, string) {
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), args, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func TestCommandLineMistakes(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "nothing-here")
+	bad := filepath.Join(t.TempDir(), "cluster.yaml")
+	if err := os.WriteFile(bad, []byte("nodes:\n- cpu: many\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{nil, 2, "Commands:"},
+		{[]string{"launch"}, 2, `unknown command "launch"`},
+		{[]string{"up", "extra"}, 2, "up takes flags only"},
+		{[]string{"up", "--nodes", "0", "--kubeconfig", missing}, 2, "give between 1 and 1000 nodes"},
+		{[]string{"up", "--node-cpu", "lots", "--kubeconfig", missing}, 2, `cpu "lots" is not a quantity`},
+		{[]string{"up", "--config", bad, "--kubeconfig", missing}, 1, `cpu "many" is not a quantity`},
+		{[]string{"up", "--address", "0.0.0.0:0", "--kubeconfig", missing}, 1, "not a loopback address"},
+		{[]string{"up", "--bogus"}, 2, "flag provided but not defined: -bogus"},
+		{[]string{"status", "--kubeconfig", missing}, 1, "start the cluster with `flinksim up` first"},
+		{[]string{"status", "--interval", "1ms", "--kubeconfig", missing}, 2, "too short"},
+		{[]string{"port-forward", "service/x"}, 2, "give a Service and a port"},
+		{[]string{"port-forward", "service/x", "http"}, 2, `port "http" is not a port number`},
+		{[]string{"port-forward", "pod/x", "8081"}, 2, "flinksim forwards Services only"},
+		{[]string{"port-forward", "svc/x", "8081", "--kubeconfig", missing}, 1, "start the cluster with `flinksim up` first"},
+		{[]string{"fault"}, 2, "name a fault"},
+		{[]string{"fault", "explode", "x"}, 2, `unknown fault "explode"`},
+		{[]string{"fault", "crash"}, 2, "usage: flinksim fault crash <pod>"},
+		{[]string{"fault", "partition", "a"}, 2, "usage: flinksim fault partition <podA> <podB>"},
+		{[]string{"fault", "crash", "a", "--kubeconfig", missing}, 1, "start the cluster with `flinksim up` first"},
+	} {
+		code, stdout, stderr := runArgs(tc.args...)
+		if code != tc.code || !strings.Contains(stdout+stderr, tc.want) {
+			t.Errorf("flinksim %s: exit %d, output %q%q; want exit %d and %q", strings.Join(tc.args, " "), code, stdout, stderr, tc.code, tc.want)
+		}
+	}
+	if _, err := os.Stat(missing); err == nil {
+		t.Errorf("a refused flinksim up wrote %s", missing)
+	}
+}
+
+func TestFaultHelpListsTheCatalogue(t *testing.T) {
+	code, stdout, _ := runArgs("fault", "help")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, want := range []string{"kill-pod <pod>", "crash <pod>", "oom <pod>", "node-notready <node>", "partition <podA> <podB>", "api-errors"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("flinksim fault help lacks %q:\n%s", want, stdout)
+		}
+	}
+}
+
+// flinksim up runs until its context ends, and its subcommands reach it through the
+// kubeconfig it wrote.
+func TestUpServesUntilCancelled(t *testing.T) {
+	dir := t.TempDir()
+	kubeconfig := filepath.Join(dir, "kubeconfig")
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"up", "--kubeconfig", kubeconfig, "--nodes", "2", "--seed", "5", "--load-balancers", "", "--forward-any-port"}, &stdout, &stderr)
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	var status string
+	for {
+		code, out, _ := runArgs("status", "--kubeconfig", kubeconfig)
+		if code == 0 {
+			status = out
+			break
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			<-done
+			t.Fatalf("flinksim status did not reach flinksim up within 30 s; up printed:\n%s\n%s", stdout.String(), stderr.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.Contains(status, "node-2  Ready") || !strings.Contains(status, "FLINK CLUSTERS\n(none") {
+		t.Errorf("flinksim status:\n%s", status)
+	}
+	if code, out, errOut := runArgs("fault", "node-notready", "node-2", "--kubeconfig", kubeconfig); code != 0 || !strings.Contains(out, "node node-2 stopped") {
+		t.Errorf("flinksim fault node-notready: %d %q %q", code, out, errOut)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("flinksim up exited with %d:\n%s", code, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("flinksim up did not stop within 30 s of Ctrl-C")
+	}
+	for _, want := range []string{"seed 5", "flinksim is up: Kubernetes API at https://127.0.0.1:", "export KUBECONFIG=" + kubeconfig,
+		"export FLINK_HOME=" + filepath.Join(dir, "flink"), "flinksim stopped"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("flinksim up printed no %q:\n%s", want, stdout.String())
+		}
+	}
+}

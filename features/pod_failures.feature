@@ -1,0 +1,93 @@
+@pod-failures @resourcemanager
+Feature: TaskManager pod failures
+  What Flink does when TaskManager pods fail (reference §4.5, §4.6, §4.8): a pod that
+  terminates is deleted and, while its slots are still needed, replaced by a pod with
+  the next index, and the job restarts by its restart strategy. A pod that cannot be
+  scheduled is waited for, not requested again and again (FLINK-31498); a pod deleted
+  before it was scheduled is replaced (FLINK-31652). Pod starts that fail count
+  towards resourcemanager.start-worker.max-failure-rate; reaching it pauses new pods
+  for resourcemanager.start-worker.retry-interval. A TaskManager cut off with its node
+  is lost by heartbeat (heartbeat.timeout) and replaced on another node.
+
+  Scenario: A crashed TaskManager pod is replaced with the next index and the job restarts
+    Given a Kubernetes cluster with 3 nodes
+    And I deploy a session cluster "my-session" with the options:
+      | taskmanager.numberOfTaskSlots         | 2           |
+      | restart-strategy.type                 | fixed-delay |
+      | restart-strategy.fixed-delay.attempts | 3           |
+    And I submit the example "streaming/TopSpeedWindowing.jar" to "my-session" with parallelism 4
+    And within 2 minutes all 8 tasks of the job "CarTopSpeedWindowingExample" are running
+    When the TaskManager pod "my-session-taskmanager-1-1" crashes
+    Then within a minute the TaskManager pods of "my-session" are "my-session-taskmanager-1-2, my-session-taskmanager-1-3"
+    And within 2 minutes all 8 tasks of the job "CarTopSpeedWindowingExample" are running
+    And the job "CarTopSpeedWindowingExample" has restarted 1 time
+    And the latest failure of the job "CarTopSpeedWindowingExample" mentions "my-session-taskmanager-1-1"
+    And "my-session" created 3 TaskManager pods
+
+  Scenario: An OOM-killed TaskManager is replaced the same way
+    Given a Kubernetes cluster with 3 nodes
+    And I deploy a session cluster "my-session" with the options:
+      | restart-strategy.type | fixed-delay |
+    And I submit the example "streaming/TopSpeedWindowing.jar" to "my-session" with parallelism 1
+    And within 2 minutes all 2 tasks of the job "CarTopSpeedWindowingExample" are running
+    When the TaskManager pod "my-session-taskmanager-1-1" is OOM-killed
+    Then within a minute the TaskManager pods of "my-session" are "my-session-taskmanager-1-2"
+    And within 2 minutes all 2 tasks of the job "CarTopSpeedWindowingExample" are running
+    And within a minute the log of the JobManager of "my-session" contains "reason=OOMKilled"
+
+  Scenario: A pod that never schedules stays Pending and is not requested again (FLINK-31498)
+    Given a Kubernetes cluster with 1 node of 2500m CPU and 16Gi memory
+    And I deploy a session cluster "my-session" with the options:
+      | slot.request.timeout | 2 h |
+    And I submit the example "streaming/TopSpeedWindowing.jar" to "my-session" with parallelism 1
+    And within 2 minutes all 2 tasks of the job "CarTopSpeedWindowingExample" are running
+    When I submit the example "streaming/StateMachineExample.jar" to "my-session" with parallelism 1
+    Then within a minute the TaskManager pod "my-session-taskmanager-1-2" is Pending
+    And for an hour the TaskManager pod "my-session-taskmanager-1-2" stays Pending
+    And "my-session" created 2 TaskManager pods
+    And the job "State machine job" is RUNNING
+
+  Scenario: A pod deleted while Pending is replaced (FLINK-31652)
+    Given a Kubernetes cluster with 3 nodes
+    And I deploy a session cluster "my-session" with the options:
+      | kubernetes.taskmanager.node-selector | disk:ssd |
+    And I submit the example "streaming/TopSpeedWindowing.jar" to "my-session" with parallelism 1
+    And within a minute the TaskManager pod "my-session-taskmanager-1-1" is Pending
+    When I delete the pod "my-session-taskmanager-1-1"
+    Then within a minute the TaskManager pod "my-session-taskmanager-1-2" is Pending
+    When the node "node-2" gets the label "disk=ssd"
+    Then within 2 minutes all 2 tasks of the job "CarTopSpeedWindowingExample" are running
+    And the TaskManager pods of "my-session" are "my-session-taskmanager-1-2"
+
+  Scenario: Reaching the maximum start failure rate pauses pod creation for the retry interval
+    Given a Kubernetes cluster with 3 nodes
+    And I deploy a session cluster "my-session" with the options:
+      | resourcemanager.start-worker.max-failure-rate | 3    |
+      | resourcemanager.start-worker.retry-interval   | 10 s |
+    And within a minute the REST endpoint of "my-session" answers from inside the cluster
+    And the API server refuses the next 5 TaskManager pod creations with "exceeded quota: pods, requested: pods=1, used: pods=10, limited: pods=10"
+    When I submit the example "streaming/TopSpeedWindowing.jar" to "my-session" with parallelism 1
+    Then within 5 minutes all 2 tasks of the job "CarTopSpeedWindowingExample" are running
+    And the TaskManager pod creations of "my-session" were attempted at +0s, +0s, +0s, +10s, +20s and +30s
+    And the TaskManager pods of "my-session" are "my-session-taskmanager-1-6"
+
+  Scenario: A TaskManager on a node that becomes NotReady is lost by heartbeat and replaced elsewhere
+    The heartbeat timeout is longer than the node's grace period (50 s), so that the
+    node is tainted NotReady before the replacement is scheduled.
+
+    Given a Kubernetes cluster with 3 nodes
+    And the node "node-2" gets the label "pool=workers"
+    And the node "node-3" gets the label "pool=workers"
+    And I deploy a session cluster "my-session" with the options:
+      | kubernetes.jobmanager.node-selector   | kubernetes.io/hostname:node-1 |
+      | kubernetes.taskmanager.node-selector  | pool:workers                  |
+      | heartbeat.timeout                     | 90 s                          |
+      | restart-strategy.type                 | fixed-delay                   |
+      | restart-strategy.fixed-delay.attempts | 3                             |
+    And I submit the example "streaming/TopSpeedWindowing.jar" to "my-session" with parallelism 1
+    And within 2 minutes all 2 tasks of the job "CarTopSpeedWindowingExample" are running
+    When the node of the TaskManager pod "my-session-taskmanager-1-1" becomes NotReady
+    Then within 2 minutes the log of the JobManager of "my-session" contains "Heartbeat of TaskManager with id my-session-taskmanager-1-1 timed out"
+    And within 3 minutes the TaskManager pod "my-session-taskmanager-1-2" is Running on another node
+    And within 2 minutes all 2 tasks of the job "CarTopSpeedWindowingExample" are running
+    And the job "CarTopSpeedWindowingExample" has restarted 1 time

@@ -1,0 +1,240 @@
+package jobmanager_test
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"flinksim/config"
+	"flinksim/deployer"
+	"flinksim/flinkimage"
+	"flinksim/flinkrest"
+	"flinksim/jobjar"
+	"flinksim/sim"
+)
+
+// cluster is a simulated Kubernetes cluster with the Flink image and one Flink
+// session cluster on it, driven over the cluster network like a user's client.
+type cluster struct {
+	t    *testing.T
+	sim  *sim.Cluster
+	stop func()
+	rest *flinkrest.Client
+	tr   *http.Transport
+	id   string
+}
+
+func startCluster(t *testing.T, seed int64, opts map[string]string) *cluster {
+	t.Helper()
+	return startClusterWith(t, sim.Config{Seed: seed}, opts, nil)
+}
+
+// startClusterWith starts a simulated cluster of the given shape with a session
+// cluster on it; files are the client's local files (its conf dir).
+func startClusterWith(t *testing.T, simCfg sim.Config, opts map[string]string, files map[string][]byte) *cluster {
+	t.Helper()
+	simCfg.Images = append(simCfg.Images, flinkimage.Images()...)
+	c, err := sim.New(simCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Start(ctx) }()
+	cl := &cluster{t: t, sim: c, id: "my-session", stop: func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("cluster: %v", err)
+		}
+	}}
+	conf := config.FromMap(map[string]string{
+		"jobmanager.memory.process.size": "1600m", "taskmanager.memory.process.size": "1728m",
+		"kubernetes.cluster-id": cl.id, "execution.target": "kubernetes-session",
+	})
+	for k, v := range opts {
+		conf.SetString(k, v)
+	}
+	d, err := deployer.New(deployer.Options{Client: c.Client(), Config: conf, Rand: rand.New(rand.NewPCG(1, 2)),
+		ReadFile: func(p string) ([]byte, error) {
+			if b, ok := files[p]; ok {
+				return b, nil
+			}
+			return nil, &fs.PathError{Op: "open", Path: p, Err: fs.ErrNotExist}
+		},
+		LookupEnv: func(string) (string, bool) { return "", false }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := d.DeploySessionCluster(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl.tr = &http.Transport{DialContext: c.Network().Host("10.244.250.250").DialContext}
+	cl.rest, err = flinkrest.New(client.WebURL, &http.Client{Transport: cl.tr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cl
+}
+
+func (c *cluster) close() {
+	c.tr.CloseIdleConnections()
+	c.stop()
+}
+
+func (c *cluster) eventually(within time.Duration, what string, cond func() (bool, string)) {
+	c.t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		synctest.Wait()
+		ok, why := cond()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("not within %v: %s (last: %s)\n%s", within, what, why, c.describe())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func (c *cluster) describe() string {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return c.sim.Describe(ctx)
+}
+
+func (c *cluster) submit(example string, parallelism int) string {
+	c.t.Helper()
+	for _, ex := range jobjar.Examples() {
+		if ex.Path == example {
+			return c.submitJar(example, jobjar.MustBuild(ex.Descriptor), parallelism)
+		}
+	}
+	c.t.Fatalf("no example %s", example)
+	return ""
+}
+
+func (c *cluster) submitJar(example string, jar []byte, parallelism int) string {
+	c.t.Helper()
+	var id string
+	c.eventually(time.Minute, "the REST endpoint takes the job", func() (bool, string) {
+		jarID, err := c.rest.UploadJar(context.Background(), example, jar)
+		if err != nil {
+			return false, err.Error()
+		}
+		id, err = c.rest.RunJar(context.Background(), jarID, flinkrest.RunJarRequest{Parallelism: parallelism})
+		if err != nil {
+			return false, err.Error()
+		}
+		return true, ""
+	})
+	return id
+}
+
+func (c *cluster) jobState(id string) string {
+	jobs, err := c.rest.JobsOverview(context.Background())
+	if err != nil {
+		return err.Error()
+	}
+	for _, j := range jobs {
+		if j.ID == id {
+			return j.State
+		}
+	}
+	return "absent"
+}
+
+func (c *cluster) taskManagerPods() []string {
+	pods, err := c.sim.Client().CoreV1().Pods("default").List(context.Background(), metav1.ListOptions{LabelSelector: "component=taskmanager"})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	var names []string
+	for _, p := range pods.Items {
+		if p.DeletionTimestamp == nil && p.Status.Phase != corev1.PodFailed {
+			names = append(names, p.Name)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+func (c *cluster) allTasksRunning(id string) (bool, string) {
+	jobs, err := c.rest.JobsOverview(context.Background())
+	if err != nil {
+		return false, err.Error()
+	}
+	for _, j := range jobs {
+		if j.ID == id {
+			return j.State == "RUNNING" && c.runningTasks(id) == c.totalTasks(id), fmt.Sprintf("%s, %d/%d tasks running", j.State, c.runningTasks(id), c.totalTasks(id))
+		}
+	}
+	return false, "no such job"
+}
+
+func (c *cluster) counts(id string) map[string]int {
+	var out struct {
+		Jobs []struct {
+			ID    string         `json:"jid"`
+			Tasks map[string]int `json:"tasks"`
+		} `json:"jobs"`
+	}
+	resp, err := (&http.Client{Transport: c.tr}).Get(c.rest.URL() + "/jobs/overview")
+	if err != nil {
+		return nil
+	}
+	defer resp.Body.Close()
+	if err := jsonDecode(resp, &out); err != nil {
+		return nil
+	}
+	for _, j := range out.Jobs {
+		if j.ID == id {
+			return j.Tasks
+		}
+	}
+	return nil
+}
+
+func (c *cluster) runningTasks(id string) int { return c.counts(id)["running"] }
+func (c *cluster) totalTasks(id string) int   { return c.counts(id)["total"] }
+
+func TestSessionClusterRunsAJob(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := startCluster(t, 1, map[string]string{"taskmanager.numberOfTaskSlots": "2", "restart-strategy.type": "fixed-delay",
+			"restart-strategy.fixed-delay.attempts": "5"})
+		defer c.close()
+		id := c.submit("examples/streaming/TopSpeedWindowing.jar", 4)
+		c.eventually(2*time.Minute, "all tasks run", func() (bool, string) { return c.allTasksRunning(id) })
+		if pods := c.taskManagerPods(); !slices.Equal(pods, []string{"my-session-taskmanager-1-1", "my-session-taskmanager-1-2"}) {
+			t.Fatalf("TaskManager pods %v, want exactly 2", pods)
+		}
+		if err := c.sim.Kubelet().Crash("default", "my-session-taskmanager-1-1", "", 1); err != nil {
+			t.Fatal(err)
+		}
+		c.eventually(2*time.Minute, "a replacement pod with the next index", func() (bool, string) {
+			pods := c.taskManagerPods()
+			return slices.Contains(pods, "my-session-taskmanager-1-3"), strings.Join(pods, ",")
+		})
+		c.eventually(2*time.Minute, "all tasks run again", func() (bool, string) { return c.allTasksRunning(id) })
+		if err := c.rest.CancelJob(context.Background(), id); err != nil {
+			t.Fatal(err)
+		}
+		c.eventually(time.Minute, "the job is CANCELED", func() (bool, string) { s := c.jobState(id); return s == "CANCELED", s })
+		c.eventually(2*time.Minute, "idle TaskManagers are released", func() (bool, string) {
+			pods := c.taskManagerPods()
+			return len(pods) == 0, strings.Join(pods, ",")
+		})
+	})
+}

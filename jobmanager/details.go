@@ -1,0 +1,113 @@
+package jobmanager
+
+import (
+	"time"
+
+	"flinksim/gateway"
+	"flinksim/jobjar"
+	"flinksim/resourcemanager"
+)
+
+// jobDetails is a job as the REST endpoint reports it: a copy taken on the
+// JobMaster's loop, or the archived final state.
+type jobDetails struct {
+	ID         resourcemanager.JobID
+	Name       string
+	Type       jobjar.JobType
+	Status     JobStatus
+	Start, End time.Time
+	Timestamps map[JobStatus]time.Time
+	Vertices   []vertexDetails
+	Tasks      map[gateway.ExecutionState]int
+	Restarts   int
+	Failure    string
+	Exceptions []exceptionEntry
+
+	CheckpointInterval time.Duration
+	Checkpoints        checkpointCounts
+}
+
+type vertexDetails struct {
+	ID, Name    string
+	Parallelism int
+	Status      gateway.ExecutionState
+	Start, End  time.Time
+	Tasks       map[gateway.ExecutionState]int
+}
+
+type checkpointCounts struct {
+	Completed, Failed, Restored, InProgress int
+	Latest, LastFailed, LastRestored        *checkpointInfo
+	History                                 []checkpointInfo
+}
+
+// details copies the job's state (on the loop).
+func (m *jobMaster) details() jobDetails {
+	d := jobDetails{
+		ID: m.g.id, Name: m.g.name, Type: m.g.jobType, Status: m.status, Start: m.start, End: m.end,
+		Timestamps: map[JobStatus]time.Time{}, Tasks: map[gateway.ExecutionState]int{}, Restarts: m.restarts,
+		Failure: m.failure, Exceptions: append([]exceptionEntry(nil), m.exceptions...),
+		CheckpointInterval: m.g.checkpointInterval,
+		Checkpoints: checkpointCounts{Completed: m.cp.completed, Failed: m.cp.failed, Restored: m.cp.restoredCount,
+			Latest: m.cp.latest, LastFailed: m.cp.lastFailed, LastRestored: m.cp.restored, History: append([]checkpointInfo(nil), m.cp.history...)},
+	}
+	if m.cp.pending != nil {
+		d.Checkpoints.InProgress = 1
+	}
+	for k, v := range m.timestamps {
+		d.Timestamps[k] = v
+	}
+	for vi, v := range m.g.vertices {
+		vd := vertexDetails{ID: v.id, Name: v.name, Parallelism: v.parallelism, Tasks: map[gateway.ExecutionState]int{}}
+		var states []gateway.ExecutionState
+		if vi < len(m.executions) {
+			for _, e := range m.executions[vi] {
+				vd.Tasks[e.state]++
+				d.Tasks[e.state]++
+				states = append(states, e.state)
+				if !e.started.IsZero() && (vd.Start.IsZero() || e.started.Before(vd.Start)) {
+					vd.Start = e.started
+				}
+				if e.ended.After(vd.End) {
+					vd.End = e.ended
+				}
+			}
+		}
+		vd.Status = aggregateState(states)
+		if !vd.Status.Terminal() {
+			vd.End = time.Time{}
+		}
+		d.Vertices = append(d.Vertices, vd)
+	}
+	return d
+}
+
+// aggregateState is a vertex's state from its tasks' (Flink's
+// ExecutionJobVertex.getAggregateJobVertexState).
+func aggregateState(states []gateway.ExecutionState) gateway.ExecutionState {
+	if len(states) == 0 {
+		return gateway.Created
+	}
+	count := map[gateway.ExecutionState]int{}
+	for _, s := range states {
+		count[s]++
+	}
+	switch {
+	case count[gateway.Finished] == len(states):
+		return gateway.Finished
+	case count[gateway.Failed] > 0:
+		return gateway.Failed
+	case count[gateway.Canceling] > 0:
+		return gateway.Canceling
+	case count[gateway.Canceled] > 0:
+		return gateway.Canceled
+	case count[gateway.Running] > 0:
+		return gateway.Running
+	}
+	for _, s := range []gateway.ExecutionState{gateway.Initializing, gateway.Deploying, gateway.Scheduled, gateway.Reconciling} {
+		if count[s] > 0 {
+			return s
+		}
+	}
+	return gateway.Created
+}

@@ -1,0 +1,161 @@
+package jobmanager
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+
+	"flinksim/mainloop"
+	"flinksim/resourcemanager"
+)
+
+// errUnknownJob: no job of that id was submitted to this JobManager.
+var errUnknownJob = errors.New("Job could not be found.")
+
+// dispatcher accepts jobs, runs a JobMaster for each, and keeps the final state of
+// finished ones (Flink's Dispatcher with its execution graph store).
+type dispatcher struct {
+	ctx      context.Context
+	services func(g *jobGraph) jobMasterServices
+	rand     func() float64
+
+	mu    sync.Mutex
+	jobs  map[resourcemanager.JobID]*jobEntry
+	order []resourcemanager.JobID
+	wg    sync.WaitGroup
+}
+
+type jobEntry struct {
+	jm    *jobMaster
+	final *jobDetails
+	done  chan struct{}
+}
+
+func newDispatcher(ctx context.Context, services func(g *jobGraph) jobMasterServices, rnd func() float64) *dispatcher {
+	return &dispatcher{ctx: ctx, services: services, rand: rnd, jobs: map[resourcemanager.JobID]*jobEntry{}}
+}
+
+// submit starts a JobMaster for the job.
+func (d *dispatcher) submit(g *jobGraph) error {
+	strategy, err := restartStrategyOf(g.conf, g.checkpointInterval > 0, d.rand)
+	if err != nil {
+		return fmt.Errorf("job %s (%s): %w", g.name, g.id, err)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.ctx.Err() != nil {
+		return errors.New("the JobManager is shutting down")
+	}
+	if _, dup := d.jobs[g.id]; dup {
+		return fmt.Errorf("org.apache.flink.runtime.client.DuplicateJobSubmissionException: Job has already been submitted. (job id %s)", g.id)
+	}
+	svc := d.services(g)
+	e := &jobEntry{done: make(chan struct{})}
+	svc.terminated = func(det jobDetails) { d.archive(g.id, det) }
+	e.jm = newJobMaster(svc, g, strategy)
+	d.jobs[g.id] = e
+	d.order = append(d.order, g.id)
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		e.jm.run(d.ctx)
+	}()
+	return nil
+}
+
+func (d *dispatcher) archive(id resourcemanager.JobID, det jobDetails) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	e := d.jobs[id]
+	if e == nil || e.final != nil {
+		return
+	}
+	e.final = &det
+	close(e.done)
+}
+
+// jobMaster returns the JobMaster of a running job.
+func (d *dispatcher) jobMaster(id resourcemanager.JobID) *jobMaster {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if e := d.jobs[id]; e != nil && e.final == nil {
+		return e.jm
+	}
+	return nil
+}
+
+// done is closed once the job ended (nil for an unknown job).
+func (d *dispatcher) done(id resourcemanager.JobID) <-chan struct{} {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if e := d.jobs[id]; e != nil {
+		return e.done
+	}
+	return nil
+}
+
+// details returns a job's current or final state.
+func (d *dispatcher) details(ctx context.Context, id resourcemanager.JobID) (jobDetails, error) {
+	d.mu.Lock()
+	e := d.jobs[id]
+	d.mu.Unlock()
+	if e == nil {
+		return jobDetails{}, errUnknownJob
+	}
+	for {
+		d.mu.Lock()
+		final := e.final
+		d.mu.Unlock()
+		if final != nil {
+			return *final, nil
+		}
+		det, err := mainloop.Do(ctx, e.jm.loop, func() (jobDetails, error) { return e.jm.details(), nil })
+		if errors.Is(err, mainloop.ErrStopped) {
+			<-e.done
+			continue
+		}
+		return det, err
+	}
+}
+
+// list returns every job, in submission order.
+func (d *dispatcher) list(ctx context.Context) ([]jobDetails, error) {
+	d.mu.Lock()
+	ids := slices.Clone(d.order)
+	d.mu.Unlock()
+	var out []jobDetails
+	for _, id := range ids {
+		det, err := d.details(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, det)
+	}
+	return out, nil
+}
+
+// cancel cancels a job.
+func (d *dispatcher) cancel(ctx context.Context, id resourcemanager.JobID) error {
+	d.mu.Lock()
+	e := d.jobs[id]
+	d.mu.Unlock()
+	if e == nil {
+		return errUnknownJob
+	}
+	var cerr error
+	err := e.jm.loop.Call(ctx, func() { cerr = e.jm.cancel() })
+	if errors.Is(err, mainloop.ErrStopped) {
+		<-e.done
+		return fmt.Errorf("job %s has already reached the terminal state %s", id, e.final.Status)
+	}
+	if err != nil {
+		return err
+	}
+	return cerr
+}
+
+// wait waits for every JobMaster to stop (the dispatcher's context ended, so running
+// jobs are suspended).
+func (d *dispatcher) wait() { d.wg.Wait() }

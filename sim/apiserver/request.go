@@ -1,0 +1,250 @@
+package apiserver
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/watch"
+	clienttesting "k8s.io/client-go/testing"
+)
+
+// Request is one API request as the server sees it: who asks, what for.
+type Request struct {
+	User string
+	// Groups are the groups the server's authentication gives User (see GroupsOf).
+	Groups      []string
+	Verb        string
+	Resource    schema.GroupVersionResource
+	Subresource string
+	Namespace   string
+	Name        string
+
+	// state is what the request carries while it is being served; the log drops it.
+	state *requestState
+}
+
+// requestState is the caller's context and what faults did to the request.
+type requestState struct {
+	ctx context.Context
+
+	mu     sync.Mutex
+	faults []string
+}
+
+// Context is the caller's context. A fault that holds a request must let go when it
+// ends: the caller has given up.
+func (r Request) Context() context.Context {
+	if r.state == nil || r.state.ctx == nil {
+		return context.Background()
+	}
+	return r.state.ctx
+}
+
+// Injected records what a fault did to the request, e.g. "latency 2s"; the request log
+// shows it in Entry.Fault.
+func (r Request) Injected(what string) {
+	if r.state == nil {
+		return
+	}
+	r.state.mu.Lock()
+	defer r.state.mu.Unlock()
+	r.state.faults = append(r.state.faults, what)
+}
+
+func (st *requestState) injected() string {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return strings.Join(st.faults, "; ")
+}
+
+func requestOf(user string, action clienttesting.Action) Request {
+	r := Request{
+		User:        user,
+		Groups:      GroupsOf(user),
+		Verb:        action.GetVerb(),
+		Resource:    action.GetResource(),
+		Subresource: action.GetSubresource(),
+		Namespace:   action.GetNamespace(),
+	}
+	switch a := action.(type) {
+	case clienttesting.GetAction:
+		r.Name = a.GetName()
+	case clienttesting.DeleteAction:
+		r.Name = a.GetName()
+	case clienttesting.PatchAction:
+		r.Name = a.GetName()
+	case clienttesting.CreateActionImpl:
+		r.Name = a.Name
+		if r.Name == "" {
+			r.Name = objectName(a.GetObject())
+		}
+	case clienttesting.CreateAction:
+		r.Name = objectName(a.GetObject())
+	case clienttesting.UpdateAction:
+		r.Name = objectName(a.GetObject())
+	}
+	switch r.Verb {
+	case "list":
+		if la, ok := action.(clienttesting.ListActionImpl); ok {
+			if la.ListOptions.Watch {
+				r.Verb = "watch"
+			}
+			r.Name = nameFromFieldSelector(la.ListOptions.FieldSelector)
+		}
+	case "watch":
+		if wa, ok := action.(clienttesting.WatchActionImpl); ok {
+			r.Name = nameFromFieldSelector(wa.ListOptions.FieldSelector)
+		}
+	case "delete-collection":
+		r.Verb = "deletecollection"
+	case "create":
+		if r.Subresource == "finalize" {
+			// client-go's fake sends Namespaces().Finalize as a create; on the wire it is a PUT.
+			r.Verb = "update"
+		}
+	}
+	return r
+}
+
+func objectName(obj runtime.Object) string {
+	if m, err := meta.Accessor(obj); err == nil {
+		return m.GetName()
+	}
+	return ""
+}
+
+// nameFromFieldSelector is the name a list or watch is about when its field selector
+// pins metadata.name, as the real server's request info finds it for authorization.
+func nameFromFieldSelector(selector string) string {
+	if selector == "" {
+		return ""
+	}
+	sel, err := fields.ParseSelector(selector)
+	if err != nil {
+		return ""
+	}
+	if name, ok := sel.RequiresExactMatch("metadata.name"); ok {
+		return name
+	}
+	return ""
+}
+
+// Handle answers one non-watch request from user. It is HandleContext without a
+// context.
+func (s *Server) Handle(user string, action clienttesting.Action) (runtime.Object, error) {
+	return s.HandleContext(context.Background(), user, action)
+}
+
+// HandleContext answers one non-watch request from user. A request whose context has
+// ended is not served: it fails with the context's error. Errors are API status errors,
+// or, when a fault kept the request from the server (a refused connection, a caller that
+// gave up while a fault held the request), the transport error as the fault made it.
+func (s *Server) HandleContext(ctx context.Context, user string, action clienttesting.Action) (runtime.Object, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err // never sent
+	}
+	return s.handle(ctx, user, action)
+}
+
+// handle answers a request that was sent.
+func (s *Server) handle(ctx context.Context, user string, action clienttesting.Action) (runtime.Object, error) {
+	req := requestOf(user, action)
+	req.state = &requestState{ctx: ctx}
+	start := time.Now()
+	var served bool
+	var serveErr error
+	obj, err := s.intercept(req, func() (runtime.Object, error) {
+		if err := ctx.Err(); err != nil {
+			return nil, heldTooLong(req, err)
+		}
+		served = true
+		obj, err := s.serveRequest(req, action)
+		serveErr = err
+		return obj, err
+	})
+	s.log.add(req, start, err, faultSummary(req.state, served, serveErr, err))
+	return obj, err
+}
+
+func (s *Server) serveRequest(req Request, action clienttesting.Action) (runtime.Object, error) {
+	if err := s.authorize(req); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.serve(req, action)
+}
+
+// HandleWatch answers one watch request from user. It is HandleWatchContext without a
+// context.
+func (s *Server) HandleWatch(user string, action clienttesting.Action) (watch.Interface, error) {
+	return s.HandleWatchContext(context.Background(), user, action)
+}
+
+// HandleWatchContext answers one watch request from user. The watch ends when ctx does,
+// with the ERROR event a real client delivers then.
+func (s *Server) HandleWatchContext(ctx context.Context, user string, action clienttesting.Action) (watch.Interface, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err // never sent
+	}
+	return s.handleWatch(ctx, user, action)
+}
+
+// handleWatch answers a watch request that was sent.
+func (s *Server) handleWatch(ctx context.Context, user string, action clienttesting.Action) (watch.Interface, error) {
+	req := requestOf(user, action)
+	req.Verb = "watch"
+	req.state = &requestState{ctx: ctx}
+	start := time.Now()
+	var served bool
+	var serveErr error
+	w, err := s.interceptWatch(req, func() (_ watch.Interface, err error) {
+		if err := ctx.Err(); err != nil {
+			return nil, heldTooLong(req, err)
+		}
+		served = true
+		defer func() { serveErr = err }()
+		if err := s.authorize(req); err != nil {
+			return nil, err
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		defer recoverAs(req, &err)
+		return s.watch(req, action)
+	})
+	s.log.add(req, start, err, faultSummary(req.state, served, serveErr, err))
+	if err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// heldTooLong answers a request a fault held until its caller gave up: it is not served.
+func heldTooLong(req Request, err error) error {
+	req.Injected(fmt.Sprintf("held until the caller gave up (%v): not served", err))
+	return err
+}
+
+// faultSummary is what faults did to a request: what they recorded with
+// Request.Injected or, for a fault that records nothing, what the outcome shows.
+func faultSummary(st *requestState, served bool, serveErr, err error) string {
+	if what := st.injected(); what != "" {
+		return what
+	}
+	switch {
+	case !served && err != nil:
+		return fmt.Sprintf("not served: a fault answered %v", err)
+	case served && serveErr == nil && err != nil:
+		return "served, then a fault answered with an error"
+	case served && serveErr != nil && err != serveErr:
+		return "served, then a fault replaced the server's error"
+	}
+	return ""
+}
