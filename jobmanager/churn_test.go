@@ -38,7 +38,39 @@ func TestTaskManagerChurn(t *testing.T) {
 	}
 	wallStart := time.Now()
 	var simulated time.Duration
-	synctest.Test(t, func(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) { simulated = churn(t, n) })
+	wall := time.Since(wallStart)
+	t.Logf("TaskManager churn: %d TaskManagers, %d simulated minutes, %.0f%% killed per minute: simulated %v in %v wall (%.0fx)",
+		n, *churnMinutes, *churnShare*100, simulated.Round(time.Second), wall.Round(time.Second), simulated.Seconds()/wall.Seconds())
+}
+
+// BenchmarkTaskManagerChurn is TestTaskManagerChurn as a Go benchmark, reporting the
+// simulated time and the simulated/wall ratio:
+//
+//	go test ./jobmanager -run '^$' -bench TaskManagerChurn -benchtime 1x -churn.taskmanagers=1000 -timeout 1h
+func BenchmarkTaskManagerChurn(b *testing.B) {
+	n := *churnTaskManagers
+	if n == 0 {
+		n = 100
+	}
+	for b.Loop() {
+		var simulated time.Duration
+		start := time.Now()
+		ok := testing.RunTests(func(string, string) (bool, error) { return true, nil },
+			[]testing.InternalTest{{Name: b.Name(), F: func(t *testing.T) { synctest.Test(t, func(t *testing.T) { simulated = churn(t, n) }) }}})
+		if !ok {
+			b.Fatal("the churn run failed")
+		}
+		wall := time.Since(start)
+		b.ReportMetric(simulated.Seconds(), "simulated-s")
+		b.ReportMetric(simulated.Seconds()/wall.Seconds(), "simulated/wall")
+	}
+}
+
+// churn runs the scenario inside a bubble and returns the simulated time it covered.
+func churn(t *testing.T, n int) time.Duration {
+	var simulated time.Duration
+	{
 		start := time.Now()
 		perNode := 50
 		var nodes []sim.NodeConfig
@@ -92,10 +124,8 @@ func TestTaskManagerChurn(t *testing.T) {
 		}
 		t.Logf("goroutines per minute: min %d, max %d", slices.Min(goroutines), slices.Max(goroutines))
 		simulated = time.Since(start)
-	})
-	wall := time.Since(wallStart)
-	t.Logf("TaskManager churn: %d TaskManagers, %d simulated minutes, %.0f%% killed per minute: simulated %v in %v wall (%.0fx)",
-		n, *churnMinutes, *churnShare*100, simulated.Round(time.Second), wall.Round(time.Second), simulated.Seconds()/wall.Seconds())
+	}
+	return simulated
 }
 
 // runningTaskManagerPods lists the Running TaskManager pods that are not being deleted.

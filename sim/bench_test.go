@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"runtime"
 	"testing"
@@ -12,6 +13,11 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
+)
+
+var (
+	benchNodes = flag.Int("bench.nodes", 500, "nodes of BenchmarkTenThousandPods")
+	benchPods  = flag.Int("bench.pods", 10000, "pods of BenchmarkTenThousandPods")
 )
 
 // inBubble runs f in a synctest bubble from a benchmark (a bubble needs a *testing.T,
@@ -31,7 +37,7 @@ func inBubble(b *testing.B, f func(t *testing.T)) {
 //
 //	go test ./sim -run '^$' -bench TenThousandPods -benchtime 1x
 func BenchmarkTenThousandPods(b *testing.B) {
-	nodes, pods := 500, 10000
+	nodes, pods := *benchNodes, *benchPods
 	if testing.Short() {
 		nodes, pods = 50, 1000
 	}
@@ -96,6 +102,12 @@ func BenchmarkTenThousandPods(b *testing.B) {
 			}
 			waitOrFail(t, allGone, "every pod gone")
 			simulated = time.Since(begin)
+			if testing.Verbose() {
+				log := c.Server().RequestLog()
+				for _, verb := range []string{"list", "watch", "get", "create", "update", "patch", "delete"} {
+					t.Logf("%s: %d", verb, log.Count("", verb, ""))
+				}
+			}
 		})
 		b.ReportMetric(time.Since(start).Seconds(), "wall-s")
 		b.ReportMetric(simulated.Seconds(), "simulated-s")

@@ -49,7 +49,7 @@ type Config struct {
 	// Secrets in running pods. Default 60 s.
 	VolumeSyncPeriod time.Duration
 	// LoadBalancerDelay is how long the simulated cloud provider takes to give a
-	// LoadBalancer Service its ingress IP. NoLoadBalancer leaves them without one,
+	// LoadBalancer Service its ingress IP (default 30 s). NoLoadBalancer leaves them without one,
 	// as a cluster without a cloud provider does.
 	LoadBalancerDelay time.Duration
 	NoLoadBalancer    bool

@@ -24,7 +24,8 @@ type Config struct {
 	Client kubernetes.Interface
 	// Pool is where ingress IPs come from. Default 172.18.255.0/24.
 	Pool string
-	// Delay is how long provisioning takes. Default 0 (immediate).
+	// Delay is how long provisioning takes, as a cloud load balancer takes a while
+	// (Flink's docs warn the external IP may not be ready at deploy time). Default 30 s.
 	Delay time.Duration
 	// Disabled leaves LoadBalancer Services without ingress, as a cluster without a
 	// cloud provider does.
@@ -61,6 +62,9 @@ func New(cfg Config) (*Controller, error) {
 	}
 	if cfg.Delay < 0 {
 		return nil, fmt.Errorf("loadbalancer: Delay must not be negative")
+	}
+	if cfg.Delay == 0 {
+		cfg.Delay = 30 * time.Second
 	}
 	f := informers.NewSharedInformerFactory(cfg.Client, 0)
 	c := &Controller{cfg: cfg, factory: f, inf: f.Core().V1().Services().Informer(), services: f.Core().V1().Services().Lister(),
