@@ -25,6 +25,10 @@ type requestInfo struct {
 // namespaces/<name>/<one of these> is not a resource inside the namespace.
 var namespaceSubresources = map[string]bool{"status": true, "finalize": true}
 
+// streaming are the pod subresources that upgrade the connection to a stream, which
+// flinksim does not serve.
+var streaming = map[string]bool{"exec": true, "attach": true, "portforward": true}
+
 func parseRequest(r *http.Request) (*requestInfo, error) {
 	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
 	info := &requestInfo{}
@@ -66,6 +70,11 @@ func parseRequest(r *http.Request) (*requestInfo, error) {
 	if len(parts) > 2 {
 		info.subresource = parts[2]
 		if _, ok := info.res.subresources[info.subresource]; !ok {
+			if streaming[info.subresource] && info.res.kind == "Pod" || info.subresource == "proxy" {
+				return nil, badRequest(fmt.Sprintf("flinksim does not serve %s/%s: its containers are Go programs without a shell or "+
+					"a stream to attach to; for a pod's port use `flinksim port-forward service/<name> <port>` (Services only), "+
+					"for its output kubectl logs", info.res.gvr.Resource, info.subresource))
+			}
 			return nil, notFound(r.URL.Path)
 		}
 	}

@@ -2,6 +2,7 @@ package kubeserver
 
 import (
 	"sort"
+	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -109,20 +110,10 @@ func buildCatalogue() map[schema.GroupVersionResource]*resource {
 		if r.verbs == nil {
 			r.verbs = storedVerbs
 		}
-		r.singular = lower(r.kind)
+		r.singular = strings.ToLower(r.kind)
 		out[r.gvr] = r
 	}
 	return out
-}
-
-func lower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
 }
 
 // groupVersions are the group versions served, core first, then the groups by name

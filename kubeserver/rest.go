@@ -7,7 +7,6 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -46,7 +45,8 @@ func (s *Server) serveResource(w http.ResponseWriter, r *http.Request, user stri
 		return
 	}
 	if len(q["dryRun"]) > 0 {
-		writeError(w, badRequest("flinksim does not simulate dry runs (dryRun=All would really change the cluster): drop --dry-run=server, or use --dry-run=client"))
+		writeError(w, badRequest("flinksim does not simulate server-side dry runs (dryRun=All would really change the cluster): "+
+			"kubectl diff and --dry-run=server are not supported; use --dry-run=client"))
 		return
 	}
 	switch {
@@ -359,14 +359,9 @@ func deleteOptions(r *http.Request) (metav1.DeleteOptions, error) {
 		opts.DryRun = fromQuery.DryRun
 	}
 	if len(opts.DryRun) > 0 {
-		return opts, badRequest("flinksim does not simulate dry runs: drop --dry-run=server")
+		return opts, badRequest("flinksim does not simulate server-side dry runs: use --dry-run=client instead of --dry-run=server")
 	}
 	return opts, nil
-}
-
-func parseBool(s string) bool {
-	b, _ := strconv.ParseBool(s)
-	return b
 }
 
 // checkSelectors answers a malformed selector with 400, as the real server does,

@@ -26,9 +26,14 @@ type Config struct {
 	// should be the authorizer the API server enforces; nil means the cluster enforces
 	// none and every identity may do everything.
 	Authorizer apiserver.Authorizer
-	// Tokens maps bearer tokens to the users they authenticate. At least one is
-	// required; a request without a known token gets 401 Unauthorized.
+	// Tokens maps bearer tokens to the users they authenticate. A request with an
+	// unknown token gets 401 Unauthorized, and so does one without a token unless
+	// Anonymous is set.
 	Tokens map[string]string
+	// Anonymous is the user of requests without a token; empty refuses them. Over
+	// plain HTTP, where client-go sends no bearer token, it is how the old insecure port
+	// of kube-apiserver worked: whoever reaches the loopback port is cluster-admin.
+	Anonymous string
 	// Address is where to listen. It must be a loopback address: the simulated
 	// cluster trusts its callers. Default "127.0.0.1:0" (any free port).
 	Address string
@@ -59,8 +64,8 @@ func New(cfg Config) (*Server, error) {
 	if cfg.API == nil {
 		return nil, errors.New("kubeserver: Config.API is required (the simulated API server to serve)")
 	}
-	if len(cfg.Tokens) == 0 {
-		return nil, errors.New("kubeserver: Config.Tokens is empty: give at least one bearer token and its user")
+	if len(cfg.Tokens) == 0 && cfg.Anonymous == "" {
+		return nil, errors.New("kubeserver: Config.Tokens is empty and Config.Anonymous unset: no request could be authenticated")
 	}
 	for token, user := range cfg.Tokens {
 		if token == "" || user == "" {
@@ -187,7 +192,10 @@ func (s *Server) authenticate(r *http.Request) (string, error) {
 	auth := r.Header.Get("Authorization")
 	token, ok := strings.CutPrefix(auth, "Bearer ")
 	user := s.cfg.Tokens[strings.TrimSpace(token)]
-	if !ok || user == "" {
+	switch {
+	case auth == "" && s.cfg.Anonymous != "":
+		user = s.cfg.Anonymous
+	case !ok || user == "":
 		return "", unauthorized()
 	}
 	if len(r.Header.Values("Impersonate-Group")) > 0 || len(r.Header.Values("Impersonate-Uid")) > 0 {

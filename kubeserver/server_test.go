@@ -47,6 +47,9 @@ func serve(t *testing.T, enforceRBAC bool) (*sim.Cluster, *rest.Config) {
 	}
 	srv, err := New(Config{API: c.Server(), Authorizer: authz, Tokens: map[string]string{adminToken: apiserver.AdminUser},
 		Logs: func(ns, pod, container string, opts *corev1.PodLogOptions) ([]byte, error) {
+			if c.Kubelet() == nil {
+				return nil, apierrors.NewBadRequest("the cluster is starting")
+			}
 			return c.Kubelet().Logs(ns, pod, container, opts)
 		}, LogPollInterval: 20 * time.Millisecond})
 	if err != nil {
@@ -121,7 +124,8 @@ func TestParseRequest(t *testing.T) {
 		{method: "POST", path: "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", resource: "selfsubjectaccessreviews", verb: "create"},
 		{method: "GET", path: "/api/v1/namespaces/a/nodes", code: 404},
 		{method: "GET", path: "/api/v1/widgets", code: 404},
-		{method: "GET", path: "/api/v1/namespaces/a/pods/p/exec", code: 404},
+		{method: "GET", path: "/api/v1/namespaces/a/pods/p/exec", code: 400},
+		{method: "GET", path: "/api/v1/namespaces/a/pods/p/ephemeralcontainers", code: 404},
 		{method: "GET", path: "/apis/apps/v2/deployments", code: 404},
 		{method: "POST", path: "/api/v1/namespaces/a/pods/p", code: 405},
 		{method: "PUT", path: "/api/v1/namespaces/a/pods", code: 405},
@@ -382,8 +386,9 @@ func TestTablesAsKubectlAsksForThem(t *testing.T) {
 	if len(rows) != 1 || rows[0].(map[string]any)["cells"].([]any)[0] != "web" {
 		t.Errorf("rows %v", rows)
 	}
-	if obj := rows[0].(map[string]any)["object"].(map[string]any); obj["kind"] != "PartialObjectMetadata" {
-		t.Errorf("a row carries a %v, want PartialObjectMetadata by default", obj["kind"])
+	if obj := rows[0].(map[string]any)["object"].(map[string]any); obj["kind"] != "PartialObjectMetadata" ||
+		obj["metadata"].(map[string]any)["namespace"] != "default" {
+		t.Errorf("a row carries %v, want the PartialObjectMetadata of the object by default", obj)
 	}
 	if plain := get("/apis/apps/v1/namespaces/default/deployments", "application/json"); plain["kind"] != "DeploymentList" {
 		t.Errorf("a plain Accept got a %v, want a DeploymentList", plain["kind"])
@@ -470,4 +475,37 @@ func crb(name, role, ns, sa string) *rbacv1.ClusterRoleBinding {
 	return &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: name},
 		RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: role},
 		Subjects: []rbacv1.Subject{{Kind: "ServiceAccount", Name: sa, Namespace: ns}}}
+}
+
+func TestAnonymousUserOverPlainHTTP(t *testing.T) {
+	c, err := sim.New(sim.Config{Seed: 1, RBAC: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	authz, err := rbac.New(rbac.Config{Source: c.Server()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := New(Config{API: c.Server(), Authorizer: authz, Anonymous: apiserver.AdminUser})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Start(ctx) }()
+	defer func() { cancel(); <-done }()
+	cs := clientFor(t, &rest.Config{Host: srv.URL()})
+	if _, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{}); err != nil {
+		t.Errorf("a request without a token as the anonymous admin: %v", err)
+	}
+	as := clientFor(t, &rest.Config{Host: srv.URL(), Impersonate: rest.ImpersonationConfig{UserName: "someone"}})
+	if _, err := as.CoreV1().Nodes().List(ctx, metav1.ListOptions{}); !apierrors.IsForbidden(err) {
+		t.Errorf("impersonating a user without rights: %v, want Forbidden", err)
+	}
+	if _, err := New(Config{API: c.Server()}); err == nil || !strings.Contains(err.Error(), "no request could be authenticated") {
+		t.Errorf("New without tokens or anonymous user: %v", err)
+	}
+	if _, err := New(Config{API: c.Server(), Anonymous: "x", Address: "0.0.0.0:0"}); err == nil || !strings.Contains(err.Error(), "not a loopback address") {
+		t.Errorf("New on a public address: %v", err)
+	}
 }

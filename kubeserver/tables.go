@@ -84,10 +84,11 @@ func toPartial(obj runtime.Object, apiVersion string) (any, error) {
 }
 
 func partial(obj runtime.Object, apiVersion string) *metav1.PartialObjectMetadata {
-	m, _ := meta.Accessor(obj)
 	p := &metav1.PartialObjectMetadata{TypeMeta: metav1.TypeMeta{Kind: "PartialObjectMetadata", APIVersion: apiVersion}}
-	if om, ok := m.(*metav1.ObjectMeta); ok {
-		p.ObjectMeta = *om.DeepCopy()
+	if a, ok := obj.(metav1.ObjectMetaAccessor); ok {
+		if om, ok := a.GetObjectMeta().(*metav1.ObjectMeta); ok {
+			p.ObjectMeta = *om.DeepCopy()
+		}
 	}
 	return p
 }

@@ -95,7 +95,11 @@ func New(cfg Config) (*Cluster, error) {
 		Log:        cfg.Log,
 	}
 	var caPEM []byte
-	if !cfg.HTTP {
+	if cfg.HTTP {
+		// client-go sends no bearer token over plain HTTP: the loopback port itself is
+		// the credential, as kube-apiserver's old insecure port was.
+		apiCfg.Anonymous, apiCfg.Tokens, token = apiserver.AdminUser, nil, ""
+	} else {
 		certs, err := newCertificates(time.Now())
 		if err != nil {
 			return nil, fmt.Errorf("localcluster: %w", err)

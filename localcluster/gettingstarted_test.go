@@ -60,7 +60,9 @@ func TestGettingStarted(t *testing.T) {
 	k.run("create", "clusterrolebinding", "flink-role-binding-default", "--clusterrole=edit", "--serviceaccount=default:default")
 
 	out := mustRun(cli.KubernetesSession, "-Dkubernetes.cluster-id=my-first-flink-cluster", "-Dkubernetes.rest-service.exposed.type=LoadBalancer")
-	mustContain(t, "kubernetes-session", out, "Create flink session cluster my-first-flink-cluster successfully", "http://127.0.77.")
+	// The URL it prints is the load balancer's if the ingress was already published,
+	// else (as Flink falls back) a node's address.
+	mustContain(t, "kubernetes-session", out, "Create flink session cluster my-first-flink-cluster successfully")
 	k.eventually("1/1", "get", "deployment", "my-first-flink-cluster")
 	k.eventually("127.0.77.", "get", "service", "my-first-flink-cluster-rest")
 
@@ -117,6 +119,20 @@ func TestGettingStarted(t *testing.T) {
 	}
 	view := Render(snap, time.Now())
 	mustContain(t, "flinksim status", view, "FLINK CLUSTER my-first-flink-cluster", "jobmanager", "taskmanager", "CarTopSpeedWindowingExample", "RUNNING")
+
+	// flinksim port-forward of the same Service port gives the open forward.
+	again, err := client.Forward(context.Background(), ForwardRequest{Namespace: "default", Service: "my-first-flink-cluster-rest", Port: 8081})
+	if err != nil || again != forward {
+		t.Errorf("flinksim port-forward of the forwarded REST Service: %v, %v; want %v", again, err, forward)
+	}
+
+	// Kill the TaskManager: the JobManager's resource manager asks for a new one.
+	msg, err := client.Inject(context.Background(), Fault{Kind: "kill-pod", Pod: "my-first-flink-cluster-taskmanager-1-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, "flinksim fault kill-pod", msg, "pod default/my-first-flink-cluster-taskmanager-1-1 killed")
+	k.eventually("Running", "get", "pods", "my-first-flink-cluster-taskmanager-1-2")
 
 	out = k.run("delete", "deployment/my-first-flink-cluster")
 	mustContain(t, "kubectl delete deployment", out, `deployment.apps "my-first-flink-cluster" deleted`)

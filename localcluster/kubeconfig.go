@@ -31,7 +31,7 @@ func writeKubeconfig(path, server, token string, caPEM []byte) error {
 	}
 	cfg := clientcmdapi.NewConfig()
 	cfg.Clusters[ContextName] = &clientcmdapi.Cluster{Server: server, CertificateAuthorityData: caPEM}
-	cfg.AuthInfos[ContextName+"-admin"] = &clientcmdapi.AuthInfo{Token: token}
+	cfg.AuthInfos[ContextName+"-admin"] = &clientcmdapi.AuthInfo{Token: token} // no token over plain HTTP
 	cfg.Contexts[ContextName] = &clientcmdapi.Context{Cluster: ContextName, AuthInfo: ContextName + "-admin", Namespace: "default"}
 	cfg.CurrentContext = ContextName
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {

@@ -169,6 +169,8 @@ func TestKubectlAgainstFlinksimUp(t *testing.T) {
 	mustContain(t, "kubectl get pods", out, "NAME", "READY", "STATUS", "RESTARTS", "AGE", "hello-", "1/1", "Running")
 	out = k.run("get", "pods", "-o", "wide")
 	mustContain(t, "kubectl get pods -o wide", out, "IP", "NODE", "10.244.", "node-")
+	out = k.run("get", "pods", "-A", "--show-labels")
+	mustContain(t, "kubectl get pods -A --show-labels", out, "NAMESPACE", "default   ", "app=hello")
 	out = k.run("get", "deployments")
 	mustContain(t, "kubectl get deployments", out, "UP-TO-DATE", "AVAILABLE", "hello", "2/2")
 	out = k.run("expose", "deployment", "hello", "--port=80", "--target-port=8080")
@@ -188,6 +190,10 @@ func TestKubectlAgainstFlinksimUp(t *testing.T) {
 	out = k.run("logs", "deployment/hello")
 	mustContain(t, "kubectl logs deployment/hello", out, "hello from the simulated cluster")
 
+	_, errOut, err := k.try("", "exec", pod, "--", "ls")
+	if err == nil || !strings.Contains(errOut, "flinksim does not serve pods/exec") {
+		t.Errorf("kubectl exec: err %v, stderr %q; want flinksim's explanation", err, errOut)
+	}
 	out = k.run("describe", "pod", pod)
 	mustContain(t, "kubectl describe pod", out, "Name:", pod, "Status:", "Running", "Containers:", "busybox", "Events:", "Scheduled")
 
@@ -212,7 +218,7 @@ func TestKubectlAgainstFlinksimUp(t *testing.T) {
 	mustContain(t, "kubectl get configmap", out, "DATA", "settings", "2")
 
 	// Unknown fields are rejected as kubectl's strict validation asks.
-	_, errOut, err := k.try("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: typo}\ndatta: {a: b}\n", "apply", "-f", "-")
+	_, errOut, err = k.try("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: typo}\ndatta: {a: b}\n", "apply", "-f", "-")
 	if err == nil || !strings.Contains(errOut, `unknown field "datta"`) {
 		t.Errorf("kubectl apply of a ConfigMap with an unknown field: err %v, stderr %q; want a strict decoding error", err, errOut)
 	}
@@ -262,4 +268,16 @@ func TestKubectlAgainstFlinksimUp(t *testing.T) {
 	if err == nil || !strings.Contains(errOut, `configmaps "settings" not found`) {
 		t.Errorf("kubectl get of a deleted ConfigMap: err %v, stderr %q; want NotFound", err, errOut)
 	}
+}
+
+func TestKubectlOverPlainHTTP(t *testing.T) {
+	c := upForTest(t, Config{HTTP: true})
+	if !strings.HasPrefix(c.URL(), "http://127.0.0.1:") {
+		t.Fatalf("URL %s, want plain HTTP on loopback", c.URL())
+	}
+	k := newKubectl(t, c)
+	out := k.run("get", "nodes")
+	mustContain(t, "kubectl get nodes over HTTP", out, "node-1", "Ready")
+	out = k.run("auth", "whoami")
+	mustContain(t, "kubectl auth whoami over HTTP", out, "system:admin")
 }

@@ -8,6 +8,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"flinksim/sim/nodelifecycle"
 )
 
 func TestNodeNotReadyTaintsTheNodeAndEvictsItsPods(t *testing.T) {
@@ -94,5 +96,34 @@ func TestDeletedNodesPodsAreGarbageCollected(t *testing.T) {
 			_, err := cs.CoreV1().Pods("default").Get(ctx, "p", metav1.GetOptions{})
 			return err != nil
 		})
+	})
+}
+
+// TestPodGCWaitsForItsQuarantine: a pod bound to a node the cluster does not know (yet)
+// is left alone for the pod garbage collector's quarantine, as kube-controller-manager's
+// pod GC waits for its node informer to catch up; then it goes.
+func TestPodGCWaitsForItsQuarantine(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, stop := runCluster(t, Config{Seed: 6, Nodes: []NodeConfig{{Name: "a"}}})
+		defer stop()
+		ctx := context.Background()
+		pods := c.Client().CoreV1().Pods("default")
+		p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "early", Namespace: "default"},
+			Spec: corev1.PodSpec{NodeName: "not-yet", Containers: []corev1.Container{{Name: "m", Image: "registry.k8s.io/pause:3.10"}}}}
+		if _, err := pods.Create(ctx, p, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		time.Sleep(nodelifecycle.OrphanQuarantine - time.Second)
+		if _, err := pods.Get(ctx, "early", metav1.GetOptions{}); err != nil {
+			t.Fatalf("the pod of a node missing for less than the quarantine was collected: %v", err)
+		}
+		eventually(t, time.Minute, "the pod of the missing node gone", func() bool {
+			_, err := pods.Get(ctx, "early", metav1.GetOptions{})
+			return err != nil
+		})
+		if d := time.Since(start); d < nodelifecycle.OrphanQuarantine {
+			t.Errorf("collected after %v, before the quarantine of %v", d, nodelifecycle.OrphanQuarantine)
+		}
 	})
 }

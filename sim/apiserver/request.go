@@ -241,6 +241,8 @@ func faultSummary(st *requestState, served bool, serveErr, err error) string {
 	switch {
 	case !served && err != nil:
 		return fmt.Sprintf("not served: a fault answered %v", err)
+	case !served:
+		return "not served: a fault answered in the server's place"
 	case served && serveErr == nil && err != nil:
 		return "served, then a fault answered with an error"
 	case served && serveErr != nil && err != serveErr:

@@ -81,17 +81,15 @@ func metaCases() []Case {
 			d, err := ds.Create(t.Context(), deployment("gen"), metav1.CreateOptions{})
 			require.NoError(t, err)
 			assert.Equal(t, int64(1), d.Generation)
-			d.Spec.Replicas = ptr(int32(3))
-			d, err = ds.Update(t.Context(), d, metav1.UpdateOptions{})
+			d, err = writeDeployment(t, env, "gen", ds.Update, func(d *appsv1.Deployment) { d.Spec.Replicas = ptr(int32(3)) })
 			require.NoError(t, err)
 			assert.Equal(t, int64(2), d.Generation)
 		}},
 		{Name: "meta/generation-unchanged-on-label-change", Run: func(t *testing.T, env *Env) {
 			ds := env.Client.AppsV1().Deployments(env.Namespace)
-			d, err := ds.Create(t.Context(), deployment("gen-meta"), metav1.CreateOptions{})
+			_, err := ds.Create(t.Context(), deployment("gen-meta"), metav1.CreateOptions{})
 			require.NoError(t, err)
-			d.Labels = map[string]string{"touched": "yes"}
-			d, err = ds.Update(t.Context(), d, metav1.UpdateOptions{})
+			d, err := writeDeployment(t, env, "gen-meta", ds.Update, func(d *appsv1.Deployment) { d.Labels = map[string]string{"touched": "yes"} })
 			require.NoError(t, err)
 			assert.Equal(t, int64(1), d.Generation)
 		}},
@@ -99,19 +97,21 @@ func metaCases() []Case {
 			// Deployments are the exception: annotations are copied to ReplicaSets, so a
 			// change of them counts like a spec change.
 			ds := env.Client.AppsV1().Deployments(env.Namespace)
-			d, err := ds.Create(t.Context(), deployment("gen-annotation"), metav1.CreateOptions{})
+			_, err := ds.Create(t.Context(), deployment("gen-annotation"), metav1.CreateOptions{})
 			require.NoError(t, err)
-			d.Annotations = map[string]string{"note": "metadata only"}
-			d, err = ds.Update(t.Context(), d, metav1.UpdateOptions{})
+			d, err := writeDeployment(t, env, "gen-annotation", ds.Update, func(d *appsv1.Deployment) {
+				d.Annotations = map[string]string{"note": "metadata only"}
+			})
 			require.NoError(t, err)
 			assert.Equal(t, int64(2), d.Generation)
 		}},
 		{Name: "meta/generation-unchanged-on-status-update", Run: func(t *testing.T, env *Env) {
 			ds := env.Client.AppsV1().Deployments(env.Namespace)
-			d, err := ds.Create(t.Context(), deployment("gen-status"), metav1.CreateOptions{})
+			_, err := ds.Create(t.Context(), deployment("gen-status"), metav1.CreateOptions{})
 			require.NoError(t, err)
-			d.Status = appsv1.DeploymentStatus{ObservedGeneration: 1, Replicas: 1}
-			d, err = ds.UpdateStatus(t.Context(), d, metav1.UpdateOptions{})
+			d, err := writeDeployment(t, env, "gen-status", ds.UpdateStatus, func(d *appsv1.Deployment) {
+				d.Status = appsv1.DeploymentStatus{ObservedGeneration: 1, Replicas: 1}
+			})
 			require.NoError(t, err)
 			assert.Equal(t, int64(1), d.Generation)
 			assert.Equal(t, int32(1), d.Status.Replicas)
