@@ -114,6 +114,9 @@ func New(cfg Config) (*Kubelet, error) {
 		workers: map[string]*podWorker{}, byUID: map[string]*podWorker{},
 		ips: map[string]*ipPool{}, podIPs: map[string]string{}, stopped: map[string]bool{},
 	}
+	if _, err := k.nodeInf.AddEventHandler(cache.ResourceEventHandlerFuncs{AddFunc: k.nodeAdded}); err != nil {
+		return nil, err
+	}
 	if _, err := k.podInf.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(o interface{}) { k.podChanged(o) },
 		UpdateFunc: func(_, n interface{}) { k.podChanged(n) },
@@ -158,6 +161,11 @@ func (k *Kubelet) podChanged(obj interface{}) {
 	if !ok || pod.Spec.NodeName == "" {
 		return
 	}
+	if _, err := k.nodes.Get(pod.Spec.NodeName); err != nil {
+		// Not one of this kubelet's nodes: nobody runs the pod, as on a real cluster.
+		// Pods of a node that appears later are picked up by nodeAdded.
+		return
+	}
 	key := pod.Namespace + "/" + pod.Name
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -196,6 +204,20 @@ func (k *Kubelet) podChanged(obj interface{}) {
 		defer k.wg.Done()
 		w.run(k.ctx)
 	}()
+}
+
+// nodeAdded starts the pods already bound to a node that just appeared.
+func (k *Kubelet) nodeAdded(obj interface{}) {
+	n, ok := obj.(*corev1.Node)
+	if !ok {
+		return
+	}
+	pods, _ := k.pods.List(labelsEverything())
+	for _, p := range pods {
+		if p.Spec.NodeName == n.Name {
+			k.podChanged(p)
+		}
+	}
 }
 
 func (k *Kubelet) ownsIP(pod *corev1.Pod) bool {

@@ -289,6 +289,7 @@ func (w *podWorker) prepare(ctx context.Context) bool {
 	}
 	node, err := w.k.nodes.Get(pod.Spec.NodeName)
 	if err != nil {
+		w.startAt = time.Now().Add(2 * time.Second) // the node is not (yet) known: look again later
 		return false
 	}
 	w.hostIP = nodeIP(node)
