@@ -16,8 +16,10 @@ import (
 )
 
 var (
-	benchNodes = flag.Int("bench.nodes", 500, "nodes of BenchmarkTenThousandPods")
-	benchPods  = flag.Int("bench.pods", 10000, "pods of BenchmarkTenThousandPods")
+	// The defaults keep `make bench` short; the issue's figure is -bench.pods=10000
+	// -bench.nodes=500 (see BENCHMARKS.md: it does not meet its target yet).
+	benchNodes = flag.Int("bench.nodes", 100, "nodes of BenchmarkTenThousandPods")
+	benchPods  = flag.Int("bench.pods", 2000, "pods of BenchmarkTenThousandPods")
 )
 
 // inBubble runs f in a synctest bubble from a benchmark (a bubble needs a *testing.T,
@@ -31,11 +33,11 @@ func inBubble(b *testing.B, f func(t *testing.T)) {
 	}
 }
 
-// BenchmarkTenThousandPods creates 10,000 pods on 500 nodes, waits until every one is
-// Running, deletes them all and waits until they are gone — scheduler, kubelet and API
-// server at scale, in virtual time. Reproduce:
+// BenchmarkTenThousandPods creates pods on nodes (10,000 on 500 with the flags below),
+// waits until every one is Running, deletes them all and waits until they are gone —
+// scheduler, kubelet and API server at scale, in virtual time. Reproduce:
 //
-//	go test ./sim -run '^$' -bench TenThousandPods -benchtime 1x
+//	go test ./sim -run '^$' -bench TenThousandPods -benchtime 1x -bench.pods 10000 -bench.nodes 500
 func BenchmarkTenThousandPods(b *testing.B) {
 	nodes, pods := *benchNodes, *benchPods
 	if testing.Short() {
