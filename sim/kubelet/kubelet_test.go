@@ -60,6 +60,10 @@ func testImage() *kubelet.Image {
 				}
 			}
 		},
+		"podip": func(ctx context.Context, env *process.Env) error {
+			fmt.Fprintf(env.Stdout, "ip=%s\n", env.Getenv("MY_IP"))
+			return nil
+		},
 		"stubborn": func(ctx context.Context, env *process.Env) error {
 			<-ctx.Done()
 			fmt.Fprintln(env.Stdout, "shutting down slowly")
@@ -375,5 +379,21 @@ func TestPodsReachEachOtherThroughAService(t *testing.T) {
 			}
 		}
 		_ = io.EOF
+	})
+}
+
+func TestDownwardAPIPodIPIsSetAtFirstStart(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		_, cs, stop := run(t)
+		defer stop()
+		p := pod("ip", corev1.RestartPolicyNever, container("main", "podip"))
+		p.Spec.Containers[0].Env = []corev1.EnvVar{{Name: "MY_IP", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "status.podIP"}}}}
+		if _, err := cs.CoreV1().Pods("default").Create(context.Background(), p, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		got := waitFor(t, cs, "ip", time.Minute, "Succeeded", func(p *corev1.Pod) bool { return p.Status.Phase == corev1.PodSucceeded })
+		if log := logsOf(t, cs, "ip", nil); log != "ip="+got.Status.PodIP+"\n" || got.Status.PodIP == "" {
+			t.Fatalf("log %q, pod IP %q", log, got.Status.PodIP)
+		}
 	})
 }

@@ -342,6 +342,13 @@ func (w *podWorker) refreshVolumes() {
 // start runs a new instance of a container.
 func (w *podWorker) start(ctx context.Context, c *ctr) {
 	pod := w.pod
+	// The downward API sees the pod IP the sandbox already has, even before the status
+	// that reports it is written (the kubelet resolves status.podIP from the sandbox).
+	if pod.Status.PodIP == "" && w.ip != "" {
+		pod = pod.DeepCopy()
+		pod.Status.PodIP, pod.Status.PodIPs = w.ip, []corev1.PodIP{{IP: w.ip}}
+		pod.Status.HostIP = w.hostIP
+	}
 	env, err := w.k.sources.containerEnv(pod, &c.spec, c.img)
 	if err != nil {
 		c.waitReason, c.waitMessage = "CreateContainerConfigError", err.Error()
