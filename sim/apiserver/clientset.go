@@ -252,7 +252,7 @@ func (x podsClient) GetLogs(name string, opts *corev1.PodLogOptions) *restclient
 
 // podLogs answers pods/log: the pod must exist and the caller may read it.
 func (s *Server) podLogs(user, ns, name string, opts *corev1.PodLogOptions) ([]byte, error) {
-	req := Request{User: user, Verb: "get", Resource: corev1.SchemeGroupVersion.WithResource("pods"), Subresource: "log", Namespace: ns, Name: name}
+	req := Request{User: user, Verb: "get", Resource: corev1.SchemeGroupVersion.WithResource("pods"), Subresource: "log", Namespace: ns, Name: name, Groups: GroupsOf(user)}
 	start := time.Now()
 	out, err := s.readLogs(req, opts)
 	s.log.add(req, start, err, "")

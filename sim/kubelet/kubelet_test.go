@@ -397,3 +397,24 @@ func TestDownwardAPIPodIPIsSetAtFirstStart(t *testing.T) {
 		}
 	})
 }
+
+func TestLogsReadableByTheAdminWithRBACEnforced(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, err := sim.New(sim.Config{Seed: 8, RBAC: true, Images: []*kubelet.Image{testImage()}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- c.Start(ctx) }()
+		defer func() { cancel(); <-done }()
+		cs := c.Client()
+		if _, err := cs.CoreV1().Pods("default").Create(context.Background(), pod("job", corev1.RestartPolicyNever, container("main", "exit", "0")), metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, cs, "job", time.Minute, "Succeeded", func(p *corev1.Pod) bool { return p.Status.Phase == corev1.PodSucceeded })
+		if got := logsOf(t, cs, "job", nil); got != "exiting with 0\n" {
+			t.Fatalf("log %q", got)
+		}
+	})
+}
