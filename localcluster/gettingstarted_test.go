@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"flinksim/cli"
-	"flinksim/flinkimage"
 	"flinksim/portforward"
 )
 
@@ -19,9 +18,6 @@ import (
 // page against flinksim up, with the real kubectl and this project's flink and
 // kubernetes-session (package cli, in-process): the steps README.try-it.md lists.
 func TestGettingStarted(t *testing.T) {
-	if flinkimage.Images()[0].Programs["kubernetes-taskmanager.sh"] == nil {
-		t.Skip("the apache/flink image has no TaskManager program yet (flinkimage): the walk needs TaskManager pods")
-	}
 	home := filepath.Join(t.TempDir(), "flink")
 	c := upForTest(t, Config{RBAC: true, FlinkHome: home, ForwardRESTServices: true, LoadBalancers: "127.0.77.0/24"})
 	k := newKubectl(t, c)

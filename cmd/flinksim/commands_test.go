@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -75,25 +76,26 @@ func TestUpServesUntilCancelled(t *testing.T) {
 	dir := t.TempDir()
 	kubeconfig := filepath.Join(dir, "kubeconfig")
 	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr bytes.Buffer
+	stdout := &readyWriter{marker: "Ctrl-C stops the cluster", ready: make(chan struct{})}
+	var stderr lockedBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"up", "--kubeconfig", kubeconfig, "--nodes", "2", "--seed", "5", "--load-balancers", "", "--forward-any-port"}, &stdout, &stderr)
+		done <- run(ctx, []string{"up", "--kubeconfig", kubeconfig, "--nodes", "2", "--seed", "5", "--load-balancers", "", "--forward-any-port"}, stdout, &stderr)
 	}()
-	deadline := time.Now().Add(30 * time.Second)
-	var status string
-	for {
-		code, out, _ := runArgs("status", "--kubeconfig", kubeconfig)
-		if code == 0 {
-			status = out
-			break
-		}
-		if time.Now().After(deadline) {
-			cancel()
-			<-done
-			t.Fatalf("flinksim status did not reach flinksim up within 30 s; up printed:\n%s\n%s", stdout.String(), stderr.String())
-		}
-		time.Sleep(50 * time.Millisecond)
+	// flinksim up says when it serves; wait for that line instead of polling.
+	select {
+	case <-stdout.ready:
+	case code := <-done:
+		cancel()
+		t.Fatalf("flinksim up exited with %d before serving:\n%s\n%s", code, stdout.String(), stderr.String())
+	case <-time.After(30 * time.Second):
+		cancel()
+		<-done
+		t.Fatalf("flinksim up did not serve within 30 s:\n%s\n%s", stdout.String(), stderr.String())
+	}
+	code, status, errOut := runArgs("status", "--kubeconfig", kubeconfig)
+	if code != 0 {
+		t.Errorf("flinksim status: exit %d: %s", code, errOut)
 	}
 	if !strings.Contains(status, "node-2  Ready") || !strings.Contains(status, "FLINK CLUSTERS\n(none") {
 		t.Errorf("flinksim status:\n%s", status)
@@ -116,4 +118,38 @@ func TestUpServesUntilCancelled(t *testing.T) {
 			t.Errorf("flinksim up printed no %q:\n%s", want, stdout.String())
 		}
 	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for a writer and a reader in different goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// readyWriter closes ready once marker has been written.
+type readyWriter struct {
+	lockedBuffer
+	marker string
+	ready  chan struct{}
+	once   sync.Once
+}
+
+func (r *readyWriter) Write(p []byte) (int, error) {
+	n, err := r.lockedBuffer.Write(p)
+	if strings.Contains(r.String(), r.marker) {
+		r.once.Do(func() { close(r.ready) })
+	}
+	return n, err
 }
