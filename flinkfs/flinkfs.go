@@ -152,16 +152,8 @@ func (f *FileSystems) Read(ctx context.Context, uri string) ([]byte, error) {
 	case "hdfs", "viewfs":
 		return nil, &UnsupportedSchemeError{Scheme: scheme}
 	}
-	plugins, known := pluginsByScheme[scheme]
-	if !known {
-		return nil, &UnsupportedSchemeError{Scheme: scheme}
-	}
-	enabled := false
-	for _, p := range plugins {
-		enabled = enabled || slices.Contains(f.plugins, p)
-	}
-	if !enabled {
-		return nil, &UnsupportedSchemeError{Scheme: scheme, Plugins: plugins}
+	if err := f.pluginFor(scheme); err != nil {
+		return nil, err
 	}
 	if f.cfg.Store == nil {
 		return nil, fmt.Errorf("reading %s: no %s endpoint is reachable from this cluster (no object store is attached)", uri, scheme)
@@ -209,4 +201,45 @@ func (f *FileSystems) readHTTP(ctx context.Context, u *url.URL) ([]byte, error) 
 		return nil, fmt.Errorf("fetching %s: the server answered %s", u, resp.Status)
 	}
 	return io.ReadAll(resp.Body)
+}
+
+// CheckShared reports whether uri names a location on the cluster's shared storage
+// that this process can reach: file:// (the shared file system) or a scheme whose
+// plugin is enabled, with an object store attached. high-availability.storageDir
+// must be one, since every JobManager of the cluster reads what the leader wrote.
+func (f *FileSystems) CheckShared(uri string) error {
+	u, err := url.Parse(uri)
+	if err != nil {
+		return fmt.Errorf("%q is not a URI: %w", uri, err)
+	}
+	scheme := strings.ToLower(u.Scheme)
+	switch scheme {
+	case "", "local":
+		return fmt.Errorf("%s is a path in this container: use a file system every JobManager reaches (file:// of the shared file system, s3://, …)", uri)
+	case "file":
+	case "http", "https", "hdfs", "viewfs":
+		return &UnsupportedSchemeError{Scheme: scheme}
+	default:
+		if err := f.pluginFor(scheme); err != nil {
+			return err
+		}
+	}
+	if f.cfg.Store == nil {
+		return fmt.Errorf("%s: no shared storage is attached to this cluster", uri)
+	}
+	return nil
+}
+
+// pluginFor checks that a plugin serving scheme is enabled.
+func (f *FileSystems) pluginFor(scheme string) error {
+	plugins, known := pluginsByScheme[scheme]
+	if !known {
+		return &UnsupportedSchemeError{Scheme: scheme}
+	}
+	for _, p := range plugins {
+		if slices.Contains(f.plugins, p) {
+			return nil
+		}
+	}
+	return &UnsupportedSchemeError{Scheme: scheme, Plugins: plugins}
 }

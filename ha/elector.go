@@ -303,8 +303,17 @@ func nextRecord(observed LeaderRecord, identity string, lease time.Duration, now
 // release empties the holder (lease 1 s) if the record still names this process.
 // It runs on a context detached from ctx, bounded by the renew deadline.
 func (e *LeaderElector) release(ctx context.Context) {
+	if errors.Is(context.Cause(ctx), ErrProcessDied) {
+		return // a dead process writes nothing; the lease runs out instead
+	}
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.cfg.Timing.RenewDeadline)
 	defer cancel()
+	// A stop does not cut a release short, but the death of the process does.
+	defer context.AfterFunc(ctx, func() {
+		if errors.Is(context.Cause(ctx), ErrProcessDied) {
+			cancel()
+		}
+	})()
 	for range 3 {
 		rec, _, found, err := e.lock.GetRecord(rctx)
 		if err != nil || !found || rec.HolderIdentity != e.cfg.Identity {

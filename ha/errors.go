@@ -3,6 +3,7 @@ package ha
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 )
 
 // Errors callers test with errors.Is.
@@ -20,9 +21,14 @@ var (
 	// ErrConfigMapDeletedExternally: the cluster ConfigMap was deleted while this
 	// process was the leader; Flink treats it as fatal.
 	ErrConfigMapDeletedExternally = errors.New("ConfigMap has been deleted externally")
-	// ErrFileNotExist and ErrFileExists are returned by FileSystem implementations.
-	ErrFileNotExist = errors.New("file does not exist")
-	ErrFileExists   = errors.New("file already exists")
+	// ErrProcessDied, as the cause of the context that stops the HA services, says
+	// the process died rather than shut down: the lock is not released, so standbys
+	// take over only once the lease expired (reference §5.7 step 2).
+	ErrProcessDied = errors.New("the process died")
+	// ErrFileNotExist and ErrFileExists are what FileSystem implementations wrap:
+	// io/fs's errors, so any Go file system (package dfs among them) fits.
+	ErrFileNotExist = fs.ErrNotExist
+	ErrFileExists   = fs.ErrExist
 )
 
 // ClientError is a failed request to the Kubernetes API. Check-and-update retries

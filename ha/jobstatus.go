@@ -24,3 +24,8 @@ const (
 func (s JobStatus) IsGloballyTerminal() bool {
 	return s == JobFinished || s == JobCanceled || s == JobFailed
 }
+
+// JobStatuses lists the states in Flink's order (the order of the timestamps in
+// /jobs/<id>).
+var JobStatuses = []JobStatus{JobInitializing, JobCreated, JobRunning, JobFailing, JobFailed, JobCancelling,
+	JobCanceled, JobFinished, JobRestarting, JobSuspended, JobReconciling}

@@ -26,7 +26,8 @@ type ServicesConfig struct {
 	// kubernetes.transactional-operation.max-retries and
 	// execution.checkpointing.num-retained.
 	Configuration *config.Configuration
-	// FileSystem holds high-availability.storageDir.
+	// FileSystem holds high-availability.storageDir; nil for a process that only
+	// retrieves leaders (a TaskManager): then the stores are not available.
 	FileSystem FileSystem
 	// Rand seeds the process's lock identity, session ids, jitter and file names.
 	Rand *rand.Rand
@@ -51,6 +52,7 @@ type Services struct {
 	root        string // <storageDir>/<ha-cluster-id>
 	maxRetries  int
 	numRetained int
+	results     *JobResultStore
 
 	watcher  *ConfigMapWatcher
 	election *LeaderElectionService
@@ -61,8 +63,8 @@ type Services struct {
 
 // New reads and validates the configuration; it starts nothing and makes no request.
 func New(cfg ServicesConfig) (*Services, error) {
-	if cfg.Client == nil || cfg.Configuration == nil || cfg.FileSystem == nil {
-		return nil, errors.New("ha: Client, Configuration and FileSystem must be set")
+	if cfg.Client == nil || cfg.Configuration == nil {
+		return nil, errors.New("ha: Client and Configuration must be set")
 	}
 	conf := cfg.Configuration
 	if on, err := config.KubernetesHighAvailabilityEnabled(conf); err != nil {
@@ -99,6 +101,22 @@ func New(cfg ServicesConfig) (*Services, error) {
 	if s.maxRetries, err = MaxRetriesFrom(conf); err != nil {
 		return nil, err
 	}
+	resultDir, err := config.Get(conf, config.JobResultStoreStoragePath)
+	if err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(resultDir) == "" {
+		resultDir = JoinPath(storageDir, "job-result-store", s.haClusterID)
+	}
+	deleteOnCommit, err := config.Get(conf, config.JobResultStoreDeleteOnCommit)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.FileSystem != nil {
+		if s.results, err = NewJobResultStore(cfg.FileSystem, resultDir, deleteOnCommit); err != nil {
+			return nil, err
+		}
+	}
 	if s.numRetained, err = config.Get(conf, config.ExecutionCheckpointingNumRetained); err != nil {
 		return nil, err
 	}
@@ -134,6 +152,9 @@ func (s *Services) Identity() string { return s.election.Identity() }
 
 // ClusterID is kubernetes.cluster-id.
 func (s *Services) ClusterID() string { return s.clusterID }
+
+// HAClusterID is high-availability.cluster-id (the name under storageDir).
+func (s *Services) HAClusterID() string { return s.haClusterID }
 
 // Namespace is kubernetes.namespace.
 func (s *Services) Namespace() string { return s.namespace }
@@ -177,6 +198,9 @@ func (s *Services) LeaderRetriever(component string, onChange func(LeaderInforma
 // ExecutionPlanStore is the store of submitted execution plans in the cluster
 // ConfigMap, written only while this process holds the lock.
 func (s *Services) ExecutionPlanStore() (*ExecutionPlanStore, error) {
+	if err := s.needFileSystem(); err != nil {
+		return nil, err
+	}
 	store, err := NewStateHandleStore(StateHandleStoreConfig{
 		Client: s.client, Namespace: s.namespace, ConfigMapName: ClusterConfigMapName(s.clusterID),
 		KeyPrefix: ExecutionPlanKeyPrefix, LockIdentity: s.Identity(), MaxRetries: s.maxRetries,
@@ -188,10 +212,24 @@ func (s *Services) ExecutionPlanStore() (*ExecutionPlanStore, error) {
 	return NewExecutionPlanStore(store)
 }
 
+func (s *Services) needFileSystem() error {
+	if s.fs == nil {
+		return errors.New("ha: these HA services were made without a file system for " + config.HighAvailabilityStorageDir.Key())
+	}
+	return nil
+}
+
+// JobResultStore is the store of globally terminal jobs' results (nil without a
+// file system).
+func (s *Services) JobResultStore() *JobResultStore { return s.results }
+
 // CompletedCheckpointStore is the job's checkpoint store; the job ConfigMap is
 // created if absent. As in Flink's current HA services its writes are not
 // leadership-checked (reference §5.8).
 func (s *Services) CompletedCheckpointStore(ctx context.Context, job JobID) (*CompletedCheckpointStore, error) {
+	if err := s.needFileSystem(); err != nil {
+		return nil, err
+	}
 	name := JobConfigMapName(s.clusterID, job)
 	if err := CreateConfigMapIfNotExist(ctx, s.client, s.namespace, name, s.clusterID); err != nil {
 		return nil, err
@@ -237,6 +275,9 @@ func (s *Services) CleanupAllData(ctx context.Context) error {
 	}
 	if err := deleteConfigMap(ctx, s.client, s.namespace, ClusterConfigMapName(s.clusterID)); err != nil {
 		return fmt.Errorf("ha: deleting the cluster ConfigMap (the HA blobs are kept): %w", err)
+	}
+	if s.fs == nil {
+		return nil
 	}
 	if err := s.fs.Delete(ctx, JoinPath(s.root, blobDir), true); err != nil {
 		return fmt.Errorf("ha: deleting the HA blob directory: %w", err)

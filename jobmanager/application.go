@@ -2,6 +2,7 @@ package jobmanager
 
 import (
 	"context"
+	"flinksim/ha"
 	"fmt"
 	"path"
 	"strings"
@@ -66,43 +67,76 @@ func (jm *JobManager) runApplication(ctx context.Context, s *session) {
 	log := jm.log.With(flinklog.LoggerKey, applicationLogger)
 	d := *jm.application
 	id, _, _ := config.GetOptional(jm.conf, config.InternalPipelineJobID)
+	if strings.TrimSpace(id) == "" && jm.ha != nil {
+		// The job must keep its id across JobManagers (reference §5.1).
+		id = ha.FixedJobID(jm.ha.services.HAClusterID()).String()
+	}
 	if strings.TrimSpace(id) == "" {
 		id = jm.ids.Hex32()
 	}
 	args, _ := config.Get(jm.conf, config.InternalApplicationProgramArgs)
 	main, _, _ := config.GetOptional(jm.conf, config.InternalApplicationMain)
-	status, diagnostics := JobFailed, ""
-	g, err := newJobGraph(d, jm.conf, submission{jobID: resourcemanager.JobID(id), programArgs: args, entryClass: main})
-	if err == nil {
-		err = s.dispatcher.submit(g)
-	}
-	if err != nil {
-		diagnostics = "Application failed unexpectedly: " + err.Error()
-		log.Error(diagnostics)
+	status, diagnostics := ha.JobFailed, ""
+	job := resourcemanager.JobID(id)
+	var err error
+	if prior, ended := jm.priorResult(ctx, job); ended {
+		// The job ended under an earlier leader, which did not finish the shutdown.
+		status, diagnostics = prior.Status, prior.Failure
+		log.Info(fmt.Sprintf("Job %s of the application already reached %s.", job, status))
 	} else {
-		log.Info(fmt.Sprintf("Submitted job %s (%s) of the application.", g.name, g.id))
-		select {
-		case <-ctx.Done():
-			return
-		case <-s.dispatcher.done(g.id):
+		if s.dispatcher.known(job) {
+			log.Info(fmt.Sprintf("Job %s of the application was recovered; waiting for it.", job))
+		} else {
+			var g *jobGraph
+			if g, err = newJobGraph(d, jm.conf, submission{jobID: job, programArgs: args, entryClass: main}); err == nil {
+				err = s.dispatcher.submit(g)
+			}
+			if err == nil {
+				log.Info(fmt.Sprintf("Submitted job %s (%s) of the application.", g.name, g.id))
+			}
 		}
-		det, derr := s.dispatcher.details(ctx, g.id)
-		if derr != nil || det.Status == JobSuspended {
-			return
+		if err != nil {
+			diagnostics = "Application failed unexpectedly: " + err.Error()
+			log.Error(diagnostics)
+		} else {
+			select {
+			case <-ctx.Done():
+				return
+			case <-s.dispatcher.settled(job):
+			}
+			det, derr := s.dispatcher.details(ctx, job)
+			if derr != nil || det.Status == ha.JobSuspended {
+				return
+			}
+			status, diagnostics = det.Status, det.Failure
 		}
-		status, diagnostics = det.Status, det.Failure
-		log.Info(fmt.Sprintf("Application completed %s", map[JobStatus]string{JobFinished: "SUCCESSFULLY", JobCanceled: "with job CANCELED", JobFailed: "with job FAILED"}[status]))
+	}
+	if err == nil {
+		log.Info(fmt.Sprintf("Application completed %s", map[ha.JobStatus]string{ha.JobFinished: "SUCCESSFULLY", ha.JobCanceled: "with job CANCELED", ha.JobFailed: "with job FAILED"}[status]))
 	}
 	shutdown, err := config.Get(jm.conf, config.ExecutionShutdownOnApplicationFinish)
 	if err != nil || !shutdown {
 		log.Info("The cluster keeps running: " + config.ExecutionShutdownOnApplicationFinish.Key() + " is false.")
 		return
 	}
-	appStatus := resourcemanager.ApplicationStatus(status.applicationStatus())
+	appStatus := resourcemanager.ApplicationStatus(applicationStatus(status))
 	jm.entryLog.Info(fmt.Sprintf("Shutting %s down with application status %s. Diagnostics %s.", applicationEntrypoint, appStatus, orNull(diagnostics)))
 	if err := s.rm.Deregister(ctx, appStatus, diagnostics); err != nil && ctx.Err() == nil {
 		jm.entryLog.Error("Could not deregister the application.", "error", err)
+		return
 	}
+	if jm.ha != nil {
+		// The graceful shutdown removes the HA data (reference §5.9).
+		jm.shutdownCluster(true)
+	}
+}
+
+// priorResult is the stored result of a job that ended under an earlier leader.
+func (jm *JobManager) priorResult(ctx context.Context, job resourcemanager.JobID) (ha.JobResult, bool) {
+	if jm.ha == nil {
+		return ha.JobResult{}, false
+	}
+	return jm.ha.result(ctx, job)
 }
 
 func orNull(s string) string {

@@ -2,12 +2,14 @@ package jobmanager
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
 	"time"
 
 	"flinksim/gateway"
+	"flinksim/ha"
 	"flinksim/mainloop"
 	"flinksim/resourcemanager"
 )
@@ -22,6 +24,13 @@ type checkpointCoordinator struct {
 	running bool
 	nextID  int64
 	pending *pendingCheckpoint
+	// triggering: a checkpoint id is being fetched from the counter.
+	triggering bool
+
+	// With Kubernetes HA, checkpoint ids come from the job's counter and completed
+	// checkpoints go to the job's store before they count; nil without HA.
+	store   *ha.CompletedCheckpointStore
+	counter *ha.CheckpointIDCounter
 
 	completed, failed, restoredCount int
 	latest                           *checkpointInfo
@@ -54,7 +63,7 @@ const checkpointHistorySize = 10
 
 // start begins periodic checkpoints (all tasks of the attempt run).
 func (c *checkpointCoordinator) start(m *jobMaster) {
-	if c.running || m.g.checkpointInterval <= 0 || m.status != JobRunning {
+	if c.running || m.g.checkpointInterval <= 0 || m.status != ha.JobRunning {
 		return
 	}
 	c.running = true
@@ -82,11 +91,34 @@ func (c *checkpointCoordinator) abort(m *jobMaster, why string) {
 
 func (c *checkpointCoordinator) trigger(m *jobMaster) {
 	c.timer = m.loop.After(m.g.checkpointInterval, func() { c.trigger(m) })
-	if c.pending != nil || !m.allRunning() {
+	if c.pending != nil || c.triggering || !m.allRunning() {
 		return
 	}
-	c.nextID++
-	p := &pendingCheckpoint{id: c.nextID, triggered: time.Now(), waiting: map[string]bool{}}
+	if c.counter == nil {
+		c.nextID++
+		c.begin(m, c.nextID)
+		return
+	}
+	c.triggering = true
+	counter := c.counter
+	m.loop.Go(func(ctx context.Context) {
+		id, err := counter.GetAndIncrement(ctx)
+		m.loop.Post(func() {
+			c.triggering = false
+			switch {
+			case err != nil:
+				m.cpLog.Warn("Failed to trigger a checkpoint for job "+string(m.g.id)+": the checkpoint id counter failed.", "error", err)
+			case c.running && c.pending == nil && m.allRunning():
+				c.nextID = id
+				c.begin(m, id)
+			}
+		})
+	})
+}
+
+// begin starts checkpoint id: every running task is asked to take it.
+func (c *checkpointCoordinator) begin(m *jobMaster, id int64) {
+	p := &pendingCheckpoint{id: id, triggered: time.Now(), waiting: map[string]bool{}}
 	byTM := map[resourcemanager.ResourceID][]string{}
 	for _, e := range m.all() {
 		p.waiting[e.id] = true
@@ -135,12 +167,54 @@ func (c *checkpointCoordinator) acknowledge(m *jobMaster, p *pendingCheckpoint, 
 		return
 	}
 	p.timeout.Cancel()
-	c.pending = nil
-	c.completed++
 	info := checkpointInfo{ID: p.id, Status: "COMPLETED", Triggered: p.triggered, Finished: time.Now(), Acknowledged: p.total, Total: p.total}
+	if c.store == nil {
+		c.pending = nil
+		c.complete(m, info)
+		return
+	}
+	// With HA a checkpoint completes once its pointer is in the job ConfigMap;
+	// pending stays set meanwhile, so no other checkpoint starts.
+	store := c.store
+	m.loop.Go(func(ctx context.Context) {
+		meta, _ := json.Marshal(info)
+		_, err := store.Add(ctx, ha.CompletedCheckpoint{ID: info.ID, Metadata: meta})
+		m.loop.Post(func() {
+			if c.pending == p {
+				c.pending = nil
+			}
+			if err != nil {
+				c.fail(m, p, "Could not finalize the checkpoint in the HA store: "+err.Error())
+				return
+			}
+			info.Finished = time.Now()
+			c.complete(m, info)
+		})
+	})
+}
+
+func (c *checkpointCoordinator) complete(m *jobMaster, info checkpointInfo) {
+	c.completed++
 	c.latest = &info
 	c.remember(info)
-	m.cpLog.Info(fmt.Sprintf("Completed checkpoint %d for job %s (0 bytes, checkpointDuration=%d ms, finalizationTime=0 ms).", p.id, m.g.id, time.Since(p.triggered).Milliseconds()))
+	m.cpLog.Info(fmt.Sprintf("Completed checkpoint %d for job %s (0 bytes, checkpointDuration=%d ms, finalizationTime=0 ms).", info.ID, m.g.id, info.Finished.Sub(info.Triggered).Milliseconds()))
+}
+
+// useStores switches to Kubernetes HA's counter and store and takes the latest
+// checkpoint earlier leaders completed.
+func (c *checkpointCoordinator) useStores(m *jobMaster, j *jobHA, recovered []ha.CompletedCheckpoint) {
+	c.store, c.counter = j.checkpoints, j.counter
+	if len(recovered) == 0 {
+		return
+	}
+	latest := recovered[len(recovered)-1]
+	var info checkpointInfo
+	if err := json.Unmarshal(latest.Metadata, &info); err != nil {
+		info = checkpointInfo{Status: "COMPLETED"}
+	}
+	info.ID = latest.ID
+	c.latest, c.nextID = &info, latest.ID
+	m.cpLog.Info(fmt.Sprintf("Recovered %d completed checkpoint(s) of job %s from the HA store; the latest is %d.", len(recovered), m.g.id, latest.ID))
 }
 
 func (c *checkpointCoordinator) fail(m *jobMaster, p *pendingCheckpoint, why string) {

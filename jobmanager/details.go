@@ -1,6 +1,7 @@
 package jobmanager
 
 import (
+	"flinksim/ha"
 	"time"
 
 	"flinksim/gateway"
@@ -14,9 +15,9 @@ type jobDetails struct {
 	ID         resourcemanager.JobID
 	Name       string
 	Type       jobjar.JobType
-	Status     JobStatus
+	Status     ha.JobStatus
 	Start, End time.Time
-	Timestamps map[JobStatus]time.Time
+	Timestamps map[ha.JobStatus]time.Time
 	Vertices   []vertexDetails
 	Tasks      map[gateway.ExecutionState]int
 	Restarts   int
@@ -45,7 +46,7 @@ type checkpointCounts struct {
 func (m *jobMaster) details() jobDetails {
 	d := jobDetails{
 		ID: m.g.id, Name: m.g.name, Type: m.g.jobType, Status: m.status, Start: m.start, End: m.end,
-		Timestamps: map[JobStatus]time.Time{}, Tasks: map[gateway.ExecutionState]int{}, Restarts: m.restarts,
+		Timestamps: map[ha.JobStatus]time.Time{}, Tasks: map[gateway.ExecutionState]int{}, Restarts: m.restarts,
 		Failure: m.failure, Exceptions: append([]exceptionEntry(nil), m.exceptions...),
 		CheckpointInterval: m.g.checkpointInterval,
 		Checkpoints: checkpointCounts{Completed: m.cp.completed, Failed: m.cp.failed, Restored: m.cp.restoredCount,

@@ -20,6 +20,12 @@ type dispatcher struct {
 	ctx      context.Context
 	services func(g *jobGraph) jobMasterServices
 	rand     func() float64
+	// persist keeps a submitted job's plan before it starts (Kubernetes HA); nil
+	// without HA.
+	persist func(ctx context.Context, g *jobGraph) error
+	// ended runs after a JobMaster stopped, with the job's final state (Kubernetes HA
+	// cleans up a globally terminal job); nil without HA.
+	ended func(ctx context.Context, det jobDetails)
 
 	mu    sync.Mutex
 	jobs  map[resourcemanager.JobID]*jobEntry
@@ -31,14 +37,40 @@ type jobEntry struct {
 	jm    *jobMaster
 	final *jobDetails
 	done  chan struct{}
+	// settled is closed once the job's end was handled (its HA data cleaned up).
+	settled chan struct{}
 }
 
 func newDispatcher(ctx context.Context, services func(g *jobGraph) jobMasterServices, rnd func() float64) *dispatcher {
 	return &dispatcher{ctx: ctx, services: services, rand: rnd, jobs: map[resourcemanager.JobID]*jobEntry{}}
 }
 
-// submit starts a JobMaster for the job.
+// submit starts a JobMaster for a submitted job, after storing its plan.
 func (d *dispatcher) submit(g *jobGraph) error {
+	if d.persist != nil {
+		if d.known(g.id) {
+			return duplicateJob(g.id)
+		}
+		if err := d.persist(d.ctx, g); err != nil {
+			return fmt.Errorf("could not store the execution plan of job %s in the HA store: %w", g.id, err)
+		}
+	}
+	return d.start(g, false)
+}
+
+func duplicateJob(id resourcemanager.JobID) error {
+	return fmt.Errorf("org.apache.flink.runtime.client.DuplicateJobSubmissionException: Job has already been submitted. (job id %s)", id)
+}
+
+// known reports whether a job of that id was submitted or recovered.
+func (d *dispatcher) known(id resourcemanager.JobID) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.jobs[id] != nil
+}
+
+// start runs a JobMaster for the job; recovered says a previous leader ran it.
+func (d *dispatcher) start(g *jobGraph, recovered bool) error {
 	strategy, err := restartStrategyOf(g.conf, g.checkpointInterval > 0, d.rand)
 	if err != nil {
 		return fmt.Errorf("job %s (%s): %w", g.name, g.id, err)
@@ -49,10 +81,11 @@ func (d *dispatcher) submit(g *jobGraph) error {
 		return errors.New("the JobManager is shutting down")
 	}
 	if _, dup := d.jobs[g.id]; dup {
-		return fmt.Errorf("org.apache.flink.runtime.client.DuplicateJobSubmissionException: Job has already been submitted. (job id %s)", g.id)
+		return duplicateJob(g.id)
 	}
 	svc := d.services(g)
-	e := &jobEntry{done: make(chan struct{})}
+	svc.recovered = recovered
+	e := &jobEntry{done: make(chan struct{}), settled: make(chan struct{})}
 	svc.terminated = func(det jobDetails) { d.archive(g.id, det) }
 	e.jm = newJobMaster(svc, g, strategy)
 	d.jobs[g.id] = e
@@ -60,7 +93,14 @@ func (d *dispatcher) submit(g *jobGraph) error {
 	d.wg.Add(1)
 	go func() {
 		defer d.wg.Done()
+		defer close(e.settled)
 		e.jm.run(d.ctx)
+		d.mu.Lock()
+		final := e.final
+		d.mu.Unlock()
+		if final != nil && d.ended != nil {
+			d.ended(context.WithoutCancel(d.ctx), *final)
+		}
 	}()
 	return nil
 }
@@ -92,6 +132,17 @@ func (d *dispatcher) done(id resourcemanager.JobID) <-chan struct{} {
 	defer d.mu.Unlock()
 	if e := d.jobs[id]; e != nil {
 		return e.done
+	}
+	return nil
+}
+
+// settled is closed once the job ended and its end was handled (nil for an unknown
+// job).
+func (d *dispatcher) settled(id resourcemanager.JobID) <-chan struct{} {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if e := d.jobs[id]; e != nil {
+		return e.settled
 	}
 	return nil
 }

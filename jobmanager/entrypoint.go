@@ -108,10 +108,18 @@ type JobManager struct {
 	// application is the program of an application cluster.
 	application *jobjar.Descriptor
 
+	// endpoints numbers the JobMasters' RPC endpoints (jobmanager_<n>).
+	endpoints atomic.Int64
+	// ha is Kubernetes HA; nil without it (the JobManager then leads from the start).
+	ha *haProcess
+
 	session   atomic.Pointer[session]
 	jars      *jarStore
 	fatalOnce sync.Once
 	fatalCh   chan error
+	// shutdownCh asks for a graceful cluster shutdown (the application finished).
+	shutdownOnce sync.Once
+	shutdownCh   chan struct{}
 }
 
 func newJobManager(env *process.Env, target config.DeploymentTarget, opts Options, log *slog.Logger) (*JobManager, error) {
@@ -139,7 +147,7 @@ func newJobManager(env *process.Env, target config.DeploymentTarget, opts Option
 		conf.SetString(config.RestAddress.Key(), ip)
 	}
 	jm := &JobManager{env: env, target: target, conf: conf, fileConf: fileConf, log: log, entryLog: entry,
-		ids: flinkprocess.NewIDs(flinkprocess.Rand(env)), started: time.Now(), jars: newJarStore(), fatalCh: make(chan error, 1)}
+		ids: flinkprocess.NewIDs(flinkprocess.Rand(env)), started: time.Now(), jars: newJarStore(), fatalCh: make(chan error, 1), shutdownCh: make(chan struct{})}
 	r := optionReader{conf: conf}
 	jm.heartbeatInterval = getOpt(&r, config.HeartbeatInterval)
 	jm.heartbeatTimeout = getOpt(&r, config.HeartbeatTimeout)
@@ -183,6 +191,11 @@ func newJobManager(env *process.Env, target config.DeploymentTarget, opts Option
 	if jm.kube, err = env.Kube(); err != nil {
 		return nil, fmt.Errorf("no Kubernetes client for the JobManager's service account: %w", err)
 	}
+	if on, _ := config.KubernetesHighAvailabilityEnabled(conf); on {
+		if jm.ha, err = newHAProcess(jm, opts.ObjectStore); err != nil {
+			return nil, fmt.Errorf("Kubernetes HA: %w", err)
+		}
+	}
 	return jm, nil
 }
 
@@ -206,17 +219,19 @@ func (jm *JobManager) run(ctx context.Context) error {
 	go func() { rpcDone <- jm.rpc.Serve(srvCtx, rl) }()
 	jm.directAddress = directAddress(rl, jm.env.Getenv("_POD_IP_ADDRESS"))
 	jm.entryLog.Info("Started RPC endpoint at " + flinkprocess.AdvertisedAddress(rl, jm.env.Hostname) + " (advertised as " + jm.rpcAddress + ").")
-	http := &http.Server{Handler: jm.restHandler(), ReadHeaderTimeout: 10 * time.Second}
+	http := &http.Server{Handler: jm.standbyREST(jm.restHandler()), ReadHeaderTimeout: 10 * time.Second}
 	restDone := make(chan error, 1)
 	go func() { restDone <- http.Serve(hl) }()
 	jm.entryLog.Info("Rest endpoint listening at " + jm.env.Hostname + ":" + strconv.Itoa(jm.restPort))
 
 	// Leadership: without HA the JobManager is the leader from the start, under a
-	// session id of its own. With Kubernetes HA this is where the elector grants
-	// and revokes (see doc.go).
-	s, err := jm.startSession(jm.ids.UUID())
+	// session id of its own; with Kubernetes HA terms begin and end as the election
+	// decides (leadership.go).
+	wait := func() error { return jm.wait(ctx, restDone) }
 	var exit error
-	if err != nil {
+	if jm.ha != nil {
+		exit = jm.ha.run(ctx, wait)
+	} else if s, err := jm.startSession(jm.ids.UUID()); err != nil {
 		jm.entryLog.Error("Could not start the cluster components.", "error", err)
 		exit = process.Exit(startupFailureCode, err)
 	} else {
@@ -224,17 +239,7 @@ func (jm *JobManager) run(ctx context.Context) error {
 		if jm.application != nil {
 			s.goAsync(func(ctx context.Context) { jm.runApplication(ctx, s) })
 		}
-		select {
-		case <-ctx.Done():
-			jm.entryLog.Info("RECEIVED SIGNAL 15: SIGTERM. Shutting down as requested.")
-		case ferr := <-jm.fatalCh:
-			jm.entryLog.Error("Fatal error occurred in the cluster entrypoint.", "error", ferr)
-			exit = process.Exit(runtimeFailureCode, ferr)
-		case rerr := <-restDone:
-			restDone <- rerr
-			jm.entryLog.Error("REST endpoint failed.", "error", rerr)
-			exit = process.Exit(runtimeFailureCode, rerr)
-		}
+		exit = wait()
 		jm.session.Store(nil)
 		s.stop()
 	}
@@ -249,7 +254,46 @@ func (jm *JobManager) run(ctx context.Context) error {
 	if exit != nil {
 		return exit
 	}
+	select {
+	case <-jm.shutdownCh:
+		// Flink's process exits here. The JobManager Deployment is already being
+		// deleted; exiting before the kubelet stops the pod would have the container
+		// restarted into a cluster whose HA data is gone, so it waits for SIGTERM.
+		<-ctx.Done()
+		return nil
+	default:
+	}
 	return ctx.Err()
+}
+
+// wait serves until SIGTERM, a fatal error, a failed REST endpoint or a graceful
+// shutdown; it returns the process's exit error (nil for a graceful shutdown).
+func (jm *JobManager) wait(ctx context.Context, restDone chan error) error {
+	select {
+	case <-ctx.Done():
+		if !process.Killed(ctx) {
+			jm.entryLog.Info("RECEIVED SIGNAL 15: SIGTERM. Shutting down as requested.")
+		}
+		return nil
+	case <-jm.shutdownCh:
+		jm.entryLog.Info("Shutting down the cluster: the application finished.")
+		return nil
+	case ferr := <-jm.fatalCh:
+		jm.entryLog.Error("Fatal error occurred in the cluster entrypoint.", "error", ferr)
+		return process.Exit(runtimeFailureCode, ferr)
+	case rerr := <-restDone:
+		restDone <- rerr
+		jm.entryLog.Error("REST endpoint failed.", "error", rerr)
+		return process.Exit(runtimeFailureCode, rerr)
+	}
+}
+
+// shutdownCluster ends the process gracefully; with cleanupHA its HA data goes too.
+func (jm *JobManager) shutdownCluster(cleanupHA bool) {
+	if cleanupHA && jm.ha != nil {
+		jm.ha.cleanupOnExit.Store(true)
+	}
+	jm.shutdownOnce.Do(func() { close(jm.shutdownCh) })
 }
 
 // fatal ends the process with a runtime failure (the Deployment restarts it).

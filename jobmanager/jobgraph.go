@@ -29,6 +29,10 @@ type jobGraph struct {
 	failures           []scriptedFailure
 	conf               *config.Configuration
 	programArgs        []string
+	// program and sub are what the graph was made of: the execution plan that Kubernetes
+	// HA stores, so that another JobManager can make it again.
+	program jobjar.Descriptor
+	sub     submission
 }
 
 type vertexSpec struct {
@@ -86,7 +90,7 @@ func newJobGraph(d jobjar.Descriptor, cluster *config.Configuration, sub submiss
 		return nil, fmt.Errorf("the parallelism of job %q is %d: it must be at least 1 (parallelism.default, -p)", d.Name, parallelism)
 	}
 	g := &jobGraph{id: sub.jobID, name: d.Name, entryClass: d.EntryClass, jobType: d.Type, taskDuration: d.TaskDuration(),
-		conf: conf, programArgs: sub.programArgs}
+		conf: conf, programArgs: sub.programArgs, program: d, sub: sub}
 	for i, v := range d.VertexList() {
 		p := v.Parallelism
 		if p == 0 {

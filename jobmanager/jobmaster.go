@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"flinksim/ha"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -43,6 +44,12 @@ type jobMasterServices struct {
 	slotRequestTimeout  time.Duration
 	// terminated is told once the job reached a terminal state, with its final details.
 	terminated func(jobDetails)
+	// recovered: a previous leader ran the job (it restores its latest checkpoint).
+	recovered bool
+	// ha is Kubernetes HA (nil without): the job's leader information, checkpoint
+	// store and counter; endpoint is the JobMaster's RPC endpoint name.
+	ha       *haProcess
+	endpoint string
 }
 
 // jobMaster runs one job (Flink's JobMaster with its scheduler, slot pool and
@@ -57,8 +64,8 @@ type jobMaster struct {
 	cpLog    *slog.Logger
 	strategy restartStrategy
 
-	status     JobStatus
-	timestamps map[JobStatus]time.Time
+	status     ha.JobStatus
+	timestamps map[ha.JobStatus]time.Time
 	start, end time.Time
 	attempt    int
 	restarts   int
@@ -125,8 +132,8 @@ func newJobMaster(svc jobMasterServices, g *jobGraph, strategy restartStrategy) 
 		log:        svc.log.With(flinklog.LoggerKey, jobMasterLogger),
 		execLog:    svc.log.With(flinklog.LoggerKey, executionLogger),
 		cpLog:      svc.log.With(flinklog.LoggerKey, checkpointLogger),
-		status:     JobCreated,
-		timestamps: map[JobStatus]time.Time{JobInitializing: time.Now(), JobCreated: time.Now()},
+		status:     ha.JobCreated,
+		timestamps: map[ha.JobStatus]time.Time{ha.JobInitializing: time.Now(), ha.JobCreated: time.Now()},
 		start:      time.Now(),
 		slots:      map[resourcemanager.AllocationID]*allocatedSlot{},
 		tms:        map[resourcemanager.ResourceID]*tmConnection{},
@@ -138,6 +145,20 @@ func newJobMaster(svc jobMasterServices, g *jobGraph, strategy restartStrategy) 
 func (m *jobMaster) run(ctx context.Context) {
 	stop := context.AfterFunc(ctx, func() { m.loop.Post(m.suspend) })
 	defer stop()
+	if h := m.svc.ha; h != nil {
+		j, recovered, err := h.openJob(ctx, m.g, m.svc.token, rpc.URL(m.svc.address, m.svc.endpoint))
+		switch {
+		case err != nil && ctx.Err() != nil:
+			m.loop.Post(m.suspend)
+		case err != nil:
+			m.loop.Post(func() {
+				m.terminate(ha.JobFailed, fmt.Errorf("org.apache.flink.runtime.client.JobInitializationException: Could not start the JobMaster: %w", err))
+			})
+		default:
+			m.cp.useStores(m, j, recovered)
+			defer func() { j.close(m.status) }()
+		}
+	}
 	m.loop.Post(m.startScheduling)
 	m.loop.Run(context.Background())
 }
@@ -147,7 +168,10 @@ func (m *jobMaster) run(ctx context.Context) {
 func (m *jobMaster) startScheduling() {
 	m.log.Info(fmt.Sprintf("Starting execution of job '%s' (%s) under job master id %s.", m.g.name, m.g.id, m.svc.token))
 	m.log.Info("Using restart back off time strategy " + m.strategy.String() + " for " + m.g.name + " (" + string(m.g.id) + ").")
-	m.transitionJob(JobRunning, nil)
+	m.transitionJob(ha.JobRunning, nil)
+	if m.svc.recovered {
+		m.cp.restore(m)
+	}
 	m.newAttempt()
 	m.hbTimer = m.loop.After(m.svc.heartbeatInterval, m.heartbeat)
 }
@@ -173,7 +197,7 @@ func (m *jobMaster) newAttempt() {
 	m.slotTimer.Cancel()
 	m.slotTimer = m.loop.After(m.svc.slotRequestTimeout, func() {
 		m.slotTimer = nil
-		if m.status == JobRunning && m.waitingForSlots() {
+		if m.status == ha.JobRunning && m.waitingForSlots() {
 			m.failover(fmt.Errorf("org.apache.flink.runtime.jobmanager.scheduler.NoResourceAvailableException: Could not acquire the minimum required resources "+
 				"(%d slots, %d held) within slot.request.timeout %s", m.g.slots, len(m.slots), m.svc.slotRequestTimeout), "", "")
 		}
@@ -229,7 +253,7 @@ func (m *jobMaster) sortedSlots() []*allocatedSlot {
 // tryDeploy deploys the attempt once the job holds a slot for every subtask index (the
 // job is one pipelined region, whose slots are allocated in bulk).
 func (m *jobMaster) tryDeploy() {
-	if m.status != JobRunning || !m.waitingForSlots() || len(m.slots) < m.g.slots {
+	if m.status != ha.JobRunning || !m.waitingForSlots() || len(m.slots) < m.g.slots {
 		return
 	}
 	m.slotTimer.Cancel()
@@ -267,7 +291,7 @@ func (m *jobMaster) tryDeploy() {
 				return
 			}
 			m.loop.Post(func() {
-				if m.attempt != attempt || m.status != JobRunning {
+				if m.attempt != attempt || m.status != ha.JobRunning {
 					return
 				}
 				for _, e := range execs {
@@ -286,7 +310,7 @@ func (m *jobMaster) tryDeploy() {
 // offerSlots takes offered slots while the job needs them.
 func (m *jobMaster) offerSlots(req gateway.OfferSlotsRequest) gateway.OfferSlotsResponse {
 	var out gateway.OfferSlotsResponse
-	if m.status != JobRunning && m.status != JobRestarting {
+	if m.status != ha.JobRunning && m.status != ha.JobRestarting {
 		return out
 	}
 	tm := m.tms[req.ResourceID]
@@ -371,8 +395,8 @@ func (m *jobMaster) checkFinished() {
 			return
 		}
 	}
-	if m.status == JobRunning {
-		m.terminate(JobFinished, nil)
+	if m.status == ha.JobRunning {
+		m.terminate(ha.JobFinished, nil)
 	}
 }
 
@@ -391,7 +415,7 @@ func (m *jobMaster) executionFailed(e *execution, cause string) {
 
 // failover restarts the job or fails it, as the restart strategy says.
 func (m *jobMaster) failover(cause error, task, location string) {
-	if m.status != JobRunning {
+	if m.status != ha.JobRunning {
 		return
 	}
 	now := time.Now()
@@ -401,24 +425,24 @@ func (m *jobMaster) failover(cause error, task, location string) {
 	if !restart {
 		m.log.Info(fmt.Sprintf("Job %s (%s) failed: the restart strategy %s allows no more restarts. Cause: %v", m.g.name, m.g.id, m.strategy, cause))
 		m.failure = cause.Error()
-		m.transitionJob(JobFailing, cause)
-		m.cancelAll(func() { m.terminate(JobFailed, cause) })
+		m.transitionJob(ha.JobFailing, cause)
+		m.cancelAll(func() { m.terminate(ha.JobFailed, cause) })
 		return
 	}
 	m.log.Info(fmt.Sprintf("Job %s (%s) failed; restarting in %s. Cause: %v", m.g.name, m.g.id, backoff, cause))
-	m.transitionJob(JobRestarting, cause)
+	m.transitionJob(ha.JobRestarting, cause)
 	m.cancelAll(nil)
 	m.restartTimer = m.loop.After(backoff, m.restart)
 }
 
 func (m *jobMaster) restart() {
 	m.restartTimer = nil
-	if m.status != JobRestarting {
+	if m.status != ha.JobRestarting {
 		return
 	}
 	m.attempt++
 	m.restarts++
-	m.transitionJob(JobRunning, nil)
+	m.transitionJob(ha.JobRunning, nil)
 	m.cp.restore(m)
 	m.newAttempt()
 }
@@ -463,21 +487,21 @@ func (m *jobMaster) cancelAll(done func()) {
 // cancel is the user's cancellation.
 func (m *jobMaster) cancel() error {
 	switch {
-	case m.status.Terminal():
+	case jobTerminal(m.status):
 		return fmt.Errorf("job %s has already reached the terminal state %s", m.g.id, m.status)
-	case m.status == JobCancelling:
+	case m.status == ha.JobCancelling:
 		return nil
 	}
 	m.log.Info(fmt.Sprintf("Trying to cancel job %s with job id %s.", m.g.name, m.g.id))
 	m.restartTimer.Cancel()
 	m.restartTimer = nil
 	m.cp.abort(m, "the job is cancelled")
-	m.transitionJob(JobCancelling, nil)
-	m.cancelAll(func() { m.terminate(JobCanceled, nil) })
+	m.transitionJob(ha.JobCancelling, nil)
+	m.cancelAll(func() { m.terminate(ha.JobCanceled, nil) })
 	return nil
 }
 
-func (m *jobMaster) transitionJob(to JobStatus, cause error) {
+func (m *jobMaster) transitionJob(to ha.JobStatus, cause error) {
 	from := m.status
 	m.status = to
 	m.timestamps[to] = time.Now()
@@ -491,8 +515,8 @@ func (m *jobMaster) transitionJob(to JobStatus, cause error) {
 
 // terminate ends the job: its slots are freed, its requirements cleared, the
 // dispatcher told, and the JobMaster stops.
-func (m *jobMaster) terminate(status JobStatus, cause error) {
-	if m.status.Terminal() {
+func (m *jobMaster) terminate(status ha.JobStatus, cause error) {
+	if jobTerminal(m.status) {
 		return
 	}
 	if cause != nil && m.failure == "" {
@@ -504,7 +528,7 @@ func (m *jobMaster) terminate(status JobStatus, cause error) {
 	m.restartTimer.Cancel()
 	m.hbTimer.Cancel()
 	m.cp.stop()
-	if status.GloballyTerminal() {
+	if status.IsGloballyTerminal() {
 		m.releaseSlots("Stopping JobMaster for job " + m.g.name + " (" + string(m.g.id) + ").")
 		m.declare(0)
 	} else {
@@ -517,11 +541,11 @@ func (m *jobMaster) terminate(status JobStatus, cause error) {
 
 // suspend ends the job in this JobManager only (it shuts down or lost leadership).
 func (m *jobMaster) suspend() {
-	if m.status.Terminal() {
+	if jobTerminal(m.status) {
 		return
 	}
 	m.cancelAll(nil)
-	m.terminate(JobSuspended, errors.New("the JobManager is shutting down"))
+	m.terminate(ha.JobSuspended, errors.New("the JobManager is shutting down"))
 }
 
 // releaseSlots frees every held slot on its TaskManager.
@@ -590,7 +614,7 @@ func (m *jobMaster) heartbeat() {
 
 func (m *jobMaster) onHeartbeat(tm *tmConnection, resp gateway.JobHeartbeatResponse, err error) {
 	tm.heartbeating = false
-	if m.tms[tm.id] != tm || m.status.Terminal() {
+	if m.tms[tm.id] != tm || jobTerminal(m.status) {
 		return
 	}
 	if err != nil {

@@ -3,6 +3,7 @@ package jobmanager
 import (
 	"encoding/json"
 	"errors"
+	"flinksim/ha"
 	"fmt"
 	"maps"
 	"net/http"
@@ -104,17 +105,17 @@ func (jm *JobManager) overview(w http.ResponseWriter, r *http.Request) {
 		slots += tm.Spec.NumSlots
 		free += tm.FreeSlots
 	}
-	count := map[JobStatus]int{}
+	count := map[ha.JobStatus]int{}
 	running := 0
 	for _, j := range jobs {
 		count[j.Status]++
-		if !j.Status.Terminal() {
+		if !jobTerminal(j.Status) {
 			running++
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"taskmanagers": len(snap.TaskManagers), "slots-total": slots, "slots-available": free,
-		"jobs-running": running, "jobs-finished": count[JobFinished], "jobs-cancelled": count[JobCanceled], "jobs-failed": count[JobFailed],
+		"jobs-running": running, "jobs-finished": count[ha.JobFinished], "jobs-cancelled": count[ha.JobCanceled], "jobs-failed": count[ha.JobFailed],
 		"flink-version": config.FlinkVersion, "flink-commit": "flinksim",
 	})
 }
@@ -221,7 +222,7 @@ func (jm *JobManager) job(w http.ResponseWriter, r *http.Request) {
 	}
 	now := time.Now()
 	ts := map[string]int64{}
-	for _, st := range jobStatuses {
+	for _, st := range ha.JobStatuses {
 		ts[string(st)] = 0
 		if t, ok := j.Timestamps[st]; ok {
 			ts[string(st)] = t.UnixMilli()
@@ -290,15 +291,15 @@ func (jm *JobManager) executionResult(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if !j.Status.GloballyTerminal() {
+	if !j.Status.IsGloballyTerminal() {
 		writeJSON(w, http.StatusOK, map[string]any{"status": map[string]string{"id": "IN_PROGRESS"}})
 		return
 	}
 	result := map[string]any{
-		"id": j.ID, "application-status": j.Status.applicationStatus(), "accumulator-results": map[string]any{},
+		"id": j.ID, "application-status": applicationStatus(j.Status), "accumulator-results": map[string]any{},
 		"net-runtime": j.End.Sub(j.Start).Milliseconds(),
 	}
-	if j.Status == JobFailed {
+	if j.Status == ha.JobFailed {
 		result["failure-cause"] = map[string]any{"class": "org.apache.flink.runtime.JobException", "stack-trace": j.Failure, "serialized-throwable": ""}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"status": map[string]string{"id": "COMPLETED"}, "job-execution-result": result})

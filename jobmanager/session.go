@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"sync"
 	"time"
 
@@ -64,6 +65,9 @@ func (jm *JobManager) startSession(id string) (*session, error) {
 	s.rm = rm
 	go func() { s.rmDone <- rm.Start(ctx) }()
 	s.dispatcher = newDispatcher(ctx, s.jobMasterServices, jm.ids.Float64)
+	if jm.ha != nil {
+		s.dispatcher.persist, s.dispatcher.ended = jm.ha.persist, jm.ha.jobEnded
+	}
 	jm.rpc.SetFencingToken(id)
 	jm.entryLog.Info("Leadership granted with leader session id " + id + "; the resource manager, the dispatcher and the REST endpoint serve.")
 	return s, nil
@@ -107,6 +111,8 @@ func (s *session) jobMasterServices(g *jobGraph) jobMasterServices {
 		heartbeatTimeout:    jm.heartbeatTimeout,
 		rpcFailureThreshold: jm.rpcFailureThreshold,
 		slotRequestTimeout:  jm.slotRequestTimeout,
+		ha:                  jm.ha,
+		endpoint:            "jobmanager_" + strconv.FormatInt(jm.endpoints.Add(1)+1, 10),
 	}
 }
 

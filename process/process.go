@@ -87,3 +87,11 @@ func ExitCode(err error) int {
 	}
 	return 1
 }
+
+// ErrKilled is the cause of a program's context when its process is killed rather
+// than asked to stop (SIGKILL, the OOM killer, a crash): a program that sees it must
+// not do its graceful shutdown's work — a dead process sends nothing more.
+var ErrKilled = errors.New("the process was killed")
+
+// Killed reports whether ctx ended because the process was killed.
+func Killed(ctx context.Context) bool { return errors.Is(context.Cause(ctx), ErrKilled) }

@@ -165,3 +165,19 @@ func TestServeStopsOpenCalls(t *testing.T) {
 		}
 	})
 }
+
+func TestURLRoundTrip(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{URL("10.0.0.7:6123", "resourcemanager_0"), "10.0.0.7:6123"},
+		{"akka.tcp://flink@10.0.0.7:6123/user/rpc/dispatcher_1", "10.0.0.7:6123"},
+		{"my-cluster.default:6123", "my-cluster.default:6123"},
+	} {
+		got, err := HostPort(tc.in)
+		if err != nil || got != tc.want {
+			t.Errorf("HostPort(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+		}
+	}
+	if _, err := HostPort("pekko.tcp://flink@nohost/user/rpc/x"); err == nil {
+		t.Error("HostPort accepted an address without a port")
+	}
+}

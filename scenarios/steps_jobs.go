@@ -42,6 +42,7 @@ type submittedJob struct {
 // pod, node and API faults (steps_faults.go).
 func (w *World) registerJobSteps(sc *godog.ScenarioContext) {
 	j := &jobSide{World: w, jobs: map[string]submittedJob{}}
+	j.registerHASteps(sc)
 	sc.Step(`^I deploy a session cluster "([^"]*)" with the options:$`, j.iDeployASessionClusterWithTheOptions)
 	sc.Step(`^I submit the example "([^"]*)" to "([^"]*)"$`, j.iSubmitTheExample)
 	sc.Step(`^I submit the example "([^"]*)" to "([^"]*)" with parallelism (\d+)$`, j.iSubmitTheExampleWithParallelism)

@@ -70,4 +70,24 @@ func eventually(within time.Duration, what string, cond func() (bool, string, er
 	}
 }
 
+// throughout checks cond at every poll until the simulated duration passed; the first
+// time it does not hold fails with its reason.
+func throughout(d time.Duration, what string, cond func() (bool, string, error)) error {
+	deadline := time.Now().Add(d)
+	for {
+		settle()
+		ok, why, err := cond()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("not for %v: %s (seen: %s)", d, what, why)
+		}
+		if !time.Now().Before(deadline) {
+			return nil
+		}
+		time.Sleep(pollInterval)
+	}
+}
+
 func timeNow() time.Time { return time.Now() }

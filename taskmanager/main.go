@@ -52,6 +52,13 @@ func Main(ctx context.Context, env *process.Env) error {
 	s.address = flinkprocess.AdvertisedAddress(l, env.Hostname)
 	client := rpc.NewClient(env.Network, s.rpcTimeout)
 	te := newTaskExecutor(s, client, log)
+	if s.ha {
+		if te.leaders, err = leaderServices(env, s, log); err != nil {
+			l.Close()
+			runner.Error("Could not start the Kubernetes HA services: " + err.Error())
+			return process.Exit(1, err)
+		}
+	}
 	err = te.run(ctx, l)
 	if errors.Is(err, errRegistrationTimeout) {
 		runner.Error("Fatal error occurred in TaskExecutor " + s.address + ". " + err.Error())
@@ -68,15 +75,20 @@ func Main(ctx context.Context, env *process.Env) error {
 
 // settings are what the TaskManager reads from its configuration and environment.
 type settings struct {
-	conf        *config.Configuration
-	resourceID  resourcemanager.ResourceID
-	nodeID      string
-	memory      config.TaskManagerMemory
-	spec        resourcemanager.WorkerSpec
-	port        int
-	address     string // set once listening
+	conf       *config.Configuration
+	resourceID resourcemanager.ResourceID
+	nodeID     string
+	memory     config.TaskManagerMemory
+	spec       resourcemanager.WorkerSpec
+	port       int
+	address    string // set once listening
+	// rmAddress is where the resource manager is: jobmanager.rpc.address without HA,
+	// the retrieved leader's address with Kubernetes HA.
 	rmAddress   string
 	ignoredArgs []string
+	// ha: Kubernetes HA is on; the TaskManager follows the leaders of the resource
+	// manager and of its jobs' JobMasters through the cluster ConfigMap.
+	ha bool
 
 	heartbeatInterval   time.Duration
 	heartbeatTimeout    time.Duration
@@ -119,11 +131,14 @@ func settingsOf(env *process.Env) (settings, error) {
 	if s.port, err = flinkprocess.Port(conf, config.TaskManagerRPCPort, config.DefaultTaskManagerRPCPort); err != nil {
 		return s, err
 	}
+	if s.ha, err = config.KubernetesHighAvailabilityEnabled(conf); err != nil {
+		return s, err
+	}
 	host, err := config.Get(conf, config.JobManagerRPCAddress)
 	if err != nil {
 		return s, err
 	}
-	if strings.TrimSpace(host) == "" {
+	if strings.TrimSpace(host) == "" && !s.ha {
 		return s, fmt.Errorf("%s is not set: the TaskManager does not know where the JobManager is (the Kubernetes deployer sets it to <cluster-id>.<namespace>)", config.JobManagerRPCAddress.Key())
 	}
 	jmPort, err := config.Get(conf, config.JobManagerRPCPort)

@@ -129,6 +129,7 @@ func (te *taskExecutor) jobConnection(job resourcemanager.JobID, address, token 
 	if jc == nil {
 		jc = &jobConnection{job: job}
 		te.jobs[job] = jc
+		te.followJob(jc)
 	}
 	jc.address, jc.token = address, token
 	te.jobHeard(jc)
@@ -162,6 +163,9 @@ func (te *taskExecutor) disconnectJob(job resourcemanager.JobID, cause error) {
 	}
 	if te.jobs[job] == jc {
 		jc.timeout.Cancel()
+		if jc.stopFollowing != nil {
+			jc.stopFollowing()
+		}
 		delete(te.jobs, job)
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"flinksim/flinklog"
 	"flinksim/gateway"
+	"flinksim/ha"
 	"flinksim/mainloop"
 	"flinksim/resourcemanager"
 	"flinksim/rpc"
@@ -55,6 +56,13 @@ type taskExecutor struct {
 	slots []slot
 	tasks map[string]*task
 	jobs  map[resourcemanager.JobID]*jobConnection
+
+	// leaders are the Kubernetes HA services (nil without HA); rmLeader is the
+	// resource manager's leader as last retrieved; generation counts connection
+	// targets, so that answers meant for an earlier one are dropped.
+	leaders    *ha.Services
+	rmLeader   ha.LeaderInformation
+	generation int
 }
 
 // slot is one task slot.
@@ -75,6 +83,8 @@ type jobConnection struct {
 	pending  []gateway.TaskExecutionState
 	sending  bool
 	lastSeen time.Time
+	// stopFollowing ends the retrieval of the job's leader (HA).
+	stopFollowing context.CancelFunc
 }
 
 func newTaskExecutor(s settings, client *rpc.Client, log *slog.Logger) *taskExecutor {
@@ -121,7 +131,21 @@ func (te *taskExecutor) run(ctx context.Context, l net.Listener) error {
 func (te *taskExecutor) start() {
 	te.log.Info("Start TaskExecutor " + te.s.address + " with " + strconv.Itoa(len(te.slots)) + " slots.")
 	te.startRegistrationTimeout()
+	if te.leaders != nil {
+		// With HA the resource manager is wherever the leader retrieval says.
+		te.loop.Go(func(ctx context.Context) { _ = te.leaders.Start(ctx) })
+		te.startLeaderRetrieval()
+		return
+	}
 	te.connect(0)
+}
+
+// fail ends the TaskManager with err.
+func (te *taskExecutor) fail(err error) {
+	select {
+	case te.fatal <- err:
+	default:
+	}
 }
 
 // ---- resource manager connection -------------------------------------------------------
@@ -150,12 +174,8 @@ func (te *taskExecutor) startRegistrationTimeout() {
 		if te.state == registered {
 			return
 		}
-		err := fmt.Errorf("%w: Could not register at the ResourceManager within the specified maximum registration duration %s "+
-			"(taskmanager.registration.timeout). This indicates a problem with this instance. Terminating now.", errRegistrationTimeout, d)
-		select {
-		case te.fatal <- err:
-		default:
-		}
+		te.fail(fmt.Errorf("%w: Could not register at the ResourceManager within the specified maximum registration duration %s "+
+			"(taskmanager.registration.timeout). This indicates a problem with this instance. Terminating now.", errRegistrationTimeout, d))
 	})
 }
 
@@ -192,12 +212,17 @@ func (te *taskExecutor) attemptRegistration() {
 	}
 	req := gateway.RegistrationRequest{ResourceID: te.s.resourceID, Address: te.s.address, NodeID: te.s.nodeID, Spec: te.s.spec, Memory: memoryOf(te.s)}
 	rm := te.rm()
-	rm.Token = "" // the registration itself is how the session is learned (no leader retrieval without HA)
+	rm.Token = te.leaderToken()
+	gen := te.generation
 	te.loop.Go(func(ctx context.Context) {
 		actx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
 		resp, err := rm.RegisterTaskExecutor(actx, req)
-		te.loop.Post(func() { te.onRegistrationResult(resp, err, timeout) })
+		te.loop.Post(func() {
+			if gen == te.generation {
+				te.onRegistrationResult(resp, err, timeout)
+			}
+		})
 	})
 }
 

@@ -93,7 +93,8 @@ func (w *podWorker) run(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
-			w.stopAll(context.Cause(ctx))
+			// The kubelet stops (the simulation ends): its containers die with it.
+			w.stopAll(fmt.Errorf("%w: the kubelet stopped: %w", process.ErrKilled, context.Cause(ctx)))
 			w.waitAll(0)
 			return
 		case pod := <-w.updates:
@@ -370,7 +371,9 @@ func (w *podWorker) start(ctx context.Context, c *ctr) {
 	c.state = corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: metav1.NewTime(c.startedAt)}}
 	logs := w.logs.start(c.spec.Name)
 	args := argv(&c.spec, c.img)
-	runCtx, cancel := context.WithCancelCause(ctx)
+	// The program ends only as the worker tells it (SIGTERM, a kill), never by the
+	// worker's own context, so that it learns which.
+	runCtx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
 	c.cancel = cancel
 	net := w.k.cfg.Network.Host(w.ip)
 	user := "system:serviceaccount:" + pod.Namespace + ":" + serviceAccount(pod)
@@ -448,7 +451,7 @@ func (w *podWorker) onFault(f fault) {
 		if c.running {
 			ks := f.kill
 			c.kill = &ks
-			c.cancel(fmt.Errorf("%s", ks.reason))
+			c.cancel(fmt.Errorf("%w (%s)", process.ErrKilled, ks.reason))
 		}
 	}
 }

@@ -1,0 +1,508 @@
+package jobmanager
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+
+	"flinksim/config"
+	"flinksim/flinklog"
+	"flinksim/ha"
+	"flinksim/jobjar"
+	"flinksim/mainloop"
+	"flinksim/process"
+	"flinksim/resourcemanager"
+	"flinksim/rpc"
+)
+
+const (
+	haLogger         = "org.apache.flink.kubernetes.highavailability.KubernetesLeaderElectionHaServices"
+	leadershipLogger = "org.apache.flink.runtime.leaderelection.DefaultLeaderElectionService"
+	// haCallTimeout bounds one HA operation (a store write, a cleanup step).
+	haCallTimeout = 30 * time.Second
+)
+
+// The RPC endpoint names a JobManager publishes in its leader information.
+const (
+	resourceManagerEndpoint = "resourcemanager_0"
+	dispatcherEndpoint      = "dispatcher_1"
+)
+
+// processComponents are the components of a JobManager process that contend for
+// leadership together (JobMasters join per job).
+var processComponents = []string{ha.ResourceManagerComponent, ha.DispatcherComponent, ha.RestServerComponent}
+
+// haProcess is the JobManager's part of Kubernetes HA: the leader election its
+// components share, and the stores a leader keeps jobs in. A leadership term (a
+// session) starts once every process component was granted the same leader session
+// and ends at the first revoke.
+type haProcess struct {
+	jm       *JobManager
+	log      *slog.Logger
+	services *ha.Services
+	plans    *ha.ExecutionPlanStore
+	results  *ha.JobResultStore
+	loop     *mainloop.Loop
+
+	// elections are the process components' handles, by component.
+	elections sync.Map
+	// Owned by the loop.
+	granted map[string]uuid.UUID
+	closed  bool
+
+	// restLeader is the URL of the leading REST endpoint, for a standby's REST
+	// endpoint to forward to.
+	restLeader atomic.Pointer[string]
+	// cleanupOnExit: the cluster shuts down gracefully, so its HA data goes.
+	cleanupOnExit atomic.Bool
+}
+
+// newHAProcess builds the HA services of a JobManager; it starts nothing.
+func newHAProcess(jm *JobManager, store any) (*haProcess, error) {
+	storageDir, err := config.Get(jm.conf, config.HighAvailabilityStorageDir)
+	if err != nil {
+		return nil, err
+	}
+	if err := jm.fs.CheckShared(storageDir); err != nil {
+		return nil, fmt.Errorf("%s cannot hold the HA data: %w", config.HighAvailabilityStorageDir.Key(), err)
+	}
+	fsys, ok := store.(ha.FileSystem)
+	if !ok {
+		return nil, fmt.Errorf("%s %s: the cluster's shared storage cannot be written", config.HighAvailabilityStorageDir.Key(), storageDir)
+	}
+	h := &haProcess{jm: jm, log: jm.log.With(flinklog.LoggerKey, leadershipLogger), loop: mainloop.New(), granted: map[string]uuid.UUID{}}
+	h.services, err = ha.New(ha.ServicesConfig{
+		Client: jm.kube, Configuration: jm.conf, FileSystem: fsys,
+		Rand:              rand.New(rand.NewPCG(hashString(jm.ids.Hex32()), 0x4a)),
+		FatalErrorHandler: func(err error) { jm.fatal(fmt.Errorf("Fatal error occurred in the leader election: %w", err)) },
+		Log:               jm.log.With(flinklog.LoggerKey, haLogger),
+	})
+	if err != nil {
+		return nil, err
+	}
+	if h.plans, err = h.services.ExecutionPlanStore(); err != nil {
+		return nil, err
+	}
+	h.results = h.services.JobResultStore()
+	return h, nil
+}
+
+// run takes part in the election while wait runs, then ends the term, leaves the
+// election (the lock is released, so a standby takes over at once) and, after a
+// graceful cluster shutdown, removes the HA data.
+func (h *haProcess) run(ctx context.Context, wait func() error) error {
+	haCtx, stopHA := context.WithCancelCause(context.Background())
+	haDone := make(chan error, 1)
+	go func() { haDone <- h.services.Start(haCtx) }()
+	loopCtx, stopLoop := context.WithCancel(context.Background())
+	loopDone := make(chan struct{})
+	go func() { defer close(loopDone); h.loop.Run(loopCtx) }()
+
+	var wg sync.WaitGroup
+	if r, err := h.services.LeaderRetriever(ha.RestServerComponent, func(info ha.LeaderInformation) {
+		addr := info.Address
+		h.restLeader.Store(&addr)
+	}); err == nil {
+		wg.Go(func() { _ = r.Start(haCtx) })
+	}
+	var exit error
+	for _, c := range processComponents {
+		e, err := h.services.LeaderElection(c)
+		if err == nil {
+			h.elections.Store(c, e)
+			err = e.StartLeaderElection(contender{h: h, component: c})
+		}
+		if err != nil {
+			exit = err
+			break
+		}
+	}
+	if exit == nil {
+		h.jm.entryLog.Info("Kubernetes HA: contending for leadership on ConfigMap " + ha.ClusterConfigMapName(h.services.ClusterID()) +
+			" as " + h.services.Identity() + ".")
+		exit = wait()
+	}
+	_ = h.loop.Call(context.Background(), func() {
+		h.closed = true
+		h.endTerm("the JobManager shuts down")
+	})
+	if process.Killed(ctx) {
+		stopHA(ha.ErrProcessDied) // no release: the lease has to run out
+	} else {
+		stopHA(nil)
+	}
+	<-haDone
+	wg.Wait()
+	stopLoop()
+	<-loopDone
+	if h.cleanupOnExit.Load() {
+		ctx, cancel := context.WithTimeout(context.Background(), haCallTimeout)
+		defer cancel()
+		if err := h.services.CleanupAllData(ctx); err != nil {
+			h.jm.entryLog.Warn("Could not clean up the HA data.", "error", err)
+		} else {
+			h.jm.entryLog.Info("Cleaned up the HA data of cluster " + h.services.ClusterID() + ".")
+		}
+	}
+	return exit
+}
+
+// contender is one process component in the election; its calls go to the loop.
+type contender struct {
+	h         *haProcess
+	component string
+}
+
+func (c contender) GrantLeadership(session uuid.UUID) {
+	c.h.loop.Post(func() { c.h.grant(c.component, session) })
+}
+
+func (c contender) RevokeLeadership() { c.h.loop.Post(func() { c.h.revoke(c.component) }) }
+
+func (c contender) HandleError(err error) {
+	c.h.jm.fatal(fmt.Errorf("Fatal error occurred in the leader election of %s: %w", c.component, err))
+}
+
+// grant starts a term once every process component holds the same session.
+func (h *haProcess) grant(component string, session uuid.UUID) {
+	if h.closed {
+		return
+	}
+	h.granted[component] = session
+	for _, c := range processComponents {
+		if h.granted[c] != session {
+			return
+		}
+	}
+	if cur := h.jm.current(); cur != nil && cur.id == session.String() {
+		return
+	}
+	h.endTerm("a new leadership was granted")
+	h.log.Info("Leadership granted with session " + session.String() + ".")
+	s, err := h.jm.startSession(session.String())
+	if err != nil {
+		h.jm.fatal(fmt.Errorf("could not start the leader's components: %w", err))
+		return
+	}
+	h.jm.session.Store(s)
+	s.goAsync(func(ctx context.Context) { h.lead(ctx, s, session) })
+}
+
+// lead publishes the term's addresses, recovers the jobs and then runs the
+// application, as Flink's components confirm leadership once they serve.
+func (h *haProcess) lead(ctx context.Context, s *session, session uuid.UUID) {
+	jm := h.jm
+	h.confirm(ctx, ha.ResourceManagerComponent, session, rpc.URL(jm.rpcAddress, resourceManagerEndpoint))
+	h.confirm(ctx, ha.RestServerComponent, session, jm.restURL())
+	if err := h.recoverJobs(ctx, s); err != nil {
+		if ctx.Err() == nil {
+			jm.fatal(fmt.Errorf("Could not recover the jobs: %w", err))
+		}
+		return
+	}
+	h.confirm(ctx, ha.DispatcherComponent, session, rpc.URL(jm.rpcAddress, dispatcherEndpoint))
+	if jm.application != nil {
+		jm.runApplication(ctx, s)
+	}
+}
+
+func (h *haProcess) confirm(ctx context.Context, component string, session uuid.UUID, address string) {
+	e := h.election(component)
+	if e != nil {
+		e.ConfirmLeadership(ctx, session, address)
+	}
+}
+
+// election returns the process component's handle; the services hand each out once,
+// so it is kept.
+func (h *haProcess) election(component string) *ha.LeaderElection {
+	v, _ := h.elections.Load(component)
+	e, _ := v.(*ha.LeaderElection)
+	return e
+}
+
+// revoke ends the term at the first component that loses leadership.
+func (h *haProcess) revoke(component string) {
+	delete(h.granted, component)
+	h.endTerm("leadership was revoked")
+}
+
+// endTerm stops the current term: its jobs are suspended, its resource manager stops.
+func (h *haProcess) endTerm(why string) {
+	s := h.jm.current()
+	if s == nil {
+		return
+	}
+	h.log.Info("Leadership of session " + s.id + " ends: " + why + ".")
+	h.jm.session.Store(nil)
+	s.stop()
+}
+
+// ---- jobs ----------------------------------------------------------------------------
+
+// executionPlan is what the execution-plan store keeps of a job: the program and the
+// submission, from which any JobManager builds the same job graph.
+type executionPlan struct {
+	Program     json.RawMessage   `json:"program"`
+	JobID       string            `json:"jobId"`
+	Parallelism int               `json:"parallelism,omitempty"`
+	ProgramArgs []string          `json:"programArgs,omitempty"`
+	EntryClass  string            `json:"entryClass,omitempty"`
+	Conf        map[string]string `json:"configuration,omitempty"`
+}
+
+func planOf(g *jobGraph) ([]byte, error) {
+	prog, err := json.Marshal(g.program)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(executionPlan{Program: prog, JobID: string(g.id), Parallelism: g.sub.parallelism,
+		ProgramArgs: g.sub.programArgs, EntryClass: g.sub.entryClass, Conf: g.sub.conf})
+}
+
+func (jm *JobManager) graphOf(plan []byte) (*jobGraph, error) {
+	var p executionPlan
+	if err := json.Unmarshal(plan, &p); err != nil {
+		return nil, fmt.Errorf("the execution plan is corrupt: %w", err)
+	}
+	var d jobjar.Descriptor
+	if err := json.Unmarshal(p.Program, &d); err != nil {
+		return nil, fmt.Errorf("the execution plan's program is corrupt: %w", err)
+	}
+	return newJobGraph(d, jm.conf, submission{jobID: resourcemanager.JobID(p.JobID), parallelism: p.Parallelism,
+		programArgs: p.ProgramArgs, entryClass: p.EntryClass, conf: p.Conf})
+}
+
+// persist stores a submitted job's plan before its JobMaster starts.
+func (h *haProcess) persist(ctx context.Context, g *jobGraph) error {
+	id, err := ha.ParseJobID(string(g.id))
+	if err != nil {
+		return err
+	}
+	plan, err := planOf(g)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, haCallTimeout)
+	defer cancel()
+	return h.plans.Put(ctx, id, plan)
+}
+
+// recoverJobs finishes the cleanup of jobs that ended before and restarts every job
+// whose plan is stored and that has no result yet (reference §5.7 step 5).
+func (h *haProcess) recoverJobs(ctx context.Context, s *session) error {
+	dirty, err := h.results.Dirty(ctx)
+	if err != nil {
+		return err
+	}
+	for _, r := range dirty {
+		h.cleanupJob(ctx, r.JobResult)
+	}
+	ids, err := h.plans.JobIDs(ctx)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if r, found, err := h.results.Get(ctx, id.String()); err != nil {
+			return err
+		} else if found {
+			h.cleanupJob(ctx, r.JobResult)
+			continue
+		}
+		plan, found, err := h.plans.Recover(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !found {
+			continue
+		}
+		g, err := h.jm.graphOf(plan)
+		if err != nil {
+			return fmt.Errorf("job %s: %w", id, err)
+		}
+		h.log.Info(fmt.Sprintf("Recovered the execution plan of job %s (%s).", g.name, g.id))
+		if err := s.dispatcher.start(g, true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// jobEnded records a globally terminal job's result and removes its HA data
+// (reference §5.9); a suspended job keeps everything.
+func (h *haProcess) jobEnded(ctx context.Context, det jobDetails) {
+	if !det.Status.IsGloballyTerminal() {
+		return
+	}
+	r := ha.JobResult{JobID: string(det.ID), Status: det.Status, Failure: det.Failure}
+	wctx, cancel := context.WithTimeout(ctx, haCallTimeout)
+	defer cancel()
+	if err := h.results.CreateDirty(wctx, r); err != nil {
+		h.log.Warn("Could not store the result of job "+r.JobID+"; its HA data is kept.", "error", err)
+		return
+	}
+	h.cleanupJob(ctx, r)
+}
+
+// cleanupJob removes a terminal job's execution plan and job ConfigMap, then marks
+// its result clean.
+func (h *haProcess) cleanupJob(ctx context.Context, r ha.JobResult) {
+	id, err := ha.ParseJobID(r.JobID)
+	if err != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, haCallTimeout)
+	defer cancel()
+	err = errors.Join(h.plans.GlobalCleanup(ctx, id), h.services.CleanupJobData(ctx, id))
+	if err == nil {
+		err = h.results.MarkClean(ctx, r.JobID)
+	}
+	if err != nil {
+		h.log.Warn("The HA cleanup of job "+r.JobID+" failed; the next leader retries it.", "error", err)
+		return
+	}
+	h.log.Info("Cleaned up the HA data of job " + r.JobID + ".")
+}
+
+// result returns a job's stored result, if it ended before.
+func (h *haProcess) result(ctx context.Context, job resourcemanager.JobID) (ha.JobResult, bool) {
+	e, found, err := h.results.Get(ctx, string(job))
+	return e.JobResult, found && err == nil
+}
+
+// ---- JobMasters ------------------------------------------------------------------------
+
+// jobHA is what one JobMaster keeps in Kubernetes HA: its leader information
+// (job-<id>), its completed checkpoints and its checkpoint counter.
+type jobHA struct {
+	election    *ha.LeaderElection
+	checkpoints *ha.CompletedCheckpointStore
+	counter     *ha.CheckpointIDCounter
+}
+
+// openJob prepares a JobMaster's HA: it contends for the job's leadership (granted at
+// once while the process leads) and recovers the job's checkpoints.
+func (h *haProcess) openJob(ctx context.Context, g *jobGraph, session, address string) (*jobHA, []ha.CompletedCheckpoint, error) {
+	id, err := ha.ParseJobID(string(g.id))
+	if err != nil {
+		return nil, nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, haCallTimeout)
+	defer cancel()
+	j := &jobHA{}
+	if j.checkpoints, err = h.services.CompletedCheckpointStore(ctx, id); err != nil {
+		return nil, nil, err
+	}
+	recovered, err := j.checkpoints.Recover(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if j.counter, err = h.services.CheckpointIDCounter(ctx, id); err != nil {
+		return nil, nil, err
+	}
+	if j.election, err = h.services.LeaderElection(ha.JobMasterComponent(id)); err != nil {
+		return nil, nil, err
+	}
+	if err := j.election.StartLeaderElection(jobContender{j: j, session: session, address: address}); err != nil {
+		j.election.Close(ctx)
+		return nil, nil, err
+	}
+	return j, recovered, nil
+}
+
+// close ends the JobMaster's part: a globally terminal job's checkpoints and counter
+// go, and its leader information is removed.
+func (j *jobHA) close(status ha.JobStatus) {
+	ctx, cancel := context.WithTimeout(context.Background(), haCallTimeout)
+	defer cancel()
+	_ = j.checkpoints.Shutdown(ctx, status)
+	_ = j.counter.Shutdown(ctx, status)
+	j.election.Close(ctx)
+}
+
+// jobContender confirms a JobMaster's leadership when its process leads with the
+// session the JobMaster runs in.
+type jobContender struct {
+	j       *jobHA
+	session string
+	address string
+}
+
+func (c jobContender) GrantLeadership(session uuid.UUID) {
+	if session.String() != c.session {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), haCallTimeout)
+		defer cancel()
+		c.j.election.ConfirmLeadership(ctx, session, c.address)
+	}()
+}
+
+func (jobContender) RevokeLeadership() {}
+
+func (jobContender) HandleError(error) {}
+
+// ---- REST on a standby -------------------------------------------------------------------
+
+// restURL is where this JobManager's REST endpoint is reached directly.
+func (jm *JobManager) restURL() string {
+	host, _, err := net.SplitHostPort(jm.rpcAddress)
+	if err != nil {
+		host = jm.env.Hostname
+	}
+	return "http://" + net.JoinHostPort(host, strconv.Itoa(jm.restPort))
+}
+
+// forwardedHeader marks a request a standby forwarded, so that it is never forwarded
+// twice.
+const forwardedHeader = "X-Flinksim-Forwarded-By"
+
+// standbyREST serves REST requests while this JobManager does not lead: as Flink's
+// REST handlers reach the leading dispatcher through leader retrieval, a standby
+// forwards the request to the leader's REST endpoint, and answers 503 while no
+// leader is known.
+func (jm *JobManager) standbyREST(next http.Handler) http.Handler {
+	transport := &http.Transport{DialContext: jm.env.Network.DialContext, DisableKeepAlives: true}
+	self := jm.restURL()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if jm.ha == nil || jm.current() != nil || r.URL.Path == "/config" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		leader := jm.ha.restLeader.Load()
+		if leader == nil || *leader == "" || *leader == self || r.Header.Get(forwardedHeader) != "" {
+			writeErrors(w, http.StatusServiceUnavailable, "Service temporarily unavailable due to an ongoing leader election. Please refresh.")
+			return
+		}
+		target, err := url.Parse(*leader)
+		if err != nil {
+			writeErrors(w, http.StatusServiceUnavailable, "The leader's REST address "+*leader+" is not a URL.")
+			return
+		}
+		proxy := &httputil.ReverseProxy{
+			Rewrite: func(pr *httputil.ProxyRequest) {
+				pr.SetURL(target)
+				pr.Out.Header.Set(forwardedHeader, self)
+			},
+			Transport: transport,
+			ErrorHandler: func(w http.ResponseWriter, _ *http.Request, err error) {
+				writeErrors(w, http.StatusServiceUnavailable, "The leading JobManager at "+*leader+" cannot be reached: "+err.Error())
+			},
+		}
+		proxy.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,605 @@
+package scenarios
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/cucumber/godog"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"flinksim/config"
+	"flinksim/ha"
+	"flinksim/sim/faults"
+)
+
+// haStorageDir is where HA clusters of the scenarios keep their data: the shared file
+// system of the object store the steps attach.
+const haStorageDir = "file:///flink-ha"
+
+// haSide is the per-scenario state of the HA steps: the leader each cluster had when a
+// step last looked, and the API faults a step installed.
+type haSide struct {
+	*jobSide
+	leaders map[string]leaderView
+	// former is the leader before the last change seen.
+	former  map[string]leaderView
+	latency *faults.Fault
+}
+
+// leaderView is who leads a cluster: the JobManager pod, its lock identity and its
+// leader session.
+type leaderView struct {
+	pod, identity, session string
+	restarts               int32
+}
+
+func (j *jobSide) registerHASteps(sc *godog.ScenarioContext) {
+	h := &haSide{jobSide: j, leaders: map[string]leaderView{}, former: map[string]leaderView{}}
+	sc.Step(`^I deploy an HA session cluster "([^"]*)" with (\d+) JobManagers?$`, h.iDeployAnHASessionCluster)
+	sc.Step(`^I deploy an HA session cluster "([^"]*)" with (\d+) JobManagers? and the options:$`, h.iDeployAnHASessionClusterWithTheOptions)
+	sc.Step(`^I deploy an HA application cluster "([^"]*)" running "([^"]*)" with (\d+) JobManagers?$`, h.iDeployAnHAApplicationCluster)
+	sc.Step(`^within (.+) a JobManager of "([^"]*)" leads$`, h.withinAJobManagerLeads)
+	sc.Step(`^within (.+) a new JobManager of "([^"]*)" leads$`, h.withinANewJobManagerLeads)
+	sc.Step(`^within (.+) a standby JobManager of "([^"]*)" takes over$`, h.withinAStandbyTakesOver)
+	sc.Step(`^within (.+) "([^"]*)" has no leader$`, h.withinHasNoLeader)
+	sc.Step(`^for (.+) "([^"]*)" stays without a new leader$`, h.forStaysWithoutANewLeader)
+	sc.Step(`^the leading JobManager of "([^"]*)" is deleted$`, h.theLeadingJobManagerIsDeleted)
+	sc.Step(`^the leading JobManager of "([^"]*)" crashes$`, h.theLeadingJobManagerCrashes)
+	sc.Step(`^within (.+) the former leader of "([^"]*)" has restarted$`, h.withinTheFormerLeaderHasRestarted)
+	sc.Step(`^within (.+) the log of the leading JobManager of "([^"]*)" contains "([^"]*)"$`, h.withinTheLogOfTheLeadingJobManagerContains)
+	sc.Step(`^the leader ConfigMap of "([^"]*)" has leader information for (.+)$`, h.theLeaderConfigMapHasLeaderInformationFor)
+	sc.Step(`^someone overwrites the leader information of "([^"]*)" for the (resourcemanager|dispatcher|restserver)$`, h.someoneOverwritesTheLeaderInformation)
+	sc.Step(`^within (.+) the leader information of "([^"]*)" for the (resourcemanager|dispatcher|restserver) names the leader again$`, h.withinTheLeaderInformationNamesTheLeaderAgain)
+	sc.Step(`^the configmap "([^"]*)" has (?:a|\d+) keys? starting with "([^"]*)"$`, h.theConfigMapHasAKeyStartingWith)
+	sc.Step(`^the configmap "([^"]*)" has no key starting with "([^"]*)"$`, h.theConfigMapHasNoKeyStartingWith)
+	sc.Step(`^within (.+) the configmap "([^"]*)" (exists|does not exist)$`, h.withinTheConfigMap)
+	sc.Step(`^I delete the configmap "([^"]*)"$`, h.iDeleteTheConfigMap)
+	sc.Step(`^within (.+) the job "([^"]*)" runs from a restored checkpoint$`, h.withinTheJobRunsFromARestoredCheckpoint)
+	sc.Step(`^the job ConfigMap of "([^"]*)" (exists|does not exist)$`, h.theJobConfigMap)
+	sc.Step(`^ConfigMap updates take (.+) at the API server$`, h.configMapUpdatesTake)
+	sc.Step(`^ConfigMap updates are fast again$`, h.configMapUpdatesAreFastAgain)
+	sc.Step(`^the API server loses the response to the next update of the configmap "([^"]*)"$`, h.theAPIServerLosesTheNextUpdateResponse)
+}
+
+// haOptions are the options of an HA cluster with n JobManagers.
+func (h *haSide) haOptions(n int, opts *config.Configuration) (*config.Configuration, error) {
+	if _, err := h.objectStore(); err != nil {
+		return nil, err
+	}
+	conf := config.New()
+	conf.SetString(config.HighAvailabilityType.Key(), "kubernetes")
+	conf.SetString(config.HighAvailabilityStorageDir.Key(), haStorageDir)
+	conf.SetString(config.KubernetesJobManagerReplicas.Key(), strconv.Itoa(n))
+	if opts != nil {
+		conf.AddAll(opts)
+	}
+	return conf, nil
+}
+
+// iDeployAnHASessionCluster deploys a session cluster with Kubernetes HA and n
+// JobManagers (one leader, n-1 standbys), HA data under file:///flink-ha.
+//
+//	I deploy an HA session cluster "my-session" with 2 JobManagers
+func (h *haSide) iDeployAnHASessionCluster(id string, n int) error {
+	return h.iDeployAnHASessionClusterWithTheOptions(id, n, nil)
+}
+
+// iDeployAnHASessionClusterWithTheOptions is the same with more options.
+//
+//	I deploy an HA session cluster "my-session" with 2 JobManagers and the options:
+//	  | high-availability.kubernetes.leader-election.lease-duration | 30 s |
+func (h *haSide) iDeployAnHASessionClusterWithTheOptions(id string, n int, table *godog.Table) error {
+	var extra *config.Configuration
+	if table != nil {
+		var err error
+		if extra, err = options(table); err != nil {
+			return err
+		}
+	}
+	conf, err := h.haOptions(n, extra)
+	if err != nil {
+		return err
+	}
+	if err := h.deploySession(id, conf); err != nil {
+		return err
+	}
+	return h.lastErr
+}
+
+// iDeployAnHAApplicationCluster deploys an application cluster with Kubernetes HA.
+//
+//	I deploy an HA application cluster "my-app" running "local:///opt/flink/examples/streaming/TopSpeedWindowing.jar" with 2 JobManagers
+func (h *haSide) iDeployAnHAApplicationCluster(id, jar string, n int) error {
+	conf, err := h.haOptions(n, nil)
+	if err != nil {
+		return err
+	}
+	return h.deployApplication(id, jar, conf)
+}
+
+// leader reads who leads cluster id from its cluster ConfigMap: the lock holder,
+// and the JobManager pod whose address the leader information names, once all of
+// the resource manager, the dispatcher and the REST endpoint confirmed one session.
+func (h *haSide) leader(id string) (leaderView, string, error) {
+	cs, err := h.kube()
+	if err != nil {
+		return leaderView{}, "", err
+	}
+	ctx := context.Background()
+	cm, err := cs.CoreV1().ConfigMaps(h.namespace).Get(ctx, ha.ClusterConfigMapName(id), metav1.GetOptions{})
+	if err != nil {
+		return leaderView{}, "no cluster ConfigMap: " + err.Error(), nil
+	}
+	var rec struct {
+		HolderIdentity string `json:"holderIdentity"`
+	}
+	_ = json.Unmarshal([]byte(cm.Annotations[ha.LeaderAnnotationKey]), &rec)
+	if rec.HolderIdentity == "" {
+		return leaderView{}, "the lock is not held", nil
+	}
+	infos := ha.LeaderInformationOf(cm.Data)
+	rest := infos[ha.RestServerComponent]
+	for _, c := range []string{ha.ResourceManagerComponent, ha.DispatcherComponent} {
+		if infos[c].IsEmpty() || infos[c].SessionID != rest.SessionID {
+			return leaderView{}, fmt.Sprintf("held by %s, but the %s has not confirmed the session yet", rec.HolderIdentity, c), nil
+		}
+	}
+	u, err := url.Parse(rest.Address)
+	if err != nil {
+		return leaderView{}, "the REST leader address is unreadable: " + rest.Address, nil
+	}
+	pods, err := cs.CoreV1().Pods(h.namespace).List(ctx, metav1.ListOptions{LabelSelector: jobManagerSelector(id)})
+	if err != nil {
+		return leaderView{}, "", err
+	}
+	for _, p := range pods.Items {
+		if p.Status.PodIP == u.Hostname() && p.DeletionTimestamp == nil {
+			return leaderView{pod: p.Name, identity: rec.HolderIdentity, session: rest.SessionID.String(), restarts: restarts(&p)}, "", nil
+		}
+	}
+	return leaderView{}, "no live JobManager pod has the leader's address " + rest.Address, nil
+}
+
+func restarts(p *corev1.Pod) int32 {
+	var n int32
+	for _, s := range p.Status.ContainerStatuses {
+		n += s.RestartCount
+	}
+	return n
+}
+
+// awaitLeader waits until accept takes the cluster's leader, and remembers it.
+func (h *haSide) awaitLeader(within, id, what string, accept func(leaderView) (bool, string)) error {
+	d, err := parseDuration(within)
+	if err != nil {
+		return err
+	}
+	return eventually(d, what, func() (bool, string, error) {
+		l, why, err := h.leader(id)
+		if err != nil || why != "" {
+			return false, why, err
+		}
+		if ok, why := accept(l); !ok {
+			return false, why, nil
+		}
+		if before, ok := h.leaders[id]; ok && before.identity != l.identity {
+			h.former[id] = before
+		}
+		if h.leaders[id] != l {
+			h.tracef("%s is led by %s (identity %s, session %s)", id, l.pod, l.identity, l.session)
+		}
+		h.leaders[id] = l
+		return true, "", nil
+	})
+}
+
+// withinAJobManagerLeads waits for a leader whose components all confirmed.
+//
+//	within 1 minute a JobManager of "my-session" leads
+func (h *haSide) withinAJobManagerLeads(within, id string) error {
+	return h.awaitLeader(within, id, fmt.Sprintf("a JobManager of %q leads", id), func(leaderView) (bool, string) { return true, "" })
+}
+
+// withinANewJobManagerLeads waits for a leader with another lock identity than the
+// one seen before (a standby, or the same pod's restarted process).
+//
+//	within 1 minute a new JobManager of "my-session" leads
+func (h *haSide) withinANewJobManagerLeads(within, id string) error {
+	before, ok := h.leaders[id]
+	if !ok {
+		return fmt.Errorf("no leader of %q was seen before: check one with \"a JobManager of %q leads\" first", id, id)
+	}
+	return h.awaitLeader(within, id, fmt.Sprintf("a new JobManager of %q leads", id), func(l leaderView) (bool, string) {
+		return l.identity != before.identity, "still led by " + l.identity
+	})
+}
+
+// withinAStandbyTakesOver waits for a leader in another pod than before.
+//
+//	within 30 seconds a standby JobManager of "my-session" takes over
+func (h *haSide) withinAStandbyTakesOver(within, id string) error {
+	before, ok := h.leaders[id]
+	if !ok {
+		return fmt.Errorf("no leader of %q was seen before: check one with \"a JobManager of %q leads\" first", id, id)
+	}
+	return h.awaitLeader(within, id, fmt.Sprintf("a standby JobManager of %q takes over from %s", id, before.pod), func(l leaderView) (bool, string) {
+		return l.pod != before.pod, "still led by " + l.pod
+	})
+}
+
+// withinHasNoLeader waits until nobody holds the lock with confirmed components.
+//
+//	within 1 minute "my-session" has no leader
+func (h *haSide) withinHasNoLeader(within, id string) error {
+	d, err := parseDuration(within)
+	if err != nil {
+		return err
+	}
+	return eventually(d, fmt.Sprintf("%q has no leader", id), func() (bool, string, error) {
+		l, why, err := h.leader(id)
+		if err != nil {
+			return false, "", err
+		}
+		return why != "", "led by " + l.pod, nil
+	})
+}
+
+// forStaysWithoutANewLeader checks, throughout the duration, that no JobManager other
+// than the one seen last leads.
+//
+//	for 10 seconds "my-session" stays without a new leader
+func (h *haSide) forStaysWithoutANewLeader(within, id string) error {
+	before, ok := h.leaders[id]
+	if !ok {
+		return fmt.Errorf("no leader of %q was seen before", id)
+	}
+	d, err := parseDuration(within)
+	if err != nil {
+		return err
+	}
+	return throughout(d, fmt.Sprintf("%q stays without a new leader", id), func() (bool, string, error) {
+		l, why, err := h.leader(id)
+		if err != nil {
+			return false, "", err
+		}
+		return why != "" || l.identity == before.identity, "led by " + l.identity, nil
+	})
+}
+
+func (h *haSide) knownLeader(id string) (leaderView, error) {
+	l, why, err := h.leader(id)
+	if err != nil {
+		return l, err
+	}
+	if why != "" {
+		return l, fmt.Errorf("%q has no leader right now (%s)", id, why)
+	}
+	h.leaders[id] = l
+	return l, nil
+}
+
+// theLeadingJobManagerIsDeleted deletes the leader's pod (gracefully: the process
+// gets SIGTERM and releases the lock).
+//
+//	the leading JobManager of "my-session" is deleted
+func (h *haSide) theLeadingJobManagerIsDeleted(id string) error {
+	l, err := h.knownLeader(id)
+	if err != nil {
+		return err
+	}
+	h.tracef("kubectl delete pod/%s (the leader of %s)", l.pod, id)
+	return h.cluster.Client().CoreV1().Pods(h.namespace).Delete(context.Background(), l.pod, metav1.DeleteOptions{})
+}
+
+// theLeadingJobManagerCrashes kills the leader's process at once (no release); the
+// kubelet restarts the container.
+//
+//	the leading JobManager of "my-session" crashes
+func (h *haSide) theLeadingJobManagerCrashes(id string) error {
+	l, err := h.knownLeader(id)
+	if err != nil {
+		return err
+	}
+	h.tracef("the leader of %s (%s) crashes", id, l.pod)
+	return h.cluster.Kubelet().Crash(h.namespace, l.pod, "", 1)
+}
+
+// withinTheFormerLeaderHasRestarted waits until the container of the pod that led
+// before the last change of leader restarted (a crash or a fatal error).
+//
+//	within a minute the former leader of "my-session" has restarted
+func (h *haSide) withinTheFormerLeaderHasRestarted(within, id string) error {
+	l, ok := h.former[id]
+	if !ok {
+		return fmt.Errorf("no change of leader of %q was seen: check one with \"a new JobManager of %q leads\" first", id, id)
+	}
+	d, err := parseDuration(within)
+	if err != nil {
+		return err
+	}
+	return eventually(d, fmt.Sprintf("the JobManager pod %s restarted", l.pod), func() (bool, string, error) {
+		p, err := h.pod(l.pod)
+		if err != nil {
+			return false, err.Error(), nil
+		}
+		return restarts(p) > l.restarts, fmt.Sprintf("%d restarts", restarts(p)), nil
+	})
+}
+
+// withinTheLogOfTheLeadingJobManagerContains waits for a line in the log of the pod
+// that led last — of its running container or, once that restarted, of the previous
+// one.
+//
+//	within a minute the log of the leading JobManager of "my-session" contains "Leadership of session"
+func (h *haSide) withinTheLogOfTheLeadingJobManagerContains(within, id, fragment string) error {
+	l, ok := h.leaders[id]
+	if !ok {
+		return fmt.Errorf("no leader of %q was seen before", id)
+	}
+	d, err := parseDuration(within)
+	if err != nil {
+		return err
+	}
+	cs, err := h.kube()
+	if err != nil {
+		return err
+	}
+	return eventually(d, fmt.Sprintf("the log of %s contains %q", l.pod, fragment), func() (bool, string, error) {
+		var last string
+		for _, previous := range []bool{false, true} {
+			b, err := cs.CoreV1().Pods(h.namespace).GetLogs(l.pod, &corev1.PodLogOptions{Container: "flink-main-container", Previous: previous}).DoRaw(context.Background())
+			if err != nil {
+				continue
+			}
+			if strings.Contains(string(b), fragment) {
+				return true, "", nil
+			}
+			if !previous {
+				last = lastLines(string(b), 3)
+			}
+		}
+		return false, last, nil
+	})
+}
+
+func (h *haSide) clusterConfigMap(name string) (*corev1.ConfigMap, error) {
+	cs, err := h.kube()
+	if err != nil {
+		return nil, err
+	}
+	return cs.CoreV1().ConfigMaps(h.namespace).Get(context.Background(), name, metav1.GetOptions{})
+}
+
+// theLeaderConfigMapHasLeaderInformationFor checks the leader keys of components.
+//
+//	the leader ConfigMap of "my-session" has leader information for resourcemanager, dispatcher and restserver
+func (h *haSide) theLeaderConfigMapHasLeaderInformationFor(id, list string) error {
+	cm, err := h.clusterConfigMap(ha.ClusterConfigMapName(id))
+	if err != nil {
+		return err
+	}
+	infos := ha.LeaderInformationOf(cm.Data)
+	for _, c := range strings.FieldsFunc(strings.ReplaceAll(list, " and ", ","), func(r rune) bool { return r == ',' || r == ' ' }) {
+		if infos[c].IsEmpty() {
+			return fmt.Errorf("no leader information for %q in %s (keys: %v)", c, cm.Name, keys(cm.Data))
+		}
+	}
+	return nil
+}
+
+func keys(m map[string]string) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// someoneOverwritesTheLeaderInformation edits a leader key as a person with kubectl
+// might, to a session nobody holds.
+//
+//	someone overwrites the leader information of "my-session" for the resourcemanager
+func (h *haSide) someoneOverwritesTheLeaderInformation(id, component string) error {
+	cs, err := h.kube()
+	if err != nil {
+		return err
+	}
+	cm, err := h.clusterConfigMap(ha.ClusterConfigMapName(id))
+	if err != nil {
+		return err
+	}
+	cm.Data[ha.LeaderKey(component)] = "00000000-0000-0000-0000-000000000001,pekko.tcp://flink@10.255.255.1:6123/user/rpc/bogus"
+	h.tracef("kubectl edit configmap/%s: %s overwritten", cm.Name, ha.LeaderKey(component))
+	_, err = cs.CoreV1().ConfigMaps(h.namespace).Update(context.Background(), cm, metav1.UpdateOptions{})
+	return err
+}
+
+// withinTheLeaderInformationNamesTheLeaderAgain waits for the leader to repair its key.
+//
+//	within 10 seconds the leader information of "my-session" for the resourcemanager names the leader again
+func (h *haSide) withinTheLeaderInformationNamesTheLeaderAgain(within, id, component string) error {
+	l, ok := h.leaders[id]
+	if !ok {
+		return fmt.Errorf("no leader of %q was seen before", id)
+	}
+	d, err := parseDuration(within)
+	if err != nil {
+		return err
+	}
+	return eventually(d, "the leader information is repaired", func() (bool, string, error) {
+		cm, err := h.clusterConfigMap(ha.ClusterConfigMapName(id))
+		if err != nil {
+			return false, err.Error(), nil
+		}
+		v := cm.Data[ha.LeaderKey(component)]
+		return strings.HasPrefix(v, l.session+","), v, nil
+	})
+}
+
+// theConfigMapHasAKeyStartingWith checks for a data key with a prefix.
+//
+//	the configmap "my-session-cluster-config-map" has a key starting with "executionPlan-"
+func (h *haSide) theConfigMapHasAKeyStartingWith(name, prefix string) error {
+	settle()
+	cm, err := h.clusterConfigMap(name)
+	if err != nil {
+		return err
+	}
+	for k := range cm.Data {
+		if strings.HasPrefix(k, prefix) {
+			return nil
+		}
+	}
+	return fmt.Errorf("configmap %s has no key starting with %q (keys: %v)", name, prefix, keys(cm.Data))
+}
+
+// theConfigMapHasNoKeyStartingWith checks that no data key has the prefix.
+//
+//	the configmap "my-session-cluster-config-map" has no key starting with "executionPlan-"
+func (h *haSide) theConfigMapHasNoKeyStartingWith(name, prefix string) error {
+	settle()
+	cm, err := h.clusterConfigMap(name)
+	if err != nil {
+		return err
+	}
+	for k := range cm.Data {
+		if strings.HasPrefix(k, prefix) {
+			return fmt.Errorf("configmap %s has the key %q", name, k)
+		}
+	}
+	return nil
+}
+
+// withinTheConfigMap waits until a ConfigMap exists or is gone.
+//
+//	within 1 minute the configmap "my-app-cluster-config-map" does not exist
+func (h *haSide) withinTheConfigMap(within, name, state string) error {
+	d, err := parseDuration(within)
+	if err != nil {
+		return err
+	}
+	want := state == "exists"
+	return eventually(d, fmt.Sprintf("configmap %s %s", name, state), func() (bool, string, error) {
+		_, err := h.clusterConfigMap(name)
+		return (err == nil) == want, fmt.Sprintf("exists: %v", err == nil), nil
+	})
+}
+
+// iDeleteTheConfigMap deletes a ConfigMap as kubectl delete does.
+//
+//	I delete the configmap "my-session-cluster-config-map"
+func (h *haSide) iDeleteTheConfigMap(name string) error {
+	cs, err := h.kube()
+	if err != nil {
+		return err
+	}
+	h.tracef("kubectl delete configmap/%s", name)
+	return cs.CoreV1().ConfigMaps(h.namespace).Delete(context.Background(), name, metav1.DeleteOptions{})
+}
+
+// withinTheJobRunsFromARestoredCheckpoint waits until the job is RUNNING and its
+// checkpoint statistics name a restored checkpoint.
+//
+//	within 2 minutes the job "TopSpeedWindowing" runs from a restored checkpoint
+func (h *haSide) withinTheJobRunsFromARestoredCheckpoint(within, name string) error {
+	d, err := parseDuration(within)
+	if err != nil {
+		return err
+	}
+	sj, err := h.job(name)
+	if err != nil {
+		return err
+	}
+	return eventually(d, fmt.Sprintf("the job %q runs from a restored checkpoint", name), func() (bool, string, error) {
+		var out struct {
+			Latest struct {
+				Restored *struct {
+					ID int64 `json:"id"`
+				} `json:"restored"`
+			} `json:"latest"`
+		}
+		if err := h.rest(sj.cluster, "/jobs/"+sj.id+"/checkpoints", &out); err != nil {
+			return false, err.Error(), nil
+		}
+		info, err := h.jobInfo(name)
+		if err != nil {
+			return false, err.Error(), nil
+		}
+		if out.Latest.Restored == nil || info.State != "RUNNING" {
+			return false, "state " + info.State + ", nothing restored", nil
+		}
+		h.tracef("job %q restored checkpoint %d", name, out.Latest.Restored.ID)
+		return true, "", nil
+	})
+}
+
+// theJobConfigMap checks the job's HA ConfigMap <cluster-id>-<job-id>-config-map.
+//
+//	the job ConfigMap of "TopSpeedWindowing" does not exist
+func (h *haSide) theJobConfigMap(name, state string) error {
+	settle()
+	sj, err := h.job(name)
+	if err != nil {
+		return err
+	}
+	id, err := ha.ParseJobID(sj.id)
+	if err != nil {
+		return err
+	}
+	cmName := ha.JobConfigMapName(sj.cluster, id)
+	_, err = h.clusterConfigMap(cmName)
+	if exists := err == nil; exists != (state == "exists") {
+		return fmt.Errorf("configmap %s: exists is %v", cmName, exists)
+	}
+	return nil
+}
+
+// configMapUpdatesTake slows every ConfigMap update down (an overloaded API server).
+//
+//	ConfigMap updates take 20 seconds at the API server
+func (h *haSide) configMapUpdatesTake(within string) error {
+	d, err := parseDuration(within)
+	if err != nil {
+		return err
+	}
+	if _, err := h.kube(); err != nil {
+		return err
+	}
+	_ = h.configMapUpdatesAreFastAgain()
+	h.latency = faults.Latency(faults.Match{Verb: "update", Resource: "configmaps"}, d)
+	h.cluster.Server().AddFault(h.latency)
+	h.tracef("ConfigMap updates take %s", d)
+	return nil
+}
+
+// configMapUpdatesAreFastAgain removes the latency.
+//
+//	ConfigMap updates are fast again
+func (h *haSide) configMapUpdatesAreFastAgain() error {
+	if h.latency != nil {
+		h.cluster.Server().RemoveFault(h.latency)
+		h.latency = nil
+		h.tracef("ConfigMap updates are fast again")
+	}
+	return nil
+}
+
+// theAPIServerLosesTheNextUpdateResponse commits the next update of a ConfigMap but
+// loses the response, so the client does not know whether it happened (FLINK-28265).
+//
+//	the API server loses the response to the next update of the configmap "my-session-cluster-config-map"
+func (h *haSide) theAPIServerLosesTheNextUpdateResponse(name string) error {
+	if _, err := h.kube(); err != nil {
+		return err
+	}
+	h.cluster.Server().AddFault(faults.LoseResponse(faults.Match{Verb: "update", Resource: "configmaps", Name: name}, faults.Times(1)))
+	h.tracef("the API server loses the response to the next update of configmap %s", name)
+	return nil
+}
