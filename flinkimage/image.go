@@ -39,6 +39,9 @@ type Options struct {
 	// ObjectStore is the cluster's remote storage (s3:// buckets, the shared
 	// file://), e.g. a *dfs.FS; nil when there is none.
 	ObjectStore flinkfs.ObjectStore
+	// OnLeadership observes the JobManagers' leadership terms (tests check that
+	// terms never overlap); nil when nobody listens.
+	OnLeadership func(jobmanager.LeadershipChange)
 }
 
 // Images returns the Flink image under every repository name, without an object
@@ -68,7 +71,7 @@ func Files() map[string][]byte {
 
 func image(name string, opts Options) *kubelet.Image {
 	programs := kubelet.WithToolbox(map[string]process.Program{
-		"kubernetes-jobmanager.sh":  jobmanager.Program(jobmanager.Options{ObjectStore: opts.ObjectStore}),
+		"kubernetes-jobmanager.sh":  jobmanager.Program(jobmanager.Options{ObjectStore: opts.ObjectStore, OnLeadership: opts.OnLeadership}),
 		"kubernetes-taskmanager.sh": taskmanager.Main,
 	})
 	programs["/docker-entrypoint.sh"] = kubelet.Passthrough(programs)

@@ -53,6 +53,8 @@ type LeaderElectionService struct {
 	rand    *randomSource
 	log     *slog.Logger
 	events  *eventQueue
+	// fixes are the corrections of externally edited leader information in flight.
+	fixes   sync.WaitGroup
 	changed chan struct{}
 	started atomic.Bool
 
@@ -147,6 +149,7 @@ func (s *LeaderElectionService) runDriver(ctx context.Context) {
 	s.waitFor(ctx, func() bool { return len(s.contenders) == 0 && s.closing == 0 })
 	cancel()
 	<-done
+	s.fixes.Wait()
 	s.mu.Lock()
 	s.driver, s.driverCtx = nil, nil
 	s.mu.Unlock()
@@ -275,10 +278,17 @@ func (s *LeaderElectionService) onInformationChange(ctx context.Context, driver 
 	}
 	fixes := corrections(slices.Sorted(maps.Keys(s.contenders)), s.confirmed, stored)
 	s.mu.Unlock()
-	for _, f := range fixes {
-		s.log.Debug("correcting leader information changed externally", "component", f.component, "stored", stored[f.component], "confirmed", f.info)
-		driver.PublishLeaderInformation(ctx, f.component, f.info)
+	if len(fixes) == 0 {
+		return
 	}
+	// Off the event goroutine: a slow API server must not hold back grants and
+	// revokes.
+	s.fixes.Go(func() {
+		for _, f := range fixes {
+			s.log.Debug("correcting leader information changed externally", "component", f.component, "stored", stored[f.component], "confirmed", f.info)
+			driver.PublishLeaderInformation(ctx, f.component, f.info)
+		}
+	})
 }
 
 type correction struct {
@@ -425,7 +435,10 @@ func (l *driverListener) OnGrantLeadership(session uuid.UUID) {
 	l.s.events.push(func() { l.s.onGrant(session) })
 }
 
-func (l *driverListener) OnRevokeLeadership() { l.s.events.push(l.s.onRevoke) }
+// OnRevokeLeadership returns once every contender was told: the elector releases
+// the lock only after that, so that no standby leads while a contender still acts
+// as leader.
+func (l *driverListener) OnRevokeLeadership() { l.s.events.pushAndWait(l.s.onRevoke) }
 
 func (l *driverListener) OnLeaderInformationChange(all map[string]LeaderInformation) {
 	l.s.events.push(func() { l.s.onInformationChange(l.ctx, l.driver, all) })
@@ -442,12 +455,25 @@ func (noListener) OnError(error)                                          {}
 
 // eventQueue is an unbounded FIFO of functions run by one goroutine.
 type eventQueue struct {
-	mu     sync.Mutex
-	items  []func()
-	signal chan struct{}
+	mu      sync.Mutex
+	items   []func()
+	signal  chan struct{}
+	stopped chan struct{} // closed once run returned
 }
 
-func newEventQueue() *eventQueue { return &eventQueue{signal: make(chan struct{}, 1)} }
+func newEventQueue() *eventQueue {
+	return &eventQueue{signal: make(chan struct{}, 1), stopped: make(chan struct{})}
+}
+
+// pushAndWait queues f and waits until it ran (or the queue stopped without it).
+func (q *eventQueue) pushAndWait(f func()) {
+	done := make(chan struct{})
+	q.push(func() { defer close(done); f() })
+	select {
+	case <-done:
+	case <-q.stopped:
+	}
+}
 
 func (q *eventQueue) push(f func()) {
 	q.mu.Lock()
@@ -461,6 +487,7 @@ func (q *eventQueue) push(f func()) {
 
 // run executes queued functions in order until ctx ends, then drains the queue.
 func (q *eventQueue) run(ctx context.Context) {
+	defer close(q.stopped)
 	for {
 		q.mu.Lock()
 		items := q.items

@@ -224,17 +224,19 @@ func (e *LeaderElector) acquire(ctx context.Context) (time.Time, bool) {
 }
 
 // renew renews every retry period. It returns when ctx ends, when an attempt finds
-// another holder with a valid lease (fabric8 gives up at once), or when
+// another holder with a valid lease (fabric8 gives up at once), or as soon as
 // renewDeadline has passed since the start of the last successful renew — which is
 // that renew's renewTime, so with renewDeadline ≤ leaseDuration a leader gives up no
 // later than the moment a standby may take over. Each attempt's requests carry that
 // deadline, so a request hanging past it fails the renew.
 func (e *LeaderElector) renew(ctx context.Context, lastRenew time.Time) string {
 	for {
-		if !sleep(ctx, e.cfg.Timing.RetryPeriod) {
+		deadline := lastRenew.Add(e.cfg.Timing.RenewDeadline)
+		// Wake at the deadline at the latest: a leader must not sleep through it
+		// (an attempt that took long moves the next one past it).
+		if !sleep(ctx, min(e.cfg.Timing.RetryPeriod, time.Until(deadline))) {
 			return "stopped"
 		}
-		deadline := lastRenew.Add(e.cfg.Timing.RenewDeadline)
 		if !time.Now().Before(deadline) {
 			return "renew deadline passed"
 		}

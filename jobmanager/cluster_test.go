@@ -40,11 +40,14 @@ func startCluster(t *testing.T, seed int64, opts map[string]string) *cluster {
 	return startClusterWith(t, sim.Config{Seed: seed}, opts, nil)
 }
 
-// startClusterWith starts a simulated cluster of the given shape with a session
-// cluster on it; files are the client's local files (its conf dir).
+// startClusterWith starts a simulated cluster of the given shape (with the Flink
+// image unless simCfg brings its own images) with a session cluster on it; files are
+// the client's local files (its conf dir).
 func startClusterWith(t *testing.T, simCfg sim.Config, opts map[string]string, files map[string][]byte) *cluster {
 	t.Helper()
-	simCfg.Images = append(simCfg.Images, flinkimage.Images()...)
+	if len(simCfg.Images) == 0 {
+		simCfg.Images = flinkimage.Images()
+	}
 	c, err := sim.New(simCfg)
 	if err != nil {
 		t.Fatal(err)

@@ -43,6 +43,19 @@ type Options struct {
 	// ObjectStore serves the remote file systems (s3://, the shared file://) the
 	// JobManager reads job jars from; nil when the cluster has none.
 	ObjectStore flinkfs.ObjectStore
+	// OnLeadership, if set, is told when a leadership term of this JobManager begins
+	// and ends — an observation point for tests, called synchronously.
+	OnLeadership func(LeadershipChange)
+}
+
+// LeadershipChange is the start or the end of a JobManager's leadership term.
+type LeadershipChange struct {
+	// Pod is the JobManager's host name (its pod).
+	Pod string
+	// Session is the term's leader session id.
+	Session string
+	// Leading: the term begins (true) or ends (false).
+	Leading bool
 }
 
 // Main is kubernetes-jobmanager.sh on a cluster without an object store: see Program.
@@ -108,6 +121,7 @@ type JobManager struct {
 	// application is the program of an application cluster.
 	application *jobjar.Descriptor
 
+	onLeadership func(LeadershipChange)
 	// endpoints numbers the JobMasters' RPC endpoints (jobmanager_<n>).
 	endpoints atomic.Int64
 	// ha is Kubernetes HA; nil without it (the JobManager then leads from the start).
@@ -147,7 +161,8 @@ func newJobManager(env *process.Env, target config.DeploymentTarget, opts Option
 		conf.SetString(config.RestAddress.Key(), ip)
 	}
 	jm := &JobManager{env: env, target: target, conf: conf, fileConf: fileConf, log: log, entryLog: entry,
-		ids: flinkprocess.NewIDs(flinkprocess.Rand(env)), started: time.Now(), jars: newJarStore(), fatalCh: make(chan error, 1), shutdownCh: make(chan struct{})}
+		ids: flinkprocess.NewIDs(flinkprocess.Rand(env)), started: time.Now(), jars: newJarStore(), fatalCh: make(chan error, 1), shutdownCh: make(chan struct{}),
+		onLeadership: opts.OnLeadership}
 	r := optionReader{conf: conf}
 	jm.heartbeatInterval = getOpt(&r, config.HeartbeatInterval)
 	jm.heartbeatTimeout = getOpt(&r, config.HeartbeatTimeout)
@@ -235,12 +250,11 @@ func (jm *JobManager) run(ctx context.Context) error {
 		jm.entryLog.Error("Could not start the cluster components.", "error", err)
 		exit = process.Exit(startupFailureCode, err)
 	} else {
-		jm.session.Store(s)
+		s.activate()
 		if jm.application != nil {
 			s.goAsync(func(ctx context.Context) { jm.runApplication(ctx, s) })
 		}
 		exit = wait()
-		jm.session.Store(nil)
 		s.stop()
 	}
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -146,15 +146,10 @@ func (m *jobMaster) run(ctx context.Context) {
 	stop := context.AfterFunc(ctx, func() { m.loop.Post(m.suspend) })
 	defer stop()
 	if h := m.svc.ha; h != nil {
-		j, recovered, err := h.openJob(ctx, m.g, m.svc.token, rpc.URL(m.svc.address, m.svc.endpoint))
-		switch {
-		case err != nil && ctx.Err() != nil:
-			m.loop.Post(m.suspend)
-		case err != nil:
-			m.loop.Post(func() {
-				m.terminate(ha.JobFailed, fmt.Errorf("org.apache.flink.runtime.client.JobInitializationException: Could not start the JobMaster: %w", err))
-			})
-		default:
+		j, recovered, err := h.openJob(ctx, m.g, m.svc.token, rpc.URL(m.svc.address, m.svc.endpoint), m.log)
+		if err != nil {
+			m.loop.Post(m.suspend) // the term ended before the job's HA data could be read
+		} else {
 			m.cp.useStores(m, j, recovered)
 			defer func() { j.close(m.status) }()
 		}

@@ -59,8 +59,14 @@ type haProcess struct {
 
 	// elections are the process components' handles, by component.
 	elections sync.Map
-	// Owned by the loop.
+	// mu orders the start of a term against revokes: valid is the session the
+	// election granted last (Nil after a revoke).
+	mu    sync.Mutex
+	valid uuid.UUID
+
+	// Owned by the loop: the sessions each component was granted, the current term.
 	granted map[string]uuid.UUID
+	term    *session
 	closed  bool
 
 	// restLeader is the URL of the leading REST endpoint, for a standby's REST
@@ -167,10 +173,23 @@ type contender struct {
 }
 
 func (c contender) GrantLeadership(session uuid.UUID) {
+	c.h.mu.Lock()
+	c.h.valid = session
+	c.h.mu.Unlock()
 	c.h.loop.Post(func() { c.h.grant(c.component, session) })
 }
 
-func (c contender) RevokeLeadership() { c.h.loop.Post(func() { c.h.revoke(c.component) }) }
+// RevokeLeadership stops the current term from acting before it returns (the lock
+// is released only after it), then has the loop wind it down.
+func (c contender) RevokeLeadership() {
+	c.h.mu.Lock()
+	c.h.valid = uuid.Nil
+	if s := c.h.jm.current(); s != nil {
+		s.deactivate()
+	}
+	c.h.mu.Unlock()
+	c.h.loop.Post(func() { c.h.revoke(c.component) })
+}
 
 func (c contender) HandleError(err error) {
 	c.h.jm.fatal(fmt.Errorf("Fatal error occurred in the leader election of %s: %w", c.component, err))
@@ -187,7 +206,7 @@ func (h *haProcess) grant(component string, session uuid.UUID) {
 			return
 		}
 	}
-	if cur := h.jm.current(); cur != nil && cur.id == session.String() {
+	if h.term != nil && h.term.id == session.String() {
 		return
 	}
 	h.endTerm("a new leadership was granted")
@@ -197,7 +216,17 @@ func (h *haProcess) grant(component string, session uuid.UUID) {
 		h.jm.fatal(fmt.Errorf("could not start the leader's components: %w", err))
 		return
 	}
-	h.jm.session.Store(s)
+	h.term = s
+	h.mu.Lock()
+	granted := h.valid == session
+	if granted {
+		s.activate()
+	}
+	h.mu.Unlock()
+	if !granted {
+		h.endTerm("leadership was revoked while the components started")
+		return
+	}
 	s.goAsync(func(ctx context.Context) { h.lead(ctx, s, session) })
 }
 
@@ -242,12 +271,12 @@ func (h *haProcess) revoke(component string) {
 
 // endTerm stops the current term: its jobs are suspended, its resource manager stops.
 func (h *haProcess) endTerm(why string) {
-	s := h.jm.current()
+	s := h.term
 	if s == nil {
 		return
 	}
+	h.term = nil
 	h.log.Info("Leadership of session " + s.id + " ends: " + why + ".")
-	h.jm.session.Store(nil)
 	s.stop()
 }
 
@@ -394,8 +423,29 @@ type jobHA struct {
 }
 
 // openJob prepares a JobMaster's HA: it contends for the job's leadership (granted at
-// once while the process leads) and recovers the job's checkpoints.
-func (h *haProcess) openJob(ctx context.Context, g *jobGraph, session, address string) (*jobHA, []ha.CompletedCheckpoint, error) {
+// once while the process leads) and recovers the job's checkpoints. Failures are
+// retried until the term ends (then the error is returned): Flink fails the job with
+// a JobInitializationException instead, which loses it to a passing API outage.
+func (h *haProcess) openJob(ctx context.Context, g *jobGraph, session, address string, log *slog.Logger) (*jobHA, []ha.CompletedCheckpoint, error) {
+	delay := time.Second
+	for {
+		j, recovered, err := h.tryOpenJob(ctx, g, session, address)
+		if err == nil || ctx.Err() != nil {
+			return j, recovered, err
+		}
+		log.Warn(fmt.Sprintf("Could not initialize the HA services of job %s; retrying in %s.", g.id, delay), "error", err)
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, nil, ctx.Err()
+		case <-t.C:
+		}
+		delay = min(2*delay, 30*time.Second)
+	}
+}
+
+func (h *haProcess) tryOpenJob(ctx context.Context, g *jobGraph, session, address string) (*jobHA, []ha.CompletedCheckpoint, error) {
 	id, err := ha.ParseJobID(string(g.id))
 	if err != nil {
 		return nil, nil, err

@@ -32,6 +32,8 @@ type session struct {
 	rmDone     chan error
 	dispatcher *dispatcher
 
+	deactivated sync.Once
+
 	mu       sync.Mutex
 	closed   bool
 	async    sync.WaitGroup
@@ -68,14 +70,37 @@ func (jm *JobManager) startSession(id string) (*session, error) {
 	if jm.ha != nil {
 		s.dispatcher.persist, s.dispatcher.ended = jm.ha.persist, jm.ha.jobEnded
 	}
-	jm.rpc.SetFencingToken(id)
 	jm.entryLog.Info("Leadership granted with leader session id " + id + "; the resource manager, the dispatcher and the REST endpoint serve.")
 	return s, nil
 }
 
+// activate makes the term the one this JobManager acts in: the RPC endpoint takes
+// calls fenced with its session, the REST endpoint serves from it.
+func (s *session) activate() {
+	s.jm.rpc.SetFencingToken(s.id)
+	s.jm.session.Store(s)
+	if s.jm.onLeadership != nil {
+		s.jm.onLeadership(LeadershipChange{Pod: s.jm.env.Hostname, Session: s.id, Leading: true})
+	}
+}
+
+// deactivate ends the term's acting at once (leadership was revoked); stop then
+// winds its components down. Idempotent.
+func (s *session) deactivate() {
+	s.deactivated.Do(func() {
+		s.jm.session.CompareAndSwap(s, nil)
+		if s.jm.rpc.FencingToken() == s.id {
+			s.jm.rpc.SetFencingToken("")
+		}
+		if s.jm.onLeadership != nil {
+			s.jm.onLeadership(LeadershipChange{Pod: s.jm.env.Hostname, Session: s.id, Leading: false})
+		}
+	})
+}
+
 // stop ends the term: jobs are suspended, the resource manager stops.
 func (s *session) stop() {
-	s.jm.rpc.SetFencingToken("")
+	s.deactivate()
 	s.mu.Lock()
 	s.closed = true
 	s.mu.Unlock()

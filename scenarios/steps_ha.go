@@ -61,6 +61,7 @@ func (j *jobSide) registerHASteps(sc *godog.ScenarioContext) {
 	sc.Step(`^within (.+) the configmap "([^"]*)" (exists|does not exist)$`, h.withinTheConfigMap)
 	sc.Step(`^I delete the configmap "([^"]*)"$`, h.iDeleteTheConfigMap)
 	sc.Step(`^within (.+) the job "([^"]*)" runs from a restored checkpoint$`, h.withinTheJobRunsFromARestoredCheckpoint)
+	sc.Step(`^the job "([^"]*)" has the id "([0-9a-f]{32})"$`, h.theJobHasTheID)
 	sc.Step(`^the job ConfigMap of "([^"]*)" (exists|does not exist)$`, h.theJobConfigMap)
 	sc.Step(`^ConfigMap updates take (.+) at the API server$`, h.configMapUpdatesTake)
 	sc.Step(`^ConfigMap updates are fast again$`, h.configMapUpdatesAreFastAgain)
@@ -538,6 +539,20 @@ func (h *haSide) withinTheJobRunsFromARestoredCheckpoint(within, name string) er
 		h.tracef("job %q restored checkpoint %d", name, out.Latest.Restored.ID)
 		return true, "", nil
 	})
+}
+
+// theJobHasTheID checks the id a job runs under.
+//
+//	the job "WordCount Example" has the id "ffffffffc0bf46800000000000000000"
+func (h *haSide) theJobHasTheID(name, id string) error {
+	sj, err := h.job(name)
+	if err != nil {
+		return err
+	}
+	if sj.id != id {
+		return fmt.Errorf("the job %q runs under the id %s, not %s", name, sj.id, id)
+	}
+	return nil
 }
 
 // theJobConfigMap checks the job's HA ConfigMap <cluster-id>-<job-id>-config-map.
