@@ -18,6 +18,7 @@ import (
 
 	"flinksim/sim/apiserver"
 	"flinksim/sim/deployment"
+	"flinksim/sim/endpoints"
 	"flinksim/sim/gc"
 	"flinksim/sim/kubelet"
 	"flinksim/sim/loadbalancer"
@@ -285,8 +286,9 @@ type component interface {
 	Start(ctx context.Context) error
 }
 
-// Start runs the controllers — garbage collector, Deployment, ReplicaSet and namespace
-// controllers, scheduler, kubelet — and blocks until ctx ends and all have stopped.
+// Start runs the controllers — garbage collector, Deployment, ReplicaSet, namespace,
+// endpoints and EndpointSlice controllers, scheduler, kubelet, service proxy, node
+// lifecycle, load balancers — and blocks until ctx ends and all have stopped.
 func (c *Cluster) Start(ctx context.Context) error {
 	c.mu.Lock()
 	if c.started {
@@ -315,6 +317,13 @@ func (c *Cluster) Start(ctx context.Context) error {
 		return err
 	}
 	sched, err := scheduler.New(scheduler.Config{Client: c.ClientFor(rbac.SchedulerUser), Rand: rand.New(rand.NewPCG(seeds.Uint64(), 1)), Log: c.cfg.Log})
+	if err != nil {
+		return err
+	}
+	// Informers read as kube-controller-manager, writes go out as each controller's own
+	// service account.
+	eps, err := endpoints.New(endpoints.Config{Client: c.ClientFor(rbac.ControllerManagerUser),
+		EndpointsClient: c.ClientFor(rbac.EndpointControllerUser), SlicesClient: c.ClientFor(rbac.EndpointSliceControllerUser), Log: c.cfg.Log})
 	if err != nil {
 		return err
 	}
@@ -350,7 +359,7 @@ func (c *Cluster) Start(ctx context.Context) error {
 		collector.SetDisabled(true)
 	}
 
-	components := []component{collector, deployments, replicasets, namespaces, sched, kl, px, lifecycle, lbs}
+	components := []component{collector, deployments, replicasets, namespaces, sched, kl, eps, px, lifecycle, lbs}
 	errs := make(chan error, len(components))
 	for _, comp := range components {
 		go func() { errs <- comp.Start(ctx) }()
