@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"sync"
 	"time"
 
@@ -257,6 +258,68 @@ func (c *Cluster) ClientFor(user string) kubernetes.Interface {
 	return cs
 }
 
+// podClient is the client a pod's processes get: acting as the pod's service account,
+// over the network path from the pod to the API server, so that partitions between them
+// (PartitionFromAPIServer, an isolated or hung pod, a stopped node) hold its requests.
+// Against a Backend the path is not modelled.
+func (c *Cluster) podClient(user, podIP string) kubernetes.Interface {
+	if c.server == nil || podIP == "" {
+		return c.ClientFor(user)
+	}
+	return c.server.ClientsetOver(user, c.network.Route(podIP, c.APIServerIP()))
+}
+
+// APIServerIP is the API server's address on the cluster network (the kubernetes
+// Service's ClusterIP, 10.96.0.1 by default); "" with a Backend.
+func (c *Cluster) APIServerIP() string {
+	if c.server == nil {
+		return ""
+	}
+	host, _, _ := net.SplitHostPort(c.server.Address())
+	return host
+}
+
+// PartitionFromAPIServer cuts a pod off from the API server: the requests of its
+// processes' Kubernetes client hang until their contexts end (and fail as client-go's do
+// when the server does not answer), its open watches deliver nothing; the rest of the
+// pod's network is untouched. HealAPIServer (or Network().Heal of the pod's IP) mends
+// it, and held watch events then arrive. Not available with a Backend.
+func (c *Cluster) PartitionFromAPIServer(ctx context.Context, namespace, pod string) error {
+	ip, err := c.apiPathOf(ctx, namespace, pod)
+	if err != nil {
+		return err
+	}
+	c.network.Partition(ip, c.APIServerIP())
+	return nil
+}
+
+// HealAPIServer ends a PartitionFromAPIServer of the pod.
+func (c *Cluster) HealAPIServer(ctx context.Context, namespace, pod string) error {
+	ip, err := c.apiPathOf(ctx, namespace, pod)
+	if err != nil {
+		return err
+	}
+	c.network.Unpartition(ip, c.APIServerIP())
+	return nil
+}
+
+func (c *Cluster) apiPathOf(ctx context.Context, namespace, pod string) (string, error) {
+	if c.server == nil {
+		return "", fmt.Errorf("sim: partitions from the API server need the in-process API server, not the %s backend", c.cfg.Backend.Name())
+	}
+	p, err := c.admin.CoreV1().Pods(namespace).Get(ctx, pod, metav1.GetOptions{})
+	if err != nil {
+		return "", fmt.Errorf("sim: pod %s/%s: %w", namespace, pod, err)
+	}
+	if p.Status.PodIP == "" {
+		return "", fmt.Errorf("sim: pod %s/%s has no IP yet (phase %s): it has not started on a node", namespace, pod, p.Status.Phase)
+	}
+	if p.Spec.HostNetwork {
+		return "", fmt.Errorf("sim: pod %s/%s uses the host network: partition its node instead", namespace, pod)
+	}
+	return p.Status.PodIP, nil
+}
+
 // Server is the simulated API server, for its request log and fault injection; nil
 // when the cluster runs against a Backend.
 func (c *Cluster) Server() *apiserver.Server { return c.server }
@@ -332,7 +395,7 @@ func (c *Cluster) Start(ctx context.Context) error {
 		return err
 	}
 	c.network.SetResolver(px.Resolve)
-	kl, err := kubelet.New(kubelet.Config{Client: c.ClientFor("system:node:kubelet"), Clients: c.ClientFor,
+	kl, err := kubelet.New(kubelet.Config{Client: c.ClientFor("system:node:kubelet"), Clients: c.ClientFor, PodClient: c.podClient,
 		Images: c.images, Network: c.network, Rand: rand.New(rand.NewPCG(seeds.Uint64(), 2)),
 		MinStart: c.cfg.PodStartLatency, StartJitter: c.cfg.PodStartJitter,
 		VolumeSyncPeriod: c.cfg.VolumeSyncPeriod, NoEvents: c.cfg.NoEvents, Log: c.cfg.Log})

@@ -26,6 +26,9 @@ type NetworkProvider interface {
 	RemoveHost(ip string)
 	Isolate(ip string)
 	Heal(ip string)
+	// Hang and Resume make a host unresponsive and responsive again (a hung process).
+	Hang(ip string)
+	Resume(ip string)
 }
 
 // Config configures the kubelet.
@@ -34,6 +37,10 @@ type Config struct {
 	Client kubernetes.Interface
 	// Clients gives a client for a pod's service account (its in-cluster identity).
 	Clients func(user string) kubernetes.Interface
+	// PodClient, when set, gives the client a pod's processes get: acting as user (the
+	// pod's service account) from the pod's IP, so that the network between the pod and
+	// the API server applies to it. Default: Clients(user).
+	PodClient func(user, podIP string) kubernetes.Interface
 	// Images is the image registry.
 	Images *Registry
 	// Network is the cluster network.
@@ -282,6 +289,25 @@ func (k *Kubelet) Crash(ns, pod, container string, code int32) error {
 // OOMKill ends a container as the kernel's OOM killer does: exit 137, reason OOMKilled.
 func (k *Kubelet) OOMKill(ns, pod, container string) error {
 	return k.inject(ns, pod, fault{container: container, kill: killSpec{code: 137, reason: "OOMKilled"}})
+}
+
+// Hang makes a container's process (all of the pod's when container is "") hang: it stays
+// alive and Running — its readiness does not change, the simulated kubelet has no
+// probes — but answers nothing. The pod's network holds (its listeners accept nothing,
+// its dials and open connections hang until their deadlines; containers share the pod's
+// network, so this is pod-wide while any container hangs), its Kubernetes client's
+// requests hang until their contexts end and its watches deliver nothing, and it ignores
+// SIGTERM: a graceful deletion kills it when the grace period is up. A hang ends with
+// Resume, or when the process ends (crash, OOMKill, eviction, deletion); a restarted
+// container is a new process and does not hang.
+func (k *Kubelet) Hang(ns, pod, container string) error {
+	return k.inject(ns, pod, fault{container: container, hang: hangOn})
+}
+
+// Resume ends a Hang of a container (all of the pod's when container is ""): held
+// traffic and requests go on.
+func (k *Kubelet) Resume(ns, pod, container string) error {
+	return k.inject(ns, pod, fault{container: container, hang: hangOff})
 }
 
 // Evict fails the pod as the kubelet's eviction manager does: phase Failed, reason

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -48,13 +49,28 @@ type podWorker struct {
 	mountError            string
 	initializedAt         time.Time
 	published             *corev1.PodStatus
+	// netHung: the pod's network is hung because a container hangs.
+	netHung bool
+
+	kubeMu sync.Mutex
+	kube   kubernetes.Interface // the processes' client, made on first use
 }
 
 type fault struct {
 	container string // "" = all
 	kill      killSpec
 	evict     bool
+	hang      hangChange
 }
+
+// hangChange is what a fault does to a process's hang.
+type hangChange int
+
+const (
+	hangNone hangChange = iota
+	hangOn
+	hangOff
+)
 
 func newPodWorker(k *Kubelet, key string, pod *corev1.Pod, startAt time.Time) *podWorker {
 	var names []string
@@ -376,7 +392,7 @@ func (w *podWorker) start(ctx context.Context, c *ctr) {
 	user := "system:serviceaccount:" + pod.Namespace + ":" + serviceAccount(pod)
 	penv := &process.Env{
 		Environ: env, Files: c.fs, Write: c.fs.write, Network: net, Hostname: pod.Name, Stdout: logs, Stderr: logs,
-		Kube: func() (kubernetes.Interface, error) { return w.k.cfg.Clients(user), nil },
+		Kube: func() (kubernetes.Interface, error) { return w.kubeClient(user), nil },
 	}
 	name, gen := c.spec.Name, c.gen
 	var prog process.Program
@@ -402,6 +418,20 @@ func (w *podWorker) start(ctx context.Context, c *ctr) {
 	}()
 }
 
+// kubeClient is the client the pod's processes share: one per pod, made on first use.
+func (w *podWorker) kubeClient(user string) kubernetes.Interface {
+	w.kubeMu.Lock()
+	defer w.kubeMu.Unlock()
+	if w.kube == nil {
+		if w.k.cfg.PodClient != nil {
+			w.kube = w.k.cfg.PodClient(user, w.ip)
+		} else {
+			w.kube = w.k.cfg.Clients(user)
+		}
+	}
+	return w.kube
+}
+
 func serviceAccount(pod *corev1.Pod) string {
 	if pod.Spec.ServiceAccountName != "" {
 		return pod.Spec.ServiceAccountName
@@ -416,6 +446,8 @@ func (w *podWorker) onExit(e exit) {
 	}
 	c.running = false
 	c.cancel = nil
+	c.hung = false
+	w.syncHang()
 	c.state = terminatedState(c, e.code, e.at, containerID(w.pod, c.spec.Name))
 	code := c.state.Terminated.ExitCode
 	if w.evicted != nil || w.pod.DeletionTimestamp != nil {
@@ -437,6 +469,15 @@ func (w *podWorker) onExit(e exit) {
 }
 
 func (w *podWorker) onFault(f fault) {
+	if f.hang != hangNone {
+		for _, c := range w.byName {
+			if c.running && (f.container == "" || c.spec.Name == f.container) {
+				c.hung = f.hang == hangOn
+			}
+		}
+		w.syncHang()
+		return
+	}
 	if f.evict {
 		ks := f.kill
 		w.evicted = &ks
@@ -453,10 +494,27 @@ func (w *podWorker) onFault(f fault) {
 	}
 }
 
-// stopAll sends SIGTERM to every running container.
+// syncHang hangs the pod's network while a container hangs, and resumes it after.
+func (w *podWorker) syncHang() {
+	hung := false
+	for _, c := range w.byName {
+		hung = hung || c.running && c.hung
+	}
+	if hung == w.netHung || w.ip == "" {
+		return
+	}
+	w.netHung = hung
+	if hung {
+		w.k.cfg.Network.Hang(w.ip)
+	} else {
+		w.k.cfg.Network.Resume(w.ip)
+	}
+}
+
+// stopAll sends SIGTERM to every running container; a hung one ignores it.
 func (w *podWorker) stopAll(cause error) {
 	for _, c := range w.byName {
-		if c.running && c.cancel != nil {
+		if c.running && c.cancel != nil && !c.hung {
 			c.cancel(cause)
 		}
 	}
@@ -472,13 +530,20 @@ func (w *podWorker) waitAll(grace time.Duration) {
 		case e := <-w.exits:
 			w.onExit(e)
 		case <-deadline.C:
+			// SIGKILL: the process ends (its goroutines see their context end) and its
+			// exit is not waited for.
 			for _, c := range w.byName {
 				if c.running {
 					c.running = false
+					c.hung = false
+					if c.cancel != nil {
+						c.cancel(errors.New("SIGKILL"))
+					}
 					c.kill = &killSpec{code: 137, reason: "Error"}
 					c.state = terminatedState(c, 137, time.Now(), containerID(w.pod, c.spec.Name))
 				}
 			}
+			w.syncHang()
 			return
 		}
 	}
