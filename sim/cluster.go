@@ -58,7 +58,9 @@ type Config struct {
 	// NodeGracePeriod is how long a node may miss heartbeats before it turns
 	// NotReady (Ready=Unknown) and gets the unreachable taints. Default 50 s.
 	NodeGracePeriod time.Duration
-	// NoEvents switches off the kubelet's events (for benchmarks).
+	// NoEvents switches off the events of the scheduler (Scheduled, FailedScheduling) and
+	// the kubelet (Pulling, Pulled, Created, Started, Killing, BackOff, FailedMount…),
+	// for benchmarks.
 	NoEvents bool
 	// Log receives the controllers' debug logs. Default: discarded.
 	Log *slog.Logger
@@ -379,7 +381,8 @@ func (c *Cluster) Start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	sched, err := scheduler.New(scheduler.Config{Client: c.ClientFor(rbac.SchedulerUser), Rand: rand.New(rand.NewPCG(seeds.Uint64(), 1)), Log: c.cfg.Log})
+	sched, err := scheduler.New(scheduler.Config{Client: c.ClientFor(rbac.SchedulerUser), Rand: rand.New(rand.NewPCG(seeds.Uint64(), 1)),
+		NoEvents: c.cfg.NoEvents, Log: c.cfg.Log})
 	if err != nil {
 		return err
 	}
@@ -437,8 +440,10 @@ func (c *Cluster) Start(ctx context.Context) error {
 }
 
 // NodeNotReady stops a node's kubelet, as when the node crashes or is cut from the
-// control plane: after the grace period it turns NotReady and its pods are evicted
-// by taint (they stay Terminating while the kubelet is away).
+// control plane: after the grace period it turns NotReady and its pods are evicted by
+// taint when their tolerations end (300 s by default; they stay Terminating while the
+// kubelet is away). Meanwhile the pods' processes keep running, cut from the network
+// and from the API server.
 func (c *Cluster) NodeNotReady(name string) error {
 	kl := c.Kubelet()
 	if kl == nil {

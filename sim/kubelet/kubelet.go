@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -71,6 +72,10 @@ type Kubelet struct {
 	pods    corelisters.PodLister
 	nodes   corelisters.NodeLister
 	sources volumeSources
+	images  nodeImages // what each node has pulled, for the Pulled events
+	// eventSeq keeps apart the names of events recorded at the same virtual instant (a
+	// real recorder names an event after the wall-clock nanosecond, which moves on).
+	eventSeq atomic.Int64
 
 	mu      sync.Mutex
 	ctx     context.Context
@@ -353,18 +358,7 @@ func (k *Kubelet) Logs(ns, pod, container string, opts *corev1.PodLogOptions) ([
 }
 
 func (k *Kubelet) event(ctx context.Context, pod *corev1.Pod, typ, reason, msg string) {
-	if k.cfg.NoEvents {
-		return
-	}
-	ts := metav1.Now()
-	ev := &corev1.Event{
-		ObjectMeta:     metav1.ObjectMeta{Name: fmt.Sprintf("%s.%x", pod.Name, ts.UnixNano()), Namespace: pod.Namespace},
-		InvolvedObject: corev1.ObjectReference{Kind: "Pod", Namespace: pod.Namespace, Name: pod.Name, UID: pod.UID, APIVersion: "v1"},
-		Reason:         reason, Message: msg, Type: typ,
-		Source:         corev1.EventSource{Component: "kubelet", Host: pod.Spec.NodeName},
-		FirstTimestamp: ts, LastTimestamp: ts, Count: 1, ReportingController: "kubelet", ReportingInstance: pod.Spec.NodeName,
-	}
-	_, _ = k.cfg.Client.CoreV1().Events(pod.Namespace).Create(ctx, ev, metav1.CreateOptions{})
+	k.record(ctx, pod, "", typ, reason, msg)
 }
 
 func (k *Kubelet) podIP(node *corev1.Node, pod *corev1.Pod) (string, error) {

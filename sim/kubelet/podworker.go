@@ -264,6 +264,7 @@ func (w *podWorker) prepare(ctx context.Context) bool {
 		}
 		c.img, c.waitReason, c.waitMessage, c.restartAt = img, "", "", time.Time{}
 		c.backoff = 0
+		w.pullEvents(ctx, c)
 	}
 	if !pulled {
 		// Try again when the earliest back-off ends.
@@ -378,6 +379,8 @@ func (w *podWorker) start(ctx context.Context, c *ctr) {
 			c.last = c.state
 		}
 		c.restarts++
+		// A restart goes through the image manager again.
+		w.pullEvents(ctx, c)
 	}
 	c.gen++
 	c.running, c.everRan, c.kill = true, true, nil
@@ -407,6 +410,10 @@ func (w *podWorker) start(ctx context.Context, c *ctr) {
 		}
 		fmt.Fprintf(logs, "exec: %q: executable file not found in $PATH\n", missing)
 		prog = func(context.Context, *process.Env) error { return process.Exit(127, nil) }
+	}
+	if !w.k.cfg.NoEvents {
+		w.containerEvent(ctx, c, "Created", "Container created")
+		w.containerEvent(ctx, c, "Started", "Container started")
 	}
 	go func() {
 		err := runProgram(runCtx, prog, penv)
@@ -566,8 +573,12 @@ func (w *podWorker) terminate(ctx context.Context) {
 	if pod.DeletionGracePeriodSeconds != nil {
 		grace = time.Duration(*pod.DeletionGracePeriodSeconds) * time.Second
 	}
-	if w.anyRunning() {
-		w.k.event(ctx, pod, corev1.EventTypeNormal, "Killing", "Stopping container "+strings.Join(w.runningNames(), ", "))
+	if !w.k.cfg.NoEvents {
+		for _, c := range append(append([]*ctr{}, w.inits...), w.mains...) {
+			if c.running {
+				w.containerEvent(ctx, c, "Killing", "Stopping container "+c.spec.Name)
+			}
+		}
 	}
 	w.stopAll(errors.New("SIGTERM"))
 	w.waitAll(grace)
@@ -579,14 +590,4 @@ func (w *podWorker) terminate(ctx context.Context) {
 	if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) && ctx.Err() == nil {
 		w.k.cfg.Log.Debug("kubelet: confirming deletion", "pod", w.key, "err", err)
 	}
-}
-
-func (w *podWorker) runningNames() []string {
-	var out []string
-	for _, c := range append(append([]*ctr{}, w.inits...), w.mains...) {
-		if c.running {
-			out = append(out, c.spec.Name)
-		}
-	}
-	return out
 }
