@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"sync"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 
 	"flinksim/sim/apiserver"
 	"flinksim/sim/deployment"
+	"flinksim/sim/endpoints"
 	"flinksim/sim/gc"
 	"flinksim/sim/kubelet"
 	"flinksim/sim/loadbalancer"
@@ -56,7 +58,9 @@ type Config struct {
 	// NodeGracePeriod is how long a node may miss heartbeats before it turns
 	// NotReady (Ready=Unknown) and gets the unreachable taints. Default 50 s.
 	NodeGracePeriod time.Duration
-	// NoEvents switches off the kubelet's events (for benchmarks).
+	// NoEvents switches off the events of the scheduler (Scheduled, FailedScheduling) and
+	// the kubelet (Pulling, Pulled, Created, Started, Killing, BackOff, FailedMount…),
+	// for benchmarks.
 	NoEvents bool
 	// Log receives the controllers' debug logs. Default: discarded.
 	Log *slog.Logger
@@ -256,6 +260,68 @@ func (c *Cluster) ClientFor(user string) kubernetes.Interface {
 	return cs
 }
 
+// podClient is the client a pod's processes get: acting as the pod's service account,
+// over the network path from the pod to the API server, so that partitions between them
+// (PartitionFromAPIServer, an isolated or hung pod, a stopped node) hold its requests.
+// Against a Backend the path is not modelled.
+func (c *Cluster) podClient(user, podIP string) kubernetes.Interface {
+	if c.server == nil || podIP == "" {
+		return c.ClientFor(user)
+	}
+	return c.server.ClientsetOver(user, c.network.Route(podIP, c.APIServerIP()))
+}
+
+// APIServerIP is the API server's address on the cluster network (the kubernetes
+// Service's ClusterIP, 10.96.0.1 by default); "" with a Backend.
+func (c *Cluster) APIServerIP() string {
+	if c.server == nil {
+		return ""
+	}
+	host, _, _ := net.SplitHostPort(c.server.Address())
+	return host
+}
+
+// PartitionFromAPIServer cuts a pod off from the API server: the requests of its
+// processes' Kubernetes client hang until their contexts end (and fail as client-go's do
+// when the server does not answer), its open watches deliver nothing; the rest of the
+// pod's network is untouched. HealAPIServer (or Network().Heal of the pod's IP) mends
+// it, and held watch events then arrive. Not available with a Backend.
+func (c *Cluster) PartitionFromAPIServer(ctx context.Context, namespace, pod string) error {
+	ip, err := c.apiPathOf(ctx, namespace, pod)
+	if err != nil {
+		return err
+	}
+	c.network.Partition(ip, c.APIServerIP())
+	return nil
+}
+
+// HealAPIServer ends a PartitionFromAPIServer of the pod.
+func (c *Cluster) HealAPIServer(ctx context.Context, namespace, pod string) error {
+	ip, err := c.apiPathOf(ctx, namespace, pod)
+	if err != nil {
+		return err
+	}
+	c.network.Unpartition(ip, c.APIServerIP())
+	return nil
+}
+
+func (c *Cluster) apiPathOf(ctx context.Context, namespace, pod string) (string, error) {
+	if c.server == nil {
+		return "", fmt.Errorf("sim: partitions from the API server need the in-process API server, not the %s backend", c.cfg.Backend.Name())
+	}
+	p, err := c.admin.CoreV1().Pods(namespace).Get(ctx, pod, metav1.GetOptions{})
+	if err != nil {
+		return "", fmt.Errorf("sim: pod %s/%s: %w", namespace, pod, err)
+	}
+	if p.Status.PodIP == "" {
+		return "", fmt.Errorf("sim: pod %s/%s has no IP yet (phase %s): it has not started on a node", namespace, pod, p.Status.Phase)
+	}
+	if p.Spec.HostNetwork {
+		return "", fmt.Errorf("sim: pod %s/%s uses the host network: partition its node instead", namespace, pod)
+	}
+	return p.Status.PodIP, nil
+}
+
 // Server is the simulated API server, for its request log and fault injection; nil
 // when the cluster runs against a Backend.
 func (c *Cluster) Server() *apiserver.Server { return c.server }
@@ -285,8 +351,9 @@ type component interface {
 	Start(ctx context.Context) error
 }
 
-// Start runs the controllers — garbage collector, Deployment, ReplicaSet and namespace
-// controllers, scheduler, kubelet — and blocks until ctx ends and all have stopped.
+// Start runs the controllers — garbage collector, Deployment, ReplicaSet, namespace,
+// endpoints and EndpointSlice controllers, scheduler, kubelet, service proxy, node
+// lifecycle, load balancers — and blocks until ctx ends and all have stopped.
 func (c *Cluster) Start(ctx context.Context) error {
 	c.mu.Lock()
 	if c.started {
@@ -314,7 +381,15 @@ func (c *Cluster) Start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	sched, err := scheduler.New(scheduler.Config{Client: c.ClientFor(rbac.SchedulerUser), Rand: rand.New(rand.NewPCG(seeds.Uint64(), 1)), Log: c.cfg.Log})
+	sched, err := scheduler.New(scheduler.Config{Client: c.ClientFor(rbac.SchedulerUser), Rand: rand.New(rand.NewPCG(seeds.Uint64(), 1)),
+		NoEvents: c.cfg.NoEvents, Log: c.cfg.Log})
+	if err != nil {
+		return err
+	}
+	// Informers read as kube-controller-manager, writes go out as each controller's own
+	// service account.
+	eps, err := endpoints.New(endpoints.Config{Client: c.ClientFor(rbac.ControllerManagerUser),
+		EndpointsClient: c.ClientFor(rbac.EndpointControllerUser), SlicesClient: c.ClientFor(rbac.EndpointSliceControllerUser), Log: c.cfg.Log})
 	if err != nil {
 		return err
 	}
@@ -323,7 +398,7 @@ func (c *Cluster) Start(ctx context.Context) error {
 		return err
 	}
 	c.network.SetResolver(px.Resolve)
-	kl, err := kubelet.New(kubelet.Config{Client: c.ClientFor("system:node:kubelet"), Clients: c.ClientFor,
+	kl, err := kubelet.New(kubelet.Config{Client: c.ClientFor("system:node:kubelet"), Clients: c.ClientFor, PodClient: c.podClient,
 		Images: c.images, Network: c.network, Rand: rand.New(rand.NewPCG(seeds.Uint64(), 2)),
 		MinStart: c.cfg.PodStartLatency, StartJitter: c.cfg.PodStartJitter,
 		VolumeSyncPeriod: c.cfg.VolumeSyncPeriod, NoEvents: c.cfg.NoEvents, Log: c.cfg.Log})
@@ -350,7 +425,7 @@ func (c *Cluster) Start(ctx context.Context) error {
 		collector.SetDisabled(true)
 	}
 
-	components := []component{collector, deployments, replicasets, namespaces, sched, kl, px, lifecycle, lbs}
+	components := []component{collector, deployments, replicasets, namespaces, sched, kl, eps, px, lifecycle, lbs}
 	errs := make(chan error, len(components))
 	for _, comp := range components {
 		go func() { errs <- comp.Start(ctx) }()
@@ -365,8 +440,10 @@ func (c *Cluster) Start(ctx context.Context) error {
 }
 
 // NodeNotReady stops a node's kubelet, as when the node crashes or is cut from the
-// control plane: after the grace period it turns NotReady and its pods are evicted
-// by taint (they stay Terminating while the kubelet is away).
+// control plane: after the grace period it turns NotReady and its pods are evicted by
+// taint when their tolerations end (300 s by default; they stay Terminating while the
+// kubelet is away). Meanwhile the pods' processes keep running, cut from the network
+// and from the API server.
 func (c *Cluster) NodeNotReady(name string) error {
 	kl := c.Kubelet()
 	if kl == nil {

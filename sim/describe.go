@@ -13,8 +13,8 @@ import (
 )
 
 // Describe renders the cluster state for a failure report: pods in `kubectl get pods
-// -o wide` style, Deployments, Services, ConfigMaps with their leader annotations,
-// and the newest events.
+// -o wide` style, Deployments, Services, Endpoints (ready ip:ports and the pods listed
+// as not ready), ConfigMaps with their leader annotations, and the newest events.
 func (c *Cluster) Describe(ctx context.Context) string {
 	var b strings.Builder
 	cs := c.admin
@@ -57,6 +57,13 @@ func (c *Cluster) Describe(ctx context.Context) string {
 			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", s.Namespace, s.Name, s.Spec.Type, s.Spec.ClusterIP, strings.Join(ports, ","))
 		}
 	}
+	if eps, err := cs.CoreV1().Endpoints("").List(ctx, metav1.ListOptions{}); err == nil && len(eps.Items) > 0 {
+		fmt.Fprintln(w, "\nENDPOINTS\nNAMESPACE\tNAME\tENDPOINTS\tNOT READY")
+		for _, e := range eps.Items {
+			ready, notReady := endpointsColumn(&e)
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", e.Namespace, e.Name, ready, notReady)
+		}
+	}
 	if cms, err := cs.CoreV1().ConfigMaps("").List(ctx, metav1.ListOptions{}); err == nil && len(cms.Items) > 0 {
 		fmt.Fprintln(w, "\nCONFIGMAPS\nNAMESPACE\tNAME\tDATA\tLEADER")
 		for _, cm := range cms.Items {
@@ -67,10 +74,10 @@ func (c *Cluster) Describe(ctx context.Context) string {
 	if evs, err := cs.CoreV1().Events("").List(ctx, metav1.ListOptions{}); err == nil && len(evs.Items) > 0 {
 		items := evs.Items
 		sort.SliceStable(items, func(i, j int) bool { return items[i].LastTimestamp.Before(&items[j].LastTimestamp) })
-		if len(items) > 20 {
-			items = items[len(items)-20:]
+		if len(items) > 30 {
+			items = items[len(items)-30:]
 		}
-		b.WriteString("\nEVENTS (newest 20)\n")
+		b.WriteString("\nEVENTS (newest 30)\n")
 		for _, e := range items {
 			fmt.Fprintf(&b, "%s %s %s %s/%s: %s\n", e.LastTimestamp.UTC().Format("15:04:05"), e.Type, e.Reason, e.InvolvedObject.Kind, e.InvolvedObject.Name, e.Message)
 		}
@@ -116,4 +123,35 @@ func orNone(s string) string {
 		return "<none>"
 	}
 	return s
+}
+
+// endpointsColumn is kubectl's ENDPOINTS column (ready ip:port pairs, the first three and
+// "+ N more...") and the names of the pods listed as not ready.
+func endpointsColumn(e *corev1.Endpoints) (ready, notReady string) {
+	var pairs, unready []string
+	for _, s := range e.Subsets {
+		for _, a := range s.Addresses {
+			if len(s.Ports) == 0 {
+				pairs = append(pairs, a.IP)
+			}
+			for _, p := range s.Ports {
+				pairs = append(pairs, fmt.Sprintf("%s:%d", a.IP, p.Port))
+			}
+		}
+		for _, a := range s.NotReadyAddresses {
+			name := a.IP
+			if a.TargetRef != nil {
+				name = a.TargetRef.Name
+			}
+			unready = append(unready, name)
+		}
+	}
+	ready = "<none>"
+	if len(pairs) > 0 {
+		ready = strings.Join(pairs[:min(3, len(pairs))], ",")
+		if len(pairs) > 3 {
+			ready += fmt.Sprintf(" + %d more...", len(pairs)-3)
+		}
+	}
+	return ready, orNone(strings.Join(unready, ","))
 }

@@ -48,8 +48,18 @@ func TestNodeNotReadyTaintsTheNodeAndEvictsItsPods(t *testing.T) {
 		if d := time.Since(start); d < 50*time.Second || d > 70*time.Second {
 			t.Fatalf("node went NotReady after %v, want the 50 s grace period (plus a monitor period)", d)
 		}
-		// The pod has no toleration: it is evicted at once, stays Terminating (the
-		// kubelet is away), and the ReplicaSet starts a replacement on the other node.
+		// The pod tolerates the taint for the 300 s admission gave it: then it is
+		// evicted, stays Terminating (the kubelet is away), and the ReplicaSet starts a
+		// replacement on the other node.
+		tainted := time.Now()
+		replaced := func() bool {
+			pods, _ := cs.CoreV1().Pods("default").List(ctx, metav1.ListOptions{})
+			return len(pods.Items) > 1
+		}
+		time.Sleep(290 * time.Second)
+		if replaced() {
+			t.Fatal("the pod was replaced before its 300 s toleration of the unreachable taint ended")
+		}
 		eventually(t, time.Minute, "a replacement Running on the other node", func() bool {
 			pods, _ := cs.CoreV1().Pods("default").List(ctx, metav1.ListOptions{FieldSelector: "status.phase=Running"})
 			for _, p := range pods.Items {
@@ -59,6 +69,9 @@ func TestNodeNotReadyTaintsTheNodeAndEvictsItsPods(t *testing.T) {
 			}
 			return false
 		})
+		if d := time.Since(tainted); d < 300*time.Second {
+			t.Fatalf("replaced %v after the taint, before the toleration ended", d)
+		}
 		old, err := cs.CoreV1().Pods("default").Get(ctx, first.Name, metav1.GetOptions{})
 		if err != nil || old.DeletionTimestamp == nil {
 			t.Fatalf("the evicted pod should stay Terminating while its node is away: %v %+v", err, old.ObjectMeta)

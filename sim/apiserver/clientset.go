@@ -41,6 +41,8 @@ type clientset struct {
 	*fake.Clientset
 	server *Server
 	user   string
+	// link, when set, is the network path to the server (ClientsetOver).
+	link Link
 }
 
 var _ kubernetes.Interface = (*clientset)(nil)
@@ -136,6 +138,9 @@ func (r *objectReactor) React(action clienttesting.Action) (bool, runtime.Object
 	if err := r.ctx.Err(); err != nil {
 		return true, nil, err // not sent: client-go returns the context's error as it is
 	}
+	if err := r.c.awaitLink(r.ctx); err != nil {
+		return true, nil, r.c.server.transportError(r.c.user, action, err)
+	}
 	obj, err := r.c.server.handle(r.ctx, r.c.user, action)
 	return true, obj, r.c.server.transportError(r.c.user, action, err)
 }
@@ -148,7 +153,13 @@ func (r *watchReactor) React(action clienttesting.Action) (bool, watch.Interface
 	if err := r.ctx.Err(); err != nil {
 		return true, nil, err
 	}
+	if err := r.c.awaitLink(r.ctx); err != nil {
+		return true, nil, r.c.server.transportError(r.c.user, action, err)
+	}
 	w, err := r.c.server.handleWatch(r.ctx, r.c.user, action)
+	if err == nil && r.c.link != nil {
+		w = newLinkWatch(w, r.c.link)
+	}
 	return true, w, r.c.server.transportError(r.c.user, action, err)
 }
 

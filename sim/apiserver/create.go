@@ -90,6 +90,7 @@ func (s *Server) createObject(t *table, req Request, obj runtime.Object, opts cr
 		}
 	}
 	setDefaults(obj)
+	admit(req, obj)
 	prepareForCreate(obj)
 	m.SetUID(s.newUID())
 	m.SetCreationTimestamp(now())

@@ -21,7 +21,9 @@
 // policies (the garbage collector and the namespace controller are controllers of their
 // own), the status, scale, binding, eviction and finalize subresources, authorization
 // through an Authorizer (system:masters always passes; denials worded as the real
-// server words them), and a request log (with what faults injected).
+// server words them), the DefaultTolerationSeconds admission plugin (pods created or
+// updated without a toleration of the not-ready and unreachable NoExecute taints get one
+// for 300 s; admission.go), and a request log (with what faults injected).
 //
 // Clients (Clientset) behave as client-go's rest client does towards a real server: a
 // request whose context has ended is not sent (the caller gets the context's error as it
@@ -39,7 +41,8 @@
 // goroutine before the request is served; DropWatches, FailWatches and ExpireWatches
 // strike the open watches.
 //
-// What it does not model (honestly): admission webhooks and most admission plugins,
+// What it does not model (honestly): admission webhooks and the admission plugins other
+// than DefaultTolerationSeconds (ServiceAccount token volumes, Priority, PodSecurity…),
 // custom resources, protobuf/CBOR encodings, dry run, managedFields of objects that
 // server-side apply never touched (the real server tracks every write; the simulator
 // starts tracking at the first apply, which keeps plain creates and updates cheap),

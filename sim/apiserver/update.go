@@ -86,6 +86,7 @@ func (s *Server) update(t *table, req Request, in runtime.Object, opts updateOpt
 	}
 	decodeWire(obj)
 	setDefaults(obj)
+	admit(req, obj)
 
 	// What the real BeforeUpdate does: the generation and the system fields are the
 	// stored ones, the kind decides what else the update keeps.

@@ -67,6 +67,24 @@ func podCases() []Case {
 			_, err := create(t, env, p)
 			requireError(t, err, invalid, "spec.containers[0].ports[0].containerPort: Invalid value: 70000: must be between 1 and 65535, inclusive")
 		}},
+		{Name: "pod/default-toleration-seconds-added-unless-tolerated", Run: func(t *testing.T, env *Env) {
+			// The DefaultTolerationSeconds admission plugin: 300 s for the not-ready and
+			// unreachable NoExecute taints, unless the pod tolerates them already.
+			got, err := create(t, env, pod("default-tolerations"))
+			require.NoError(t, err)
+			assert.Equal(t, []corev1.Toleration{
+				{Key: corev1.TaintNodeNotReady, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute, TolerationSeconds: ptr(int64(300))},
+				{Key: corev1.TaintNodeUnreachable, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute, TolerationSeconds: ptr(int64(300))},
+			}, got.Spec.Tolerations)
+			own := pod("own-toleration")
+			own.Spec.Tolerations = []corev1.Toleration{{Key: corev1.TaintNodeUnreachable, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute, TolerationSeconds: ptr(int64(10))}}
+			got, err = create(t, env, own)
+			require.NoError(t, err)
+			assert.Equal(t, []corev1.Toleration{
+				{Key: corev1.TaintNodeUnreachable, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute, TolerationSeconds: ptr(int64(10))},
+				{Key: corev1.TaintNodeNotReady, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute, TolerationSeconds: ptr(int64(300))},
+			}, got.Spec.Tolerations)
+		}},
 		{Name: "pod/defaults-restartPolicy-dnsPolicy-and-grace-period", Run: func(t *testing.T, env *Env) {
 			p := pod("defaults")
 			p.Spec.SchedulerName = ""

@@ -23,5 +23,6 @@
 //
 // What the suite does not cover, on purpose: managedFields contents (beyond server-side
 // apply conflicts), admission plugins that envtest runs but no Flink code relies on
-// (DefaultTolerationSeconds, Priority, PodSecurity), and anything that needs a kubelet.
+// (Priority, PodSecurity; DefaultTolerationSeconds is covered because taint-based eviction
+// depends on it), and anything that needs a kubelet.
 package conformance

@@ -41,6 +41,8 @@ type ctr struct {
 	everRan   bool
 	// kill is set by a fault: the exit code and reason the instance ends with.
 	kill *killSpec
+	// hung: the instance hangs (Kubelet.Hang) and ignores SIGTERM.
+	hung bool
 	// waitErr is why the container cannot start yet (image, config).
 	waitReason, waitMessage string
 }

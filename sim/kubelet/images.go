@@ -29,6 +29,15 @@ type Image struct {
 	Env map[string]string
 }
 
+// size is the image's size as a pull reports it: the bytes of its files.
+func (img *Image) size() int {
+	n := 0
+	for _, b := range img.Files {
+		n += len(b)
+	}
+	return n
+}
+
 // Registry is the simulated image registry.
 type Registry struct {
 	mu     sync.RWMutex

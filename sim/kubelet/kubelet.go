@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -26,6 +27,9 @@ type NetworkProvider interface {
 	RemoveHost(ip string)
 	Isolate(ip string)
 	Heal(ip string)
+	// Hang and Resume make a host unresponsive and responsive again (a hung process).
+	Hang(ip string)
+	Resume(ip string)
 }
 
 // Config configures the kubelet.
@@ -34,6 +38,10 @@ type Config struct {
 	Client kubernetes.Interface
 	// Clients gives a client for a pod's service account (its in-cluster identity).
 	Clients func(user string) kubernetes.Interface
+	// PodClient, when set, gives the client a pod's processes get: acting as user (the
+	// pod's service account) from the pod's IP, so that the network between the pod and
+	// the API server applies to it. Default: Clients(user).
+	PodClient func(user, podIP string) kubernetes.Interface
 	// Images is the image registry.
 	Images *Registry
 	// Network is the cluster network.
@@ -64,6 +72,10 @@ type Kubelet struct {
 	pods    corelisters.PodLister
 	nodes   corelisters.NodeLister
 	sources volumeSources
+	images  nodeImages // what each node has pulled, for the Pulled events
+	// eventSeq keeps apart the names of events recorded at the same virtual instant (a
+	// real recorder names an event after the wall-clock nanosecond, which moves on).
+	eventSeq atomic.Int64
 
 	mu      sync.Mutex
 	ctx     context.Context
@@ -284,6 +296,25 @@ func (k *Kubelet) OOMKill(ns, pod, container string) error {
 	return k.inject(ns, pod, fault{container: container, kill: killSpec{code: 137, reason: "OOMKilled"}})
 }
 
+// Hang makes a container's process (all of the pod's when container is "") hang: it stays
+// alive and Running — its readiness does not change, the simulated kubelet has no
+// probes — but answers nothing. The pod's network holds (its listeners accept nothing,
+// its dials and open connections hang until their deadlines; containers share the pod's
+// network, so this is pod-wide while any container hangs), its Kubernetes client's
+// requests hang until their contexts end and its watches deliver nothing, and it ignores
+// SIGTERM: a graceful deletion kills it when the grace period is up. A hang ends with
+// Resume, or when the process ends (crash, OOMKill, eviction, deletion); a restarted
+// container is a new process and does not hang.
+func (k *Kubelet) Hang(ns, pod, container string) error {
+	return k.inject(ns, pod, fault{container: container, hang: hangOn})
+}
+
+// Resume ends a Hang of a container (all of the pod's when container is ""): held
+// traffic and requests go on.
+func (k *Kubelet) Resume(ns, pod, container string) error {
+	return k.inject(ns, pod, fault{container: container, hang: hangOff})
+}
+
 // Evict fails the pod as the kubelet's eviction manager does: phase Failed, reason
 // Evicted, containers killed and not restarted.
 func (k *Kubelet) Evict(ns, pod, message string) error {
@@ -327,18 +358,7 @@ func (k *Kubelet) Logs(ns, pod, container string, opts *corev1.PodLogOptions) ([
 }
 
 func (k *Kubelet) event(ctx context.Context, pod *corev1.Pod, typ, reason, msg string) {
-	if k.cfg.NoEvents {
-		return
-	}
-	ts := metav1.Now()
-	ev := &corev1.Event{
-		ObjectMeta:     metav1.ObjectMeta{Name: fmt.Sprintf("%s.%x", pod.Name, ts.UnixNano()), Namespace: pod.Namespace},
-		InvolvedObject: corev1.ObjectReference{Kind: "Pod", Namespace: pod.Namespace, Name: pod.Name, UID: pod.UID, APIVersion: "v1"},
-		Reason:         reason, Message: msg, Type: typ,
-		Source:         corev1.EventSource{Component: "kubelet", Host: pod.Spec.NodeName},
-		FirstTimestamp: ts, LastTimestamp: ts, Count: 1, ReportingController: "kubelet", ReportingInstance: pod.Spec.NodeName,
-	}
-	_, _ = k.cfg.Client.CoreV1().Events(pod.Namespace).Create(ctx, ev, metav1.CreateOptions{})
+	k.record(ctx, pod, "", typ, reason, msg)
 }
 
 func (k *Kubelet) podIP(node *corev1.Node, pod *corev1.Pod) (string, error) {

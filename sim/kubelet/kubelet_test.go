@@ -64,6 +64,24 @@ func testImage() *kubelet.Image {
 			fmt.Fprintf(env.Stdout, "ip=%s\n", env.Getenv("MY_IP"))
 			return nil
 		},
+		// kubeget reads a ConfigMap every 5 s with a 2 s timeout and logs the outcome.
+		"kubeget": func(ctx context.Context, env *process.Env) error {
+			cs, err := env.Kube()
+			if err != nil {
+				return err
+			}
+			for {
+				callCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+				_, err := cs.CoreV1().ConfigMaps("default").Get(callCtx, "x", metav1.GetOptions{})
+				cancel()
+				fmt.Fprintf(env.Stdout, "get at %s: %v\n", time.Now().UTC().Format("15:04:05"), err)
+				select {
+				case <-ctx.Done():
+					return nil
+				case <-time.After(5 * time.Second):
+				}
+			}
+		},
 		"stubborn": func(ctx context.Context, env *process.Env) error {
 			<-ctx.Done()
 			fmt.Fprintln(env.Stdout, "shutting down slowly")
@@ -418,3 +436,91 @@ func TestLogsReadableByTheAdminWithRBACEnforced(t *testing.T) {
 		}
 	})
 }
+
+// TestHungProcessAnswersNothingUntilResumedAndIgnoresSIGTERM: a hung pod stays Running and
+// Ready, but its listener answers nothing, its API calls time out; resumed it answers
+// again; hung, a deletion has to wait for the grace period to kill it.
+func TestHungProcessAnswersNothingUntilResumedAndIgnoresSIGTERM(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, cs, stop := run(t)
+		defer stop()
+		ctx := context.Background()
+		p := pod("hangs", corev1.RestartPolicyAlways, container("server", "serve", "7000"), container("client", "kubeget"))
+		p.Spec.TerminationGracePeriodSeconds = ptr(int64(20))
+		if _, err := cs.CoreV1().Pods("default").Create(ctx, p, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		running := waitFor(t, cs, "hangs", time.Minute, "Running", func(p *corev1.Pod) bool { return p.Status.Phase == corev1.PodRunning })
+		addr := running.Status.PodIP + ":7000"
+		dial := func() error {
+			dctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+			defer cancel()
+			conn, err := c.Network().Host("10.244.9.9").DialContext(dctx, "tcp", addr)
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			conn.SetReadDeadline(time.Now().Add(3 * time.Second))
+			_, err = bufio.NewReader(conn).ReadString('\n')
+			return err
+		}
+		if err := dial(); err != nil {
+			t.Fatalf("before the hang: %v", err)
+		}
+
+		if err := c.Kubelet().Hang("default", "hangs", ""); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		start := time.Now()
+		if err := dial(); err == nil || time.Since(start) != 3*time.Second {
+			t.Fatalf("a hung pod answered (%v) or the dial did not wait for its deadline (%v)", err, time.Since(start))
+		}
+		time.Sleep(10 * time.Second)
+		got := waitFor(t, cs, "hangs", time.Second, "Running and Ready", func(p *corev1.Pod) bool {
+			return p.Status.Phase == corev1.PodRunning && p.Status.ContainerStatuses[0].Ready
+		})
+		if got.Status.ContainerStatuses[0].RestartCount != 0 {
+			t.Fatal("the hung process was restarted")
+		}
+		if log := logsOf(t, cs, "hangs", &corev1.PodLogOptions{Container: "client"}); !strings.Contains(log, "context deadline exceeded") {
+			t.Fatalf("the hung process's API calls did not time out:\n%s", log)
+		}
+
+		if err := c.Kubelet().Resume("default", "hangs", ""); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		if err := dial(); err != nil {
+			t.Fatalf("after resume: %v", err)
+		}
+		time.Sleep(6 * time.Second)
+		log := logsOf(t, cs, "hangs", &corev1.PodLogOptions{Container: "client"})
+		if lines := strings.Split(strings.TrimSpace(log), "\n"); !strings.Contains(lines[len(lines)-1], "not found") {
+			t.Fatalf("after resume the API answers again (NotFound), got:\n%s", log)
+		}
+
+		if err := c.Kubelet().Hang("default", "hangs", ""); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		start = time.Now()
+		if err := cs.CoreV1().Pods("default").Delete(ctx, "hangs", metav1.DeleteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			if _, err := cs.CoreV1().Pods("default").Get(ctx, "hangs", metav1.GetOptions{}); err != nil {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if d := time.Since(start); d < 20*time.Second || d > 21*time.Second {
+			t.Fatalf("the hung pod went after %v, want the 20 s grace period (SIGTERM ignored, then killed)", d)
+		}
+		if c.Network().Hung(running.Status.PodIP) {
+			t.Fatal("the pod's IP is still hung after the pod went")
+		}
+	})
+}
+
+func ptr[T any](v T) *T { return &v }

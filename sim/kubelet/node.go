@@ -59,7 +59,8 @@ func (k *Kubelet) renewLease(ctx context.Context, node *corev1.Node) {
 
 // StopNode stops the kubelet of a node, as when the node crashes or loses the control
 // plane: no more heartbeats, status updates or deletions from it. Its pods' processes
-// keep running but are cut from the network.
+// keep running but are cut from the network, the API server included (their clients
+// reach it over the network).
 func (k *Kubelet) StopNode(name string) {
 	k.mu.Lock()
 	k.stopped[name] = true

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -48,13 +49,28 @@ type podWorker struct {
 	mountError            string
 	initializedAt         time.Time
 	published             *corev1.PodStatus
+	// netHung: the pod's network is hung because a container hangs.
+	netHung bool
+
+	kubeMu sync.Mutex
+	kube   kubernetes.Interface // the processes' client, made on first use
 }
 
 type fault struct {
 	container string // "" = all
 	kill      killSpec
 	evict     bool
+	hang      hangChange
 }
+
+// hangChange is what a fault does to a process's hang.
+type hangChange int
+
+const (
+	hangNone hangChange = iota
+	hangOn
+	hangOff
+)
 
 func newPodWorker(k *Kubelet, key string, pod *corev1.Pod, startAt time.Time) *podWorker {
 	var names []string
@@ -249,6 +265,7 @@ func (w *podWorker) prepare(ctx context.Context) bool {
 		}
 		c.img, c.waitReason, c.waitMessage, c.restartAt = img, "", "", time.Time{}
 		c.backoff = 0
+		w.pullEvents(ctx, c)
 	}
 	if !pulled {
 		// Try again when the earliest back-off ends.
@@ -363,6 +380,8 @@ func (w *podWorker) start(ctx context.Context, c *ctr) {
 			c.last = c.state
 		}
 		c.restarts++
+		// A restart goes through the image manager again.
+		w.pullEvents(ctx, c)
 	}
 	c.gen++
 	c.running, c.everRan, c.kill = true, true, nil
@@ -379,7 +398,7 @@ func (w *podWorker) start(ctx context.Context, c *ctr) {
 	user := "system:serviceaccount:" + pod.Namespace + ":" + serviceAccount(pod)
 	penv := &process.Env{
 		Environ: env, Files: c.fs, Write: c.fs.write, Network: net, Hostname: pod.Name, Stdout: logs, Stderr: logs,
-		Kube: func() (kubernetes.Interface, error) { return w.k.cfg.Clients(user), nil },
+		Kube: func() (kubernetes.Interface, error) { return w.kubeClient(user), nil },
 	}
 	name, gen := c.spec.Name, c.gen
 	var prog process.Program
@@ -395,6 +414,10 @@ func (w *podWorker) start(ctx context.Context, c *ctr) {
 		fmt.Fprintf(logs, "exec: %q: executable file not found in $PATH\n", missing)
 		prog = func(context.Context, *process.Env) error { return process.Exit(127, nil) }
 	}
+	if !w.k.cfg.NoEvents {
+		w.containerEvent(ctx, c, "Created", "Container created")
+		w.containerEvent(ctx, c, "Started", "Container started")
+	}
 	go func() {
 		err := runProgram(runCtx, prog, penv)
 		cancel(nil)
@@ -403,6 +426,20 @@ func (w *podWorker) start(ctx context.Context, c *ctr) {
 		case <-w.done:
 		}
 	}()
+}
+
+// kubeClient is the client the pod's processes share: one per pod, made on first use.
+func (w *podWorker) kubeClient(user string) kubernetes.Interface {
+	w.kubeMu.Lock()
+	defer w.kubeMu.Unlock()
+	if w.kube == nil {
+		if w.k.cfg.PodClient != nil {
+			w.kube = w.k.cfg.PodClient(user, w.ip)
+		} else {
+			w.kube = w.k.cfg.Clients(user)
+		}
+	}
+	return w.kube
 }
 
 func serviceAccount(pod *corev1.Pod) string {
@@ -419,6 +456,8 @@ func (w *podWorker) onExit(e exit) {
 	}
 	c.running = false
 	c.cancel = nil
+	c.hung = false
+	w.syncHang()
 	c.state = terminatedState(c, e.code, e.at, containerID(w.pod, c.spec.Name))
 	code := c.state.Terminated.ExitCode
 	if w.evicted != nil || w.pod.DeletionTimestamp != nil {
@@ -440,6 +479,15 @@ func (w *podWorker) onExit(e exit) {
 }
 
 func (w *podWorker) onFault(f fault) {
+	if f.hang != hangNone {
+		for _, c := range w.byName {
+			if c.running && (f.container == "" || c.spec.Name == f.container) {
+				c.hung = f.hang == hangOn
+			}
+		}
+		w.syncHang()
+		return
+	}
 	if f.evict {
 		ks := f.kill
 		w.evicted = &ks
@@ -456,10 +504,27 @@ func (w *podWorker) onFault(f fault) {
 	}
 }
 
-// stopAll sends SIGTERM to every running container.
+// syncHang hangs the pod's network while a container hangs, and resumes it after.
+func (w *podWorker) syncHang() {
+	hung := false
+	for _, c := range w.byName {
+		hung = hung || c.running && c.hung
+	}
+	if hung == w.netHung || w.ip == "" {
+		return
+	}
+	w.netHung = hung
+	if hung {
+		w.k.cfg.Network.Hang(w.ip)
+	} else {
+		w.k.cfg.Network.Resume(w.ip)
+	}
+}
+
+// stopAll sends SIGTERM to every running container; a hung one ignores it.
 func (w *podWorker) stopAll(cause error) {
 	for _, c := range w.byName {
-		if c.running && c.cancel != nil {
+		if c.running && c.cancel != nil && !c.hung {
 			c.cancel(cause)
 		}
 	}
@@ -475,13 +540,20 @@ func (w *podWorker) waitAll(grace time.Duration) {
 		case e := <-w.exits:
 			w.onExit(e)
 		case <-deadline.C:
+			// SIGKILL: the process ends (its goroutines see their context end) and its
+			// exit is not waited for.
 			for _, c := range w.byName {
 				if c.running {
 					c.running = false
+					c.hung = false
+					if c.cancel != nil {
+						c.cancel(errors.New("SIGKILL"))
+					}
 					c.kill = &killSpec{code: 137, reason: "Error"}
 					c.state = terminatedState(c, 137, time.Now(), containerID(w.pod, c.spec.Name))
 				}
 			}
+			w.syncHang()
 			return
 		}
 	}
@@ -504,8 +576,12 @@ func (w *podWorker) terminate(ctx context.Context) {
 	if pod.DeletionGracePeriodSeconds != nil {
 		grace = time.Duration(*pod.DeletionGracePeriodSeconds) * time.Second
 	}
-	if w.anyRunning() {
-		w.k.event(ctx, pod, corev1.EventTypeNormal, "Killing", "Stopping container "+strings.Join(w.runningNames(), ", "))
+	if !w.k.cfg.NoEvents {
+		for _, c := range append(append([]*ctr{}, w.inits...), w.mains...) {
+			if c.running {
+				w.containerEvent(ctx, c, "Killing", "Stopping container "+c.spec.Name)
+			}
+		}
 	}
 	w.stopAll(errors.New("SIGTERM"))
 	w.waitAll(grace)
@@ -517,14 +593,4 @@ func (w *podWorker) terminate(ctx context.Context) {
 	if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) && ctx.Err() == nil {
 		w.k.cfg.Log.Debug("kubelet: confirming deletion", "pod", w.key, "err", err)
 	}
-}
-
-func (w *podWorker) runningNames() []string {
-	var out []string
-	for _, c := range append(append([]*ctr{}, w.inits...), w.mains...) {
-		if c.running {
-			out = append(out, c.spec.Name)
-		}
-	}
-	return out
 }

@@ -33,13 +33,14 @@ type Network struct {
 	conns     map[*conn]struct{}
 	cut       map[[2]string]bool // partitioned host pairs (ordered low, high)
 	isolated  map[string]bool    // hosts cut from everyone
+	hung      map[string]bool    // hosts whose processes answer nothing (Hang)
 	changed   chan struct{}      // closed and replaced whenever partitions change
 }
 
 // New makes an empty network. rand picks among a Service's endpoints.
 func New(r *rand.Rand) *Network {
 	return &Network{rand: r, listeners: map[string]*listener{}, conns: map[*conn]struct{}{},
-		cut: map[[2]string]bool{}, isolated: map[string]bool{}, changed: make(chan struct{})}
+		cut: map[[2]string]bool{}, isolated: map[string]bool{}, hung: map[string]bool{}, changed: make(chan struct{})}
 }
 
 // SetResolver installs the Service table.
@@ -53,9 +54,13 @@ func (n *Network) SetResolver(r Resolver) {
 func (n *Network) Host(ip string) process.Network { return &host{n: n, ip: ip} }
 
 // RemoveHost closes every listener and connection of ip, as when a pod's network
-// namespace goes away.
+// namespace goes away; a hang of ip ends with it.
 func (n *Network) RemoveHost(ip string) {
 	n.mu.Lock()
+	if n.hung[ip] {
+		delete(n.hung, ip)
+		n.notifyLocked()
+	}
 	var ls []*listener
 	for addr, l := range n.listeners {
 		if l.ip == ip {
@@ -101,6 +106,62 @@ func (n *Network) Isolate(ip string) {
 	n.notifyLocked()
 }
 
+// Unpartition removes the partition between a and b made by Partition (isolations stay).
+func (n *Network) Unpartition(a, b string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	delete(n.cut, pair(a, b))
+	n.notifyLocked()
+}
+
+// Partitioned reports whether a partition (Partition, Isolate) or a hang cuts a from b.
+func (n *Network) Partitioned(a, b string) bool {
+	cut, _ := n.blocked(a, b)
+	return cut
+}
+
+// Hang makes the host at ip unresponsive, as a process that is alive but hangs (a
+// deadlock, a stop-the-world pause): connections to it, from it and inside it (its own
+// localhost) hang until their deadlines, and so do new dials either way — the handshake
+// a real kernel would still complete for a hung process is not modelled, so a dial hangs
+// as across a partition. Unlike a partition, Heal does not end it; Resume does, and so
+// does RemoveHost.
+func (n *Network) Hang(ip string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.hung[ip] = true
+	n.notifyLocked()
+}
+
+// Resume ends a Hang of ip: held reads, writes and dials go on.
+func (n *Network) Resume(ip string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	delete(n.hung, ip)
+	n.notifyLocked()
+}
+
+// Hung reports whether ip is hung.
+func (n *Network) Hung(ip string) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.hung[ip]
+}
+
+// Route is the path from one host to another, for clients that are not connections of
+// this network (a pod's Kubernetes client and the API server).
+type Route struct {
+	n        *Network
+	from, to string
+}
+
+// Route returns the path from one address to another.
+func (n *Network) Route(from, to string) Route { return Route{n: n, from: from, to: to} }
+
+// Cut reports whether the path is cut now (a partition, an isolation or a hang of either
+// end), and a channel closed at the network's next change.
+func (r Route) Cut() (bool, <-chan struct{}) { return r.n.blocked(r.from, r.to) }
+
 // Heal removes every partition involving ip ("" = all partitions).
 func (n *Network) Heal(ip string) {
 	n.mu.Lock()
@@ -128,7 +189,8 @@ func (n *Network) notifyLocked() {
 func (n *Network) blocked(a, b string) (bool, <-chan struct{}) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return a != b && (n.cut[pair(a, b)] || n.isolated[a] || n.isolated[b]), n.changed
+	cut := a != b && (n.cut[pair(a, b)] || n.isolated[a] || n.isolated[b]) || n.hung[a] || n.hung[b]
+	return cut, n.changed
 }
 
 // waitOpen blocks while a and b are partitioned; it returns an i/o timeout when done

@@ -158,3 +158,94 @@ func TestRemoveHostClosesListenersAndConnections(t *testing.T) {
 		}
 	})
 }
+
+// TestHangHoldsEverythingOfTheHostUntilResume: a hung host answers nothing — open
+// connections, dials to it, its own dials and localhost — until the deadlines; Heal does
+// not end a hang, Resume does, and held traffic then goes on.
+func TestHangHoldsEverythingOfTheHostUntilResume(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		n := New(rand.New(rand.NewPCG(1, 2)))
+		defer echoServer(t, n, "10.244.0.5", "6123").Close()
+		defer echoServer(t, n, "10.244.1.7", "7000").Close()
+		c, err := n.Host("10.244.1.7").DialContext(context.Background(), "tcp", "10.244.0.5:6123")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		n.Hang("10.244.0.5")
+		n.Heal("")
+		if !n.Hung("10.244.0.5") || !n.Partitioned("10.244.0.5", "10.244.0.5") {
+			t.Fatal("Heal ended a hang, or the host's own traffic is not held")
+		}
+
+		c.SetReadDeadline(time.Now().Add(2 * time.Second))
+		if _, err := c.Read(make([]byte, 1)); !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("read from a hung host: %v, want deadline exceeded", err)
+		}
+		for _, d := range []struct{ from, to string }{
+			{"10.244.1.7", "10.244.0.5:6123"}, // to it
+			{"10.244.0.5", "10.244.1.7:7000"}, // from it
+			{"10.244.0.5", "localhost:6123"},  // inside it
+		} {
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			start := time.Now()
+			_, err := n.Host(d.from).DialContext(ctx, "tcp", d.to)
+			cancel()
+			if err == nil || time.Since(start) != 3*time.Second {
+				t.Fatalf("dial %s → %s: %v after %v, want a hang until the 3 s deadline", d.from, d.to, err, time.Since(start))
+			}
+		}
+
+		// A read waiting without a deadline goes on when the host resumes.
+		c.SetDeadline(time.Time{})
+		got := make(chan error, 1)
+		go func() {
+			_, err := io.ReadFull(c, make([]byte, 1))
+			got <- err
+		}()
+		other, err := n.Host("10.244.1.7").DialContext(context.Background(), "tcp", "10.244.1.7:7000")
+		if err != nil {
+			t.Fatalf("the other hosts keep working: %v", err)
+		}
+		other.Close()
+		time.Sleep(time.Minute)
+		n.Resume("10.244.0.5")
+		if _, err := c.Write([]byte("x")); err != nil {
+			t.Fatalf("write after resume: %v", err)
+		}
+		if err := <-got; err != nil {
+			t.Fatalf("held read after resume: %v", err)
+		}
+	})
+}
+
+func TestUnpartitionAndRoute(t *testing.T) {
+	n := New(rand.New(rand.NewPCG(1, 2)))
+	route := n.Route("10.244.0.5", "10.96.0.1")
+	cut, changed := route.Cut()
+	if cut {
+		t.Fatal("a fresh network cuts a route")
+	}
+	n.Partition("10.244.0.5", "10.96.0.1")
+	n.Partition("10.244.0.5", "10.244.0.6")
+	select {
+	case <-changed:
+	default:
+		t.Fatal("a partition did not signal the route's change")
+	}
+	if cut, _ := route.Cut(); !cut {
+		t.Fatal("the partition does not cut the route")
+	}
+	n.Unpartition("10.96.0.1", "10.244.0.5")
+	if cut, _ := route.Cut(); cut || !n.Partitioned("10.244.0.5", "10.244.0.6") {
+		t.Fatal("Unpartition healed the wrong pair")
+	}
+	n.Hang("10.244.0.5")
+	if cut, _ := route.Cut(); !cut {
+		t.Fatal("a hung host's route is not cut")
+	}
+	n.RemoveHost("10.244.0.5")
+	if n.Hung("10.244.0.5") {
+		t.Fatal("the hang outlived the host")
+	}
+}

@@ -78,17 +78,26 @@ func (c *Controller) Start(ctx context.Context) error {
 	}
 	t := time.NewTicker(c.cfg.MonitorPeriod)
 	defer t.Stop()
+	// Evictions are due at exact times (the end of a pod's tolerationSeconds), as the
+	// real taint-eviction controller's timed queue runs them, not at the next check.
+	evictions := time.NewTimer(0)
+	defer evictions.Stop()
 	for {
-		c.monitor(ctx)
+		if next := c.monitor(ctx); !next.IsZero() {
+			evictions.Reset(max(time.Until(next), 0))
+		}
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
+		case <-evictions.C:
 		}
 	}
 }
 
-func (c *Controller) monitor(ctx context.Context) {
+// monitor checks every node and pod once; it returns when the next pending eviction is
+// due (zero: none pending).
+func (c *Controller) monitor(ctx context.Context) (nextEviction time.Time) {
 	now := time.Now()
 	nodes, _ := c.nodes.List(labels.Everything())
 	exists := map[string]bool{}
@@ -120,12 +129,43 @@ func (c *Controller) monitor(ctx context.Context) {
 		if err != nil {
 			continue
 		}
-		if at, evict := EvictAt(p, n.Spec.Taints, now); evict && !now.Before(at) {
+		at, evict := EvictAt(p, n.Spec.Taints, now)
+		switch {
+		case !evict:
+		case !now.Before(at):
 			c.cfg.Log.Debug("nodelifecycle: evicting", "pod", p.Name, "node", n.Name)
-			c.delete(ctx, p, -1)
+			c.evict(ctx, p)
+		case nextEviction.IsZero() || at.Before(nextEviction):
+			nextEviction = at
 		}
 	}
 	c.collectOrphans(ctx, orphans, now)
+	return nextEviction
+}
+
+// evict is the taint-eviction controller's deletion: the pod is marked with the
+// DisruptionTarget condition, then deleted with its own grace period.
+func (c *Controller) evict(ctx context.Context, p *corev1.Pod) {
+	if !hasCondition(p, corev1.DisruptionTarget) {
+		upd := p.DeepCopy()
+		upd.Status.Conditions = append(upd.Status.Conditions, corev1.PodCondition{Type: corev1.DisruptionTarget, Status: corev1.ConditionTrue,
+			Reason: "DeletionByTaintManager", Message: "Taint manager: deleting due to NoExecute taint", LastTransitionTime: metav1.Now()})
+		if _, err := c.cfg.Client.CoreV1().Pods(p.Namespace).UpdateStatus(ctx, upd, metav1.UpdateOptions{}); err != nil {
+			// Deleted or changed meanwhile: the next check looks again.
+			c.cfg.Log.Debug("nodelifecycle: marking pod for eviction", "pod", p.Name, "err", err)
+			return
+		}
+	}
+	c.delete(ctx, p, -1)
+}
+
+func hasCondition(p *corev1.Pod, typ corev1.PodConditionType) bool {
+	for _, cond := range p.Status.Conditions {
+		if cond.Type == typ && cond.Status == corev1.ConditionTrue {
+			return true
+		}
+	}
+	return false
 }
 
 // collectOrphans is the pod GC: it force-deletes the pods of a node that has been missing

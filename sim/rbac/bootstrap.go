@@ -23,8 +23,11 @@ const (
 	ReplicaSetControllerUser = "system:serviceaccount:kube-system:replicaset-controller"
 	NamespaceControllerUser  = "system:serviceaccount:kube-system:namespace-controller"
 	NodeControllerUser       = "system:serviceaccount:kube-system:node-controller"
-	// ProxyUser is kube-proxy's identity. The simulator's service proxy also does the
-	// EndpointSlice controller's reading (pods), so it is bound to that role as well.
+	EndpointControllerUser   = "system:serviceaccount:kube-system:endpoint-controller"
+	// EndpointSliceControllerUser is the EndpointSlice controller's identity.
+	EndpointSliceControllerUser = "system:serviceaccount:kube-system:endpointslice-controller"
+	// ProxyUser is kube-proxy's identity: the simulator's service proxy (and DNS) reads
+	// Services and EndpointSlices as it.
 	ProxyUser = "system:kube-proxy"
 )
 
@@ -212,10 +215,17 @@ func controllerRoles() map[string][]rbacv1.PolicyRule {
 			rule([]string{"update"}, groups(legacyGroup), "namespaces/finalize", "namespaces/status"),
 			rule([]string{"get", "list", "watch", "delete", "deletecollection"}, groups("*"), "*"),
 		},
+		"endpoint-controller": {
+			rule(read, groups(legacyGroup), "services", "pods"),
+			rule([]string{"get", "list", "watch", "create", "update", "delete"}, groups(legacyGroup), "endpoints"),
+			rule([]string{"create"}, groups(legacyGroup), "endpoints/restricted"),
+			eventsRule,
+		},
 		"endpointslice-controller": {
 			rule(read, groups(legacyGroup), "services", "pods", "nodes"),
+			// To create slices owned by the Service with blockOwnerDeletion=true.
 			rule([]string{"update"}, groups(legacyGroup), "services/finalizers"),
-			rule([]string{"get", "list", "create", "update", "delete"}, groups(discoveryGroup), "endpointslices"),
+			rule([]string{"get", "list", "watch", "create", "update", "delete"}, groups(discoveryGroup), "endpointslices"),
 			eventsRule,
 		},
 		"node-controller": {
@@ -312,13 +322,11 @@ func Policy() ([]*rbacv1.ClusterRole, []*rbacv1.ClusterRoleBinding) {
 		binding("system:kube-controller-manager", "system:kube-controller-manager", userSubject(ControllerManagerUser)),
 		binding("system:kube-scheduler", "system:kube-scheduler", userSubject(SchedulerUser)),
 		binding("system:node-proxier", "system:node-proxier", userSubject(ProxyUser)),
-		// Not in a real cluster: see ProxyUser.
-		binding("flinksim:service-proxy", controllerRolePrefix+"endpointslice-controller", userSubject(ProxyUser)),
 		// The simulator has no Node authorizer: the nodes' group keeps the binding that
 		// real clusters emptied in v1.8.
 		binding(systemNodeRole, systemNodeRole, groupSubject(apiserver.GroupNodes)),
 	}
-	for _, name := range []string{"deployment-controller", "endpointslice-controller", "generic-garbage-collector", "namespace-controller", "node-controller", "replicaset-controller"} {
+	for _, name := range []string{"deployment-controller", "endpoint-controller", "endpointslice-controller", "generic-garbage-collector", "namespace-controller", "node-controller", "replicaset-controller"} {
 		role := controllerRolePrefix + name
 		roles = append(roles, clusterRole(role, controllerRoles()[name], nil))
 		bindings = append(bindings, binding(role, role, rbacv1.Subject{Kind: rbacv1.ServiceAccountKind, Name: name, Namespace: "kube-system"}))

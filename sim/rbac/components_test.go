@@ -63,6 +63,15 @@ func TestClusterComponentsAreNeverForbidden(t *testing.T) {
 			pods, err := admin.CoreV1().Pods("work").List(ctx, metav1.ListOptions{FieldSelector: "status.phase=Running"})
 			return err == nil && len(pods.Items) == 2
 		})
+		waitFor(t, time.Minute, "Endpoints and an EndpointSlice with both pods", func() bool {
+			ep, err := admin.CoreV1().Endpoints("work").Get(ctx, "flink", metav1.GetOptions{})
+			// busybox exits at once (crash loop): the pods may be listed as not ready.
+			if err != nil || len(ep.Subsets) != 1 || len(ep.Subsets[0].Addresses)+len(ep.Subsets[0].NotReadyAddresses) != 2 {
+				return false
+			}
+			slices, err := admin.DiscoveryV1().EndpointSlices("work").List(ctx, metav1.ListOptions{LabelSelector: "kubernetes.io/service-name=flink"})
+			return err == nil && len(slices.Items) == 1 && len(slices.Items[0].Endpoints) == 2
+		})
 		if err := admin.CoreV1().Namespaces().Delete(ctx, "work", metav1.DeleteOptions{}); err != nil {
 			t.Fatal(err)
 		}

@@ -33,7 +33,10 @@ type Config struct {
 	// RetryInterval is how often unschedulable pods are tried again even when nothing
 	// in the cluster changed. Default 60 s.
 	RetryInterval time.Duration
-	Log           *slog.Logger
+	// NoEvents switches off the scheduler's events (Scheduled, FailedScheduling), as
+	// benchmarks do.
+	NoEvents bool
+	Log      *slog.Logger
 }
 
 // Scheduler binds pending pods to nodes.
@@ -328,7 +331,9 @@ func (s *Scheduler) schedule(ctx context.Context, key string) error {
 		}
 		return err
 	}
-	s.event(ctx, pod, corev1.EventTypeNormal, "Scheduled", fmt.Sprintf("Successfully assigned %s/%s to %s", ns, pod.Name, node.Name))
+	if !s.cfg.NoEvents {
+		s.event(ctx, pod, corev1.EventTypeNormal, "Scheduled", fmt.Sprintf("Successfully assigned %s/%s to %s", ns, pod.Name, node.Name))
+	}
 	return nil
 }
 
@@ -358,6 +363,9 @@ func (s *Scheduler) unschedulable(ctx context.Context, pod *corev1.Pod, msg stri
 }
 
 func (s *Scheduler) event(ctx context.Context, pod *corev1.Pod, typ, reason, msg string) {
+	if s.cfg.NoEvents {
+		return
+	}
 	ts := metav1.Now()
 	ev := &corev1.Event{
 		ObjectMeta:     metav1.ObjectMeta{Name: fmt.Sprintf("%s.%x", pod.Name, ts.UnixNano()), Namespace: pod.Namespace},
