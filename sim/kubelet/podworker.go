@@ -106,6 +106,7 @@ func (w *podWorker) run(ctx context.Context) {
 			}
 			w.pod = pod
 			if pod.DeletionTimestamp != nil {
+				w.takeReportedExits()
 				w.terminate(ctx)
 				return
 			}
@@ -484,6 +485,21 @@ func (w *podWorker) waitAll(grace time.Duration) {
 	}
 }
 
+// takeReportedExits handles the container exits already reported. When an exit and a
+// deletion are both waiting, select picks one at random; a container that has exited
+// is not running any more, whatever select picked (and whether termination then says
+// it is stopping it must not depend on that pick).
+func (w *podWorker) takeReportedExits() {
+	for {
+		select {
+		case e := <-w.exits:
+			w.onExit(e)
+		default:
+			return
+		}
+	}
+}
+
 func (w *podWorker) anyRunning() bool {
 	for _, c := range w.byName {
 		if c.running {
@@ -501,8 +517,8 @@ func (w *podWorker) terminate(ctx context.Context) {
 	if pod.DeletionGracePeriodSeconds != nil {
 		grace = time.Duration(*pod.DeletionGracePeriodSeconds) * time.Second
 	}
-	if w.anyRunning() {
-		w.k.event(ctx, pod, corev1.EventTypeNormal, "Killing", "Stopping container "+strings.Join(w.runningNames(), ", "))
+	if names := w.runningNames(); len(names) > 0 {
+		w.k.event(ctx, pod, corev1.EventTypeNormal, "Killing", "Stopping container "+strings.Join(names, ", "))
 	}
 	w.stopAll(errors.New("SIGTERM"))
 	w.waitAll(grace)
@@ -516,10 +532,13 @@ func (w *podWorker) terminate(ctx context.Context) {
 	}
 }
 
+// runningNames are the containers still running that no fault has killed already: a
+// container a crash or an OOM kill ended is dead from that moment, whether or not its
+// exit has reached the worker yet.
 func (w *podWorker) runningNames() []string {
 	var out []string
 	for _, c := range append(append([]*ctr{}, w.inits...), w.mains...) {
-		if c.running {
+		if c.running && c.kill == nil {
 			out = append(out, c.spec.Name)
 		}
 	}
