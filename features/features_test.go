@@ -24,8 +24,17 @@ func init() {
 // TestFeatures runs every scenario of the feature files in this folder, each as a
 // subtest "<feature>/<scenario>" in its own synctest bubble, on a World of its own.
 func TestFeatures(t *testing.T) {
-	runner.Run(t, runner.Suite{
+	featuresRun = runner.Run(t, suite(), options)
+}
+
+// featuresRun is TestFeatures' run, whose traces TestSameSeedSameTrace compares with a
+// second run's (go test runs the tests of a package one after another, in file order).
+var featuresRun *runner.Summary
+
+// suite is the step library as the runner runs it.
+func suite() runner.Suite {
+	return runner.Suite{
 		Name:        "flinksim",
 		NewScenario: func(seed int64) runner.Scenario { return scenarios.NewWorld(seed) },
-	}, options)
+	}
 }

@@ -9,6 +9,7 @@ Feature: TaskManager pod failures
   for resourcemanager.start-worker.retry-interval. A TaskManager cut off with its node
   is lost by heartbeat (heartbeat.timeout) and replaced on another node.
 
+  @envtest
   Scenario: A crashed TaskManager pod is replaced with the next index and the job restarts
     Given a Kubernetes cluster with 3 nodes
     And I deploy a session cluster "my-session" with the options:

@@ -11,6 +11,7 @@ Feature: Session cluster on native Kubernetes
   Background:
     Given a Kubernetes cluster with 3 nodes
 
+  @envtest
   Scenario: Starting a session cluster creates the objects Flink creates
     When I deploy a session cluster "my-session"
     Then the deployment "my-session" has the labels:
@@ -35,6 +36,7 @@ Feature: Session cluster on native Kubernetes
     And within a minute the JobManager pod of "my-session" is Running
     And within a minute the REST endpoint of "my-session" answers from inside the cluster
 
+  @envtest
   Scenario: Deleting the JobManager Deployment removes the whole cluster
     Given a session cluster "my-session" is running
     When I delete the deployment "my-session"

@@ -49,10 +49,10 @@ type LeaderElectionServiceConfig struct {
 // leader information after a live leadership check; when the stored information
 // differs from what was confirmed (someone edited the ConfigMap) it is rewritten.
 type LeaderElectionService struct {
-	cfg     LeaderElectionServiceConfig
-	rand    *randomSource
-	log     *slog.Logger
-	events  *eventQueue
+	cfg    LeaderElectionServiceConfig
+	rand   *randomSource
+	log    *slog.Logger
+	events *eventQueue
 	// fixes are the corrections of externally edited leader information in flight.
 	fixes   sync.WaitGroup
 	changed chan struct{}

@@ -33,6 +33,9 @@ func (w *World) aKubernetesClusterWithNodesOf(n int, cpu, memory string) error {
 }
 
 func (w *World) theGarbageCollectorIsDisabled() error {
+	if w.shared != nil {
+		return fmt.Errorf("the garbage collector of the shared cluster serves other scenarios too: do not tag this scenario for it")
+	}
 	if _, err := w.kube(); err != nil {
 		return err
 	}

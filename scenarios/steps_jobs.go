@@ -713,9 +713,12 @@ func (j *jobSide) createdTaskManagerPods(id string, n int) error {
 	if _, err := j.kube(); err != nil {
 		return err
 	}
-	var names []string
-	for _, e := range j.podCreations(id) {
-		names = append(names, e.Name)
+	names := j.observedPodCreations(id + "-taskmanager-")
+	if j.cluster.Server() != nil {
+		names = nil
+		for _, e := range j.podCreations(id) {
+			names = append(names, e.Name)
+		}
 	}
 	if len(names) != n {
 		return fmt.Errorf("%q created %d TaskManager pods (%s), want %d", id, len(names), strings.Join(names, ", "), n)

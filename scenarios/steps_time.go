@@ -36,6 +36,9 @@ func (w *World) timePasses(d string) error {
 	if err != nil {
 		return err
 	}
+	if w.shared != nil && dur > realTimeLimit {
+		return fmt.Errorf("%s would pass in real time on the shared cluster (a real API server), where a scenario may wait at most %s: do not tag this scenario for it", dur, realTimeLimit)
+	}
 	time.Sleep(dur)
 	return nil
 }
@@ -47,8 +50,19 @@ func waitABit() { time.Sleep(pollInterval) }
 
 // settle lets every goroutine of the scenario's bubble run until it blocks, so that a
 // check sees the same state whatever the goroutine scheduling was: traces stay the
-// same from run to run.
-func settle() { synctest.Wait() }
+// same from run to run. Outside a bubble (a scenario on a real API server, in real
+// time) there is no such instant, and settle returns at once.
+func settle() {
+	defer func() {
+		if v := recover(); v != nil && v != notInABubble {
+			panic(v)
+		}
+	}()
+	synctest.Wait()
+}
+
+// notInABubble is what synctest.Wait panics with outside a bubble (runtime/synctest.go).
+const notInABubble = "goroutine is not in a bubble"
 
 // eventually checks cond until it holds or the simulated duration passes; the last
 // reason cond gave is part of the failure.

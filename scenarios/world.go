@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/cucumber/godog"
@@ -35,8 +34,21 @@ type World struct {
 	lastErr error
 	clients map[string]*deployer.ClusterClient
 
-	traceMu sync.Mutex
-	trace   []string
+	trace    *traceLog
+	observer *observer
+	// shared, when set, is the cluster this scenario uses in a namespace of its own
+	// instead of starting one (a real API server's; see NewWorldOn).
+	shared *SharedCluster
+}
+
+// SharedCluster is one running cluster that scenarios use one after another, each in a
+// namespace of its own: a cluster on a real API server (sim.Config.Backend), which runs
+// in real time and is too slow to start for every scenario.
+type SharedCluster struct {
+	Cluster *sim.Cluster
+	// Config is what Cluster was made with; a scenario that asks for another shape
+	// (other nodes, RBAC) fails, saying so.
+	Config sim.Config
 }
 
 // NewWorld makes the World of one scenario. Everything random in the scenario draws
@@ -51,7 +63,16 @@ func NewWorld(seed int64) *World {
 		namespace: "default",
 		files:     map[string][]byte{},
 		clients:   map[string]*deployer.ClusterClient{},
+		trace:     newTraceLog(time.Now()),
 	}
+}
+
+// NewWorldOn makes the World of a scenario that runs on a shared cluster, in a
+// namespace of its own, in real time (see SharedCluster).
+func NewWorldOn(seed int64, shared *SharedCluster) *World {
+	w := NewWorld(seed)
+	w.shared = shared
+	return w
 }
 
 // Register binds the step library to this World.
@@ -63,15 +84,31 @@ func (w *World) Register(sc *godog.ScenarioContext) {
 	w.registerRESTSteps(sc)
 	w.registerClientSteps(sc)
 	w.registerJobSteps(sc)
+	// Before each step and after the last, the scenario is quiescent (settle): the
+	// trace's segment of the step before is complete and can be sealed (see traceLog).
 	sc.StepContext().Before(func(ctx context.Context, st *godog.Step) (context.Context, error) {
+		settle()
+		w.trace.seal()
 		w.tracef("step: %s", st.Text)
+		return ctx, nil
+	})
+	sc.After(func(ctx context.Context, _ *godog.Scenario, err error) (context.Context, error) {
+		settle()
+		w.trace.freeze()
 		return ctx, nil
 	})
 }
 
 // Close stops everything the scenario started and waits for it to stop.
 func (w *World) Close(ctx context.Context) error {
+	w.trace.freeze()
 	w.cancel()
+	if w.observer != nil {
+		w.observer.factory.Shutdown()
+	}
+	if w.shared != nil {
+		return w.leaveSharedCluster(ctx)
+	}
 	if w.stopped != nil {
 		select {
 		case err := <-w.stopped:
@@ -88,34 +125,37 @@ func (w *World) Close(ctx context.Context) error {
 func (w *World) Report() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "seed: %d\n\ntrace (simulated time):\n", w.Seed)
-	w.traceMu.Lock()
-	for _, l := range w.trace {
+	for _, l := range w.trace.lines() {
 		b.WriteString("  " + l + "\n")
 	}
-	w.traceMu.Unlock()
 	if w.cluster != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		b.WriteString("\ncluster:\n")
 		b.WriteString(w.cluster.Describe(ctx))
-		b.WriteString("\nAPI requests (newest 30):\n")
-		b.WriteString(w.cluster.Server().RequestLog().Tail(30))
+		if s := w.cluster.Server(); s != nil {
+			b.WriteString("\nAPI requests (newest 30):\n")
+			b.WriteString(s.RequestLog().Tail(30))
+		}
 	}
 	return b.String()
 }
 
-// tracef records a line of the scenario's trace, stamped with simulated time.
+// tracef records a line of the scenario's trace, stamped with simulated time since
+// the scenario started. Steps call it from the scenario's goroutine only: the trace
+// keeps their lines in the order they were written.
 func (w *World) tracef(format string, args ...interface{}) {
-	w.traceMu.Lock()
-	defer w.traceMu.Unlock()
-	w.trace = append(w.trace, time.Now().UTC().Format("15:04:05.000")+" "+fmt.Sprintf(format, args...))
+	w.trace.add(false, fmt.Sprintf(format, args...))
 }
 
-// Trace returns the scenario's trace lines.
-func (w *World) Trace() []string {
-	w.traceMu.Lock()
-	defer w.traceMu.Unlock()
-	return append([]string(nil), w.trace...)
+// Trace returns the scenario's trace lines: the steps, what they did, and the
+// cluster's history as the observer saw it (see observe.go). With the same seed, a
+// scenario leaves the same trace (see traceLog for how that is kept).
+func (w *World) Trace() []string { return w.trace.lines() }
+
+// observe starts writing the cluster's history into the trace.
+func (w *World) observe(namespace string) {
+	w.observer = startObserver(w.cluster.Client(), namespace, func(text string) { w.trace.add(true, text) }, w.ctx.Done())
 }
 
 // kube returns the admin client, starting the default cluster if no step made one.
@@ -132,6 +172,9 @@ func (w *World) startCluster() error {
 	if w.cluster != nil {
 		return fmt.Errorf("the cluster is already running: describe its shape before the first step that uses it")
 	}
+	if w.shared != nil {
+		return w.joinSharedCluster()
+	}
 	cfg := w.clusterCfg
 	cfg.Seed = w.Seed
 	cfg.Images = append(cfg.Images, flinkimage.Images()...)
@@ -143,5 +186,6 @@ func (w *World) startCluster() error {
 	w.stopped = make(chan error, 1)
 	go func() { w.stopped <- c.Start(w.ctx) }()
 	w.tracef("cluster started with %d nodes", max(len(cfg.Nodes), 3))
+	w.observe("")
 	return nil
 }

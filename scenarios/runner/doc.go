@@ -28,6 +28,13 @@
 // scenarios are added or filtered out. A scenario that fails prints its seed, a
 // one-line command that reruns just it with that seed, and its Scenario.Report.
 //
+// # Traces and real time
+//
+// A Scenario that is also a Tracer hands its event trace to the runner when it ends;
+// Result.Trace keeps it, and FirstTraceDifference compares two runs' traces scenario
+// by scenario (features' TestSameSeedSameTrace). Options.RealTime runs scenarios
+// without bubbles, on the wall clock, for scenarios that talk to a real API server.
+//
 // # Output and reports
 //
 // Scenarios print to Options.Output as they finish, with godog's pretty formatter by

@@ -63,6 +63,13 @@ type Options struct {
 	// scenario's pattern and -seed. Defaults to "go test -run".
 	RerunCommand string
 
+	// RealTime runs each scenario on its subtest's goroutine instead of in a synctest
+	// bubble: time is the wall clock's, as it must be when the scenario talks to a real
+	// API server. A goroutine a scenario leaves behind is then not caught per scenario
+	// (goleak in TestMain still sees it), and the simulated time the results report is
+	// real time.
+	RealTime bool
+
 	// pathsFromFlag records that -godog.paths changed Paths, so a rerun command repeats it.
 	pathsFromFlag bool
 }

@@ -43,6 +43,8 @@ type Result struct {
 	Report string
 	// Rerun is the one-line command that reruns just this scenario with this seed.
 	Rerun string
+	// Trace is the scenario's event trace, when its state is a Tracer.
+	Trace []string
 
 	// SimulatedTime is how long the scenario took on its bubble's virtual clock;
 	// WallTime is how long it took for real.

@@ -31,6 +31,14 @@ type Scenario interface {
 	Report() string
 }
 
+// Tracer is a Scenario that keeps an event trace: what happened, stamped with the
+// scenario's (virtual) time. The runner takes it into Result.Trace once the scenario
+// ended, before Close, so that two runs with the same seed can be compared line by
+// line (see FirstTraceDifference).
+type Tracer interface {
+	Trace() []string
+}
+
 // Suite is a step library as the runner sees it.
 type Suite struct {
 	// Name names the run in reports (the JUnit testsuites element).
@@ -40,8 +48,12 @@ type Suite struct {
 	NewScenario func(seed int64) Scenario
 }
 
-// closeTimeout bounds Scenario.Close, in the bubble's virtual time.
-const closeTimeout = 10 * time.Minute
+// closeTimeout bounds Scenario.Close, in the bubble's virtual time, and
+// realTimeCloseTimeout in real time (Options.RealTime).
+const (
+	closeTimeout         = 10 * time.Minute
+	realTimeCloseTimeout = time.Minute
+)
 
 // Run runs every scenario found under o.Paths, each as a subtest of t named
 // "<feature>/<scenario>" and each in its own testing/synctest bubble, so that time in
@@ -160,7 +172,12 @@ func (r *run) execute(t *testing.T, p *planned, res *Result) {
 	defer sess.close()
 	var oc outcome
 	start := time.Now()
-	stray := runBubble(t, func(t *testing.T) { r.inBubble(t, p, sess, &oc) })
+	var stray string
+	if r.o.RealTime {
+		r.inBubble(t, p, sess, &oc)
+	} else {
+		stray = runBubble(t, func(t *testing.T) { r.inBubble(t, p, sess, &oc) })
+	}
 	res.WallTime = time.Since(start)
 	oc.fill(res)
 	if stray != "" {
@@ -174,8 +191,9 @@ func (r *run) execute(t *testing.T, p *planned, res *Result) {
 	sess.finish(res)
 }
 
-// inBubble is one scenario, inside its bubble: make its state, let godog run its
-// single pickle, take its report if it failed, close it.
+// inBubble is one scenario, inside its bubble (or, with Options.RealTime, on the
+// subtest's goroutine): make its state, let godog run its single pickle, take its
+// trace, and its report if it failed, close it.
 func (r *run) inBubble(t *testing.T, p *planned, sess *session, oc *outcome) {
 	start := time.Now()
 	sc := r.suite.NewScenario(p.seed)
@@ -204,13 +222,20 @@ func (r *run) inBubble(t *testing.T, p *planned, sess *session, oc *outcome) {
 	}
 	code := suite.Run()
 	oc.ran(code, ran, p, time.Since(start))
+	if tr, ok := sc.(Tracer); ok {
+		oc.setTrace(tr.Trace())
+	}
 	if oc.bad() {
 		oc.setReport(sc.Report())
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), closeTimeout)
+	timeout := closeTimeout
+	if r.o.RealTime {
+		timeout = realTimeCloseTimeout
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), timeout)
 	defer cancel()
 	if err := sc.Close(ctx); err != nil {
-		oc.closeFailed(err, sc.Report)
+		oc.closeFailed(err, timeout, sc.Report)
 	}
 }
 
@@ -224,6 +249,7 @@ type outcome struct {
 	runnerErr string // what failed outside any step
 	steps     int
 	report    string
+	trace     []string
 	sim       time.Duration
 }
 
@@ -284,6 +310,12 @@ func (o *outcome) bad() bool {
 	return o.status != Passed
 }
 
+func (o *outcome) setTrace(trace []string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.trace = trace
+}
+
 func (o *outcome) setReport(report string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -291,10 +323,10 @@ func (o *outcome) setReport(report string) {
 }
 
 // closeFailed fails the scenario whose state did not close cleanly.
-func (o *outcome) closeFailed(err error, report func() string) {
+func (o *outcome) closeFailed(err error, timeout time.Duration, report func() string) {
 	msg := fmt.Sprintf("closing the scenario: %v", err)
 	if errors.Is(err, context.DeadlineExceeded) {
-		msg = fmt.Sprintf("closing the scenario did not finish within %s of simulated time: %v", closeTimeout, err)
+		msg = fmt.Sprintf("closing the scenario did not finish within %s: %v", timeout, err)
 	}
 	o.mu.Lock()
 	needReport := o.report == ""
@@ -330,8 +362,8 @@ func joinLines(a, b string) string {
 func (o *outcome) fill(res *Result) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	res.Status, res.Step, res.Err, res.Steps, res.Report, res.SimulatedTime, res.runnerErr =
-		o.status, o.blame, o.err, o.steps, o.report, o.sim, o.runnerErr
+	res.Status, res.Step, res.Err, res.Steps, res.Report, res.Trace, res.SimulatedTime, res.runnerErr =
+		o.status, o.blame, o.err, o.steps, o.report, o.trace, o.sim, o.runnerErr
 	if res.Status == "" {
 		// The bubble deadlocked before godog returned.
 		res.Status = Failed

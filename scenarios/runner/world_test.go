@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cucumber/godog"
@@ -19,7 +20,12 @@ type testWorld struct {
 	log   *testLog
 	entry *logEntry
 	never chan struct{}
+	trace []string
 }
+
+// changingValue is what the step that spoils determinism traces: a different value
+// at each call, as a trace that depends on goroutine scheduling would be.
+var changingValue atomic.Int64
 
 // testLog is what the scenarios of one run did, one entry per scenario started.
 type testLog struct {
@@ -71,13 +77,21 @@ func (w *testWorld) Register(sc *godog.ScenarioContext) {
 		w.log.mu.Unlock()
 		return ctx, nil
 	})
+	sc.StepContext().Before(func(ctx context.Context, st *godog.Step) (context.Context, error) {
+		w.tracef("step: %s", st.Text)
+		return ctx, nil
+	})
 	sc.Step(`^a step passes$`, func() {})
+	sc.Step(`^the trace records something that changes from run to run$`, func() {
+		w.tracef("changing value %d", changingValue.Add(1))
+	})
 	sc.Step(`^a step is pending$`, func() error { return godog.ErrPending })
 	sc.Step(`^(\d+) hours? of simulated time pass(?:es)?$`, func(h int) { time.Sleep(time.Duration(h) * time.Hour) })
 	sc.Step(`^the scenario notes "([^"]*)"$`, func(note string) {
 		w.log.mu.Lock()
 		defer w.log.mu.Unlock()
 		w.entry.notes = append(w.entry.notes, note)
+		w.tracef("note %q", note)
 	})
 	sc.Step(`^(\d+) random numbers are drawn$`, func(n int) {
 		w.log.mu.Lock()
@@ -85,6 +99,7 @@ func (w *testWorld) Register(sc *godog.ScenarioContext) {
 		for range n {
 			w.entry.draws = append(w.entry.draws, w.rand.IntN(1_000_000))
 		}
+		w.tracef("drew %v", w.entry.draws)
 	})
 	sc.Step(`^the scenario fails$`, func() error {
 		return fmt.Errorf("failing on purpose after drawing %v", w.entry.draws)
@@ -100,6 +115,13 @@ func (w *testWorld) Register(sc *godog.ScenarioContext) {
 func leakUntilClosed(never chan struct{}) { <-never }
 
 func (w *testWorld) Close(context.Context) error { return nil }
+
+// tracef records a trace line stamped with the scenario's clock.
+func (w *testWorld) tracef(format string, args ...any) {
+	w.trace = append(w.trace, time.Now().UTC().Format("15:04:05.000 ")+fmt.Sprintf(format, args...))
+}
+
+func (w *testWorld) Trace() []string { return w.trace }
 
 func (w *testWorld) Report() string {
 	draws := "none"

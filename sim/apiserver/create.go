@@ -79,7 +79,7 @@ func (s *Server) createObject(t *table, req Request, obj runtime.Object, opts cr
 	// generateName: a real server retries a colliding generated name a few times.
 	if m.GetName() == "" {
 		for i := 0; i < maxNameGenerationAttempts; i++ {
-			name := generatedName(m.GetGenerateName(), s.generateSuffix())
+			name := generatedName(m.GetGenerateName(), generateSuffix(s.keyedRand("generateName", gr.String(), m.GetNamespace(), m.GetGenerateName())))
 			if t.get(m.GetNamespace(), name) == nil {
 				m.SetName(name)
 				break
@@ -92,7 +92,7 @@ func (s *Server) createObject(t *table, req Request, obj runtime.Object, opts cr
 	setDefaults(obj)
 	admit(req, obj)
 	prepareForCreate(obj)
-	m.SetUID(s.newUID())
+	m.SetUID(newUID(s.keyedRand("uid", gr.String(), m.GetNamespace(), m.GetName())))
 	m.SetCreationTimestamp(now())
 	m.SetDeletionTimestamp(nil)
 	m.SetDeletionGracePeriodSeconds(nil)

@@ -1,10 +1,13 @@
 package apiserver
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -83,6 +86,8 @@ type Server struct {
 	authz atomic.Pointer[authorizerBox]
 	// managers are the field managers of server-side apply, per kind, built on first use.
 	managers map[managerKey]*managedfields.FieldManager
+	// draws counts, per key, the draws of keyedRand (generated names and UIDs).
+	draws map[string]uint64
 }
 
 type authorizerBox struct{ Authorizer }
@@ -103,6 +108,7 @@ func New(cfg Config) (*Server, error) {
 		addr:   net.TCPAddrFromAddrPort(netip.AddrPortFrom(prefix.Masked().Addr().Next(), 443)),
 		cfg:    cfg,
 		rand:   rand.New(rand.NewPCG(uint64(cfg.Seed), 0xa915e12e7)),
+		draws:  map[string]uint64{},
 		tables: map[schema.GroupVersionResource]*table{},
 		ips:    ips,
 		ports:  newNodePortAllocator(30000, 32767),
@@ -212,10 +218,25 @@ func (s *Server) nextRV() uint64 {
 	return s.rv
 }
 
-func (s *Server) newUID() types.UID {
+// keyedRand is a random source for one draw about one object: derived from the seed,
+// the key (what is drawn, the resource, the namespace, the name or generateName) and
+// how many draws that key had before. Generated names and UIDs come from it, not from
+// one shared stream, so that they do not depend on the order in which concurrent
+// clients happen to reach the server: the third pod generated from "web-7d4f9-" gets
+// the same name in every run with the same seed. Call it with s.mu held.
+func (s *Server) keyedRand(key ...string) *rand.Rand {
+	k := strings.Join(key, "\x00")
+	n := s.draws[k]
+	s.draws[k] = n + 1
+	sum := sha256.Sum256(fmt.Appendf(nil, "%d\x00%s\x00%d", s.cfg.Seed, k, n))
+	return rand.New(rand.NewPCG(binary.LittleEndian.Uint64(sum[:8]), binary.LittleEndian.Uint64(sum[8:16])))
+}
+
+// newUID is the UID of a new object; r comes from keyedRand.
+func newUID(r *rand.Rand) types.UID {
 	var b [16]byte
 	for i := 0; i < 16; i += 8 {
-		v := s.rand.Uint64()
+		v := r.Uint64()
 		for j := 0; j < 8; j++ {
 			b[i+j] = byte(v >> (8 * j))
 		}
@@ -226,12 +247,12 @@ func (s *Server) newUID() types.UID {
 }
 
 // generateSuffix is apiserver's generateName suffix: five characters from an
-// alphabet without vowels and look-alikes.
-func (s *Server) generateSuffix() string {
+// alphabet without vowels and look-alikes; r comes from keyedRand.
+func generateSuffix(r *rand.Rand) string {
 	const alphabet = "bcdfghjklmnpqrstvwxz2456789"
 	b := make([]byte, 5)
 	for i := range b {
-		b[i] = alphabet[s.rand.IntN(len(alphabet))]
+		b[i] = alphabet[r.IntN(len(alphabet))]
 	}
 	return string(b)
 }

@@ -122,7 +122,7 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	want := ptrOr(d.Spec.Replicas, 1)
 	if newRS == nil {
 		newRS, err = c.createReplicaSet(ctx, d, hash, c.initialReplicas(d, old, want))
-		if err != nil {
+		if err != nil || newRS == nil {
 			return err
 		}
 	}
@@ -255,6 +255,8 @@ func (c *Controller) scale(ctx context.Context, rs *appsv1.ReplicaSet, n int32) 
 	return err
 }
 
+// createReplicaSet creates the ReplicaSet of the Deployment's current template; nil
+// without an error when the Deployment is gone or being deleted.
 func (c *Controller) createReplicaSet(ctx context.Context, d *appsv1.Deployment, hash string, replicas int32) (*appsv1.ReplicaSet, error) {
 	tmpl := d.Spec.Template.DeepCopy()
 	tmpl.Labels = maps.Clone(tmpl.Labels)
@@ -279,6 +281,17 @@ func (c *Controller) createReplicaSet(ctx context.Context, d *appsv1.Deployment,
 			}},
 		},
 		Spec: appsv1.ReplicaSetSpec{Replicas: &replicas, Selector: sel, Template: *tmpl, MinReadySeconds: d.Spec.MinReadySeconds},
+	}
+	// A cache that has not seen the Deployment's deletion yet would have a ReplicaSet
+	// made for a Deployment that is gone (which the garbage collector then removes); the
+	// real controller rechecks its Deployment with a quorum read before adopting, and
+	// this one does before creating, so that whether such a ReplicaSet appears does not
+	// depend on which of two informers delivered first.
+	if fresh, err := c.cfg.Client.AppsV1().Deployments(d.Namespace).Get(ctx, d.Name, metav1.GetOptions{}); err != nil || fresh.UID != d.UID || fresh.DeletionTimestamp != nil {
+		if err == nil || apierrors.IsNotFound(err) {
+			return nil, nil // gone or going: its deletion event is on its way
+		}
+		return nil, err
 	}
 	created, err := c.cfg.Client.AppsV1().ReplicaSets(d.Namespace).Create(ctx, rs, metav1.CreateOptions{})
 	if apierrors.IsAlreadyExists(err) {

@@ -164,6 +164,16 @@ func (c *ReplicaSetController) sync(ctx context.Context, key string) error {
 		want := int(ptrOr(rs.Spec.Replicas, 1))
 		switch diff := want - len(active); {
 		case diff > 0:
+			// As the Deployment controller does before a new ReplicaSet: a cache that has
+			// not seen this ReplicaSet's deletion yet would replace pods the garbage
+			// collector is removing with it, depending on which informer delivered first.
+			fresh, err := c.cfg.Client.AppsV1().ReplicaSets(ns).Get(ctx, name, metav1.GetOptions{})
+			if apierrors.IsNotFound(err) || (err == nil && (fresh.UID != rs.UID || fresh.DeletionTimestamp != nil)) {
+				return nil // gone or going: its deletion event is on its way
+			}
+			if err != nil {
+				return err
+			}
 			c.setExpectation(key, diff, 0)
 			for i := 0; i < diff; i++ {
 				if err := c.createPod(ctx, rs); err != nil {

@@ -3,6 +3,7 @@ package kubelet
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"math/rand/v2"
 	"net/netip"
@@ -85,6 +86,9 @@ type Kubelet struct {
 	podIPs  map[string]string  // pod UID → IP
 	stopped map[string]bool    // nodes whose kubelet is down
 	wg      sync.WaitGroup
+	// jitterSeed, drawn from Config.Rand once, and a pod's UID give the pod's start-up
+	// jitter (see startJitter).
+	jitterSeed uint64
 }
 
 // New validates the configuration; it starts nothing.
@@ -125,6 +129,7 @@ func New(cfg Config) (*Kubelet, error) {
 		sources: volumeSources{configMaps: f.Core().V1().ConfigMaps().Lister(), secrets: f.Core().V1().Secrets().Lister()},
 		workers: map[string]*podWorker{}, byUID: map[string]*podWorker{},
 		ips: map[string]*ipPool{}, podIPs: map[string]string{}, stopped: map[string]bool{},
+		jitterSeed: cfg.Rand.Uint64(),
 	}
 	if _, err := k.nodeInf.AddEventHandler(cache.ResourceEventHandlerFuncs{AddFunc: k.nodeAdded}); err != nil {
 		return nil, err
@@ -207,8 +212,7 @@ func (k *Kubelet) podChanged(obj interface{}) {
 		}()
 		return
 	}
-	jitter := time.Duration(k.cfg.Rand.Int64N(int64(k.cfg.StartJitter) + 1))
-	w := newPodWorker(k, key, pod, time.Now().Add(k.cfg.MinStart+jitter))
+	w := newPodWorker(k, key, pod, time.Now().Add(k.cfg.MinStart+k.startJitter(pod)))
 	k.workers[key] = w
 	k.byUID[string(pod.UID)] = w
 	k.wg.Add(1)
@@ -216,6 +220,16 @@ func (k *Kubelet) podChanged(obj interface{}) {
 		defer k.wg.Done()
 		w.run(k.ctx)
 	}()
+}
+
+// startJitter is the random part of a pod's start-up latency. It derives from the
+// pod's UID rather than from one stream shared by all pods, so that pods whose workers
+// start at the same instant get the same latencies whichever worker draws first.
+func (k *Kubelet) startJitter(pod *corev1.Pod) time.Duration {
+	h := fnv.New64a()
+	h.Write([]byte(pod.UID))
+	r := rand.New(rand.NewPCG(k.jitterSeed, h.Sum64()))
+	return time.Duration(r.Int64N(int64(k.cfg.StartJitter) + 1))
 }
 
 // nodeAdded starts the pods already bound to a node that just appeared.

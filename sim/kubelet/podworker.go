@@ -123,6 +123,7 @@ func (w *podWorker) run(ctx context.Context) {
 			}
 			w.pod = pod
 			if pod.DeletionTimestamp != nil {
+				w.takeReportedExits()
 				w.terminate(ctx)
 				return
 			}
@@ -559,6 +560,21 @@ func (w *podWorker) waitAll(grace time.Duration) {
 	}
 }
 
+// takeReportedExits handles the container exits already reported. When an exit and a
+// deletion are both waiting, select picks one at random; a container that has exited
+// is not running any more, whatever select picked (and whether termination then says
+// it is stopping it must not depend on that pick).
+func (w *podWorker) takeReportedExits() {
+	for {
+		select {
+		case e := <-w.exits:
+			w.onExit(e)
+		default:
+			return
+		}
+	}
+}
+
 func (w *podWorker) anyRunning() bool {
 	for _, c := range w.byName {
 		if c.running {
@@ -577,10 +593,8 @@ func (w *podWorker) terminate(ctx context.Context) {
 		grace = time.Duration(*pod.DeletionGracePeriodSeconds) * time.Second
 	}
 	if !w.k.cfg.NoEvents {
-		for _, c := range append(append([]*ctr{}, w.inits...), w.mains...) {
-			if c.running {
-				w.containerEvent(ctx, c, "Killing", "Stopping container "+c.spec.Name)
-			}
+		for _, c := range w.running() {
+			w.containerEvent(ctx, c, "Killing", "Stopping container "+c.spec.Name)
 		}
 	}
 	w.stopAll(errors.New("SIGTERM"))
@@ -593,4 +607,17 @@ func (w *podWorker) terminate(ctx context.Context) {
 	if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) && ctx.Err() == nil {
 		w.k.cfg.Log.Debug("kubelet: confirming deletion", "pod", w.key, "err", err)
 	}
+}
+
+// running are the containers still running that no fault has killed already: a
+// container a crash or an OOM kill ended is dead from that moment, whether or not its
+// exit has reached the worker yet.
+func (w *podWorker) running() []*ctr {
+	var out []*ctr
+	for _, c := range append(append([]*ctr{}, w.inits...), w.mains...) {
+		if c.running && c.kill == nil {
+			out = append(out, c)
+		}
+	}
+	return out
 }

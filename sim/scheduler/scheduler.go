@@ -61,6 +61,8 @@ type Scheduler struct {
 	assumedUsed map[string]Usage
 	// pendingKeys are the pods waiting for a node, so a retry touches only them.
 	pendingKeys map[string]bool
+	// queued are the pending pods due for an attempt (see schedule).
+	queued map[string]bool
 	// next is where the search for feasible nodes starts, rotating as the real
 	// scheduler's does.
 	next int
@@ -93,7 +95,7 @@ func New(cfg Config) (*Scheduler, error) {
 		podInf: f.Core().V1().Pods().Informer(), nodeInf: f.Core().V1().Nodes().Informer(),
 		pods: f.Core().V1().Pods().Lister(), nodes: f.Core().V1().Nodes().Lister(),
 		assumed: map[string]assumedPod{}, counted: map[string]accounted{}, used: map[string]Usage{},
-		assumedUsed: map[string]Usage{}, pendingKeys: map[string]bool{},
+		assumedUsed: map[string]Usage{}, pendingKeys: map[string]bool{}, queued: map[string]bool{},
 	}
 	s.loop = &controller.Loop{Name: "scheduler", Workers: 1, Reconcile: s.schedule, Log: cfg.Log}
 	if _, err := s.podInf.AddEventHandler(cache.ResourceEventHandlerFuncs{
@@ -133,8 +135,10 @@ func (s *Scheduler) podChanged(obj interface{}, deleted bool) {
 	s.account(key, p, deleted)
 	if !deleted && pending(p) {
 		s.pendingKeys[key] = true
+		s.queued[key] = true
 	} else {
 		delete(s.pendingKeys, key)
+		delete(s.queued, key)
 	}
 	s.mu.Unlock()
 	switch {
@@ -153,6 +157,7 @@ func (s *Scheduler) retryPending() {
 	keys := make([]string, 0, len(s.pendingKeys))
 	for k := range s.pendingKeys {
 		keys = append(keys, k)
+		s.queued[k] = true
 	}
 	s.mu.Unlock()
 	for _, k := range keys {
@@ -257,7 +262,75 @@ func feasibleToFind(n int) int {
 	return k
 }
 
+// cycleDelay is how long after work arrives a scheduling cycle starts.
+const cycleDelay = time.Millisecond
+
+// schedule runs a scheduling cycle for the queued pods, key's among them. The cycle
+// starts cycleDelay after key was queued, and takes every pod queued by then in
+// kube-scheduler's queue order — higher priority first, then earlier arrival — with
+// the pod's namespace and name breaking ties. Pods that arrive at the same instant
+// (the TaskManager pods a resource manager creates at once, from goroutines of its
+// own) are thus placed in the same order whichever request reached the API server
+// first: the same seed places them on the same nodes in every run. A pod another
+// key's cycle took is not due any more, and its key's cycle does nothing.
 func (s *Scheduler) schedule(ctx context.Context, key string) error {
+	s.mu.Lock()
+	due := s.queued[key]
+	s.mu.Unlock()
+	if !due {
+		return nil
+	}
+	time.Sleep(cycleDelay)
+	type queuedPod struct {
+		key      string
+		priority int32
+		created  time.Time
+	}
+	s.mu.Lock()
+	cycle := make([]queuedPod, 0, len(s.queued))
+	for k := range s.queued {
+		q := queuedPod{key: k}
+		ns, name, _ := cache.SplitMetaNamespaceKey(k)
+		if p, err := s.pods.Pods(ns).Get(name); err == nil {
+			q.created = p.CreationTimestamp.Time
+			if p.Spec.Priority != nil {
+				q.priority = *p.Spec.Priority
+			}
+		}
+		cycle = append(cycle, q)
+	}
+	clear(s.queued)
+	s.mu.Unlock()
+	sort.Slice(cycle, func(i, j int) bool {
+		a, b := cycle[i], cycle[j]
+		if a.priority != b.priority {
+			return a.priority > b.priority
+		}
+		if !a.created.Equal(b.created) {
+			return a.created.Before(b.created)
+		}
+		return a.key < b.key
+	})
+	var keyErr error
+	for _, q := range cycle {
+		err := s.scheduleOne(ctx, q.key)
+		if err == nil {
+			continue
+		}
+		s.mu.Lock()
+		s.queued[q.key] = true
+		s.mu.Unlock()
+		if q.key == key {
+			keyErr = err // the loop retries key, with back-off
+		} else {
+			s.loop.EnqueueAfter(q.key, time.Second)
+		}
+	}
+	return keyErr
+}
+
+// scheduleOne binds one pending pod to the best node that fits, or says why none does.
+func (s *Scheduler) scheduleOne(ctx context.Context, key string) error {
 	ns, name, _ := cache.SplitMetaNamespaceKey(key)
 	pod, err := s.pods.Pods(ns).Get(name)
 	if apierrors.IsNotFound(err) {
