@@ -461,6 +461,7 @@ func (rm *ResourceManager) DisconnectTaskManager(ctx context.Context, id Resourc
 	}
 	return rm.exec(ctx, func() error {
 		if rm.closeTaskManagerConnection(id, cause) != nil {
+			rm.active.lost++
 			rm.internalStopWorker(id)
 		}
 		return nil
