@@ -31,6 +31,8 @@ func (j *jobSide) registerNodeSteps(sc *godog.ScenarioContext) {
 	sc.Step(`^within (.+) the node "([^"]*)" is (Ready|NotReady)$`, j.withinTheNodeIs)
 	sc.Step(`^within (.+) the lost node is (Ready|NotReady)$`, j.withinTheLostNodeIs)
 	sc.Step(`^within (.+) "([^"]*)" has (\d+) Running TaskManager pods?$`, j.withinHasRunningTaskManagerPods)
+	sc.Step(`^for (.+) no TaskManager pod of "([^"]*)" exists$`, j.forNoTaskManagerPodExists)
+	sc.Step(`^within (.+) the JobManager pod of "([^"]*)" is gone$`, j.withinTheJobManagerPodIsGone)
 	sc.Step(`^for (.+) "([^"]*)" keeps (\d+) Running TaskManager pods?$`, j.forKeepsRunningTaskManagerPods)
 	sc.Step(`^within (.+) no TaskManager pod of "([^"]*)" runs on the lost node$`, j.withinNoTaskManagerPodRunsOnTheLostNode)
 	sc.Step(`^within (.+) the pod "([^"]*)" has the event "([^"]*)" mentioning "([^"]*)"$`, j.withinThePodHasTheEvent)
@@ -232,6 +234,52 @@ func (j *jobSide) forKeepsRunningTaskManagerPods(within, id string, n int) error
 		}
 	}
 	return nil
+}
+
+// forNoTaskManagerPodExists checks, every simulated second for the whole duration,
+// that a cluster has no TaskManager pod at all (none is even created).
+// Example: And for 30 minutes no TaskManager pod of "my-session" exists
+func (j *jobSide) forNoTaskManagerPodExists(within, id string) error {
+	return j.forKeepsRunningTaskManagerPodsOrNone(within, id, true)
+}
+
+func (j *jobSide) forKeepsRunningTaskManagerPodsOrNone(within, id string, none bool) error {
+	d, err := parseDuration(within)
+	if err != nil {
+		return err
+	}
+	start := timeNow()
+	for deadline := start.Add(d); timeNow().Before(deadline); time.Sleep(time.Second) {
+		settle()
+		pods, err := j.taskManagerPods(id)
+		if err != nil {
+			return err
+		}
+		if none && len(pods) > 0 {
+			return fmt.Errorf("after %v %q has TaskManager pods: %s", timeNow().Sub(start).Round(time.Second), id, describePods(pods))
+		}
+	}
+	return nil
+}
+
+// withinTheJobManagerPodIsGone waits until a cluster has no JobManager pod left.
+// Example: Then within a minute the JobManager pod of "my-session" is gone
+func (j *jobSide) withinTheJobManagerPodIsGone(within, id string) error {
+	d, err := parseDuration(within)
+	if err != nil {
+		return err
+	}
+	cs, err := j.kube()
+	if err != nil {
+		return err
+	}
+	return eventually(d, fmt.Sprintf("the JobManager pod of %q is gone", id), func() (bool, string, error) {
+		list, err := cs.CoreV1().Pods(j.namespace).List(context.Background(), metav1.ListOptions{LabelSelector: jobManagerSelector(id)})
+		if err != nil {
+			return false, "", err
+		}
+		return len(list.Items) == 0, describePods(list.Items), nil
+	})
 }
 
 // withinNoTaskManagerPodRunsOnTheLostNode waits until every TaskManager pod of a

@@ -29,6 +29,7 @@ func (j *jobSide) registerWatchSteps(sc *godog.ScenarioContext) {
 	sc.Step(`^(\d+ (?:minutes?|hours?)) pass with the TaskManager pod watch of "([^"]*)" ending with 410 Gone every (\d+ (?:seconds?|minutes?)|a minute)$`, j.timePassesWithExpiringWatches)
 	sc.Step(`^the JobManager of "([^"]*)" has restarted (\d+) times?$`, j.theJobManagerHasRestarted)
 	sc.Step(`^within (.+) the JobManager of "([^"]*)" has restarted (\d+) times?$`, j.withinTheJobManagerHasRestarted)
+	sc.Step(`^for (.+) the JobManager of "([^"]*)" does not restart$`, j.forTheJobManagerDoesNotRestart)
 	sc.Step(`^the resource manager of "([^"]*)" watched the TaskManager pods again (once|twice|\d+ times)$`, j.theResourceManagerWatchedAgain)
 }
 
@@ -204,6 +205,32 @@ func (j *jobSide) podWatches() int {
 	return len(j.cluster.Server().RequestLog().Entries(func(e apiserver.Entry) bool {
 		return m.Matches(e.Request) && !strings.Contains(e.Fault, "the open watch")
 	}))
+}
+
+// forTheJobManagerDoesNotRestart checks, every simulated second for the whole
+// duration, that the JobManager container of a cluster does not restart.
+// Example: And for 10 minutes the JobManager of "my-session" does not restart
+func (j *jobSide) forTheJobManagerDoesNotRestart(within, id string) error {
+	d, err := parseDuration(within)
+	if err != nil {
+		return err
+	}
+	before, _, err := j.jobManagerRestarts(id)
+	if err != nil {
+		return err
+	}
+	start := timeNow()
+	for deadline := start.Add(d); timeNow().Before(deadline); time.Sleep(time.Second) {
+		settle()
+		n, seen, err := j.jobManagerRestarts(id)
+		if err != nil {
+			return err
+		}
+		if n != before {
+			return fmt.Errorf("after %v the JobManager of %q restarted (%s)", timeNow().Sub(start).Round(time.Second), id, seen)
+		}
+	}
+	return nil
 }
 
 // theResourceManagerWatchedAgain counts the pod watches the resource manager opened
