@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"slices"
 	"time"
+
+	"flinksim/internal/mutation"
 )
 
 // The active resource manager (reference §4.6, §4.7; Flink's ActiveResourceManager):
@@ -35,6 +37,9 @@ type activeState struct {
 	declared []resourceDeclaration
 
 	failures failureRater
+	// lost counts the workers that terminated or were lost by heartbeat; a request
+	// after a loss is a replacement.
+	lost int
 	// coolDown is set while new workers are paused after too many start failures;
 	// recheck says a declaration check was deferred by it.
 	coolDown *loopTimer
@@ -156,6 +161,10 @@ func (rm *ResourceManager) releaseCandidates(d resourceDeclaration) releaseCandi
 // requestNewWorker asks the driver for one worker of spec.
 func (rm *ResourceManager) requestNewWorker(spec WorkerSpec) {
 	a := &rm.active
+	if a.lost > 0 && mutation.On(mutation.PodReplacement) {
+		rm.log.Warn("mutation "+mutation.PodReplacement+": not requesting a worker after a worker was lost", "spec", spec.String())
+		return
+	}
 	process, err := processSpecOf(rm.s.effective, spec)
 	if err != nil {
 		rm.log.Error("cannot request a worker", "spec", spec.String(), "error", err)
@@ -258,6 +267,10 @@ func (rm *ResourceManager) recordStartFailure() {
 	if !a.failures.exceeded(now) || a.coolDown != nil {
 		return
 	}
+	if mutation.On(mutation.FailureRate) {
+		rm.log.Warn("mutation " + mutation.FailureRate + ": reached the maximum start failure rate, but not pausing new workers")
+		return
+	}
 	rm.log.Warn("reached the maximum start failure rate; pausing new workers", "pause", rm.s.startRetryInterval,
 		"failuresLastMinute", a.failures.count(now))
 	a.coolDown = rm.loop.after(rm.s.startRetryInterval, func() {
@@ -291,6 +304,11 @@ func (rm *ResourceManager) onWorkerTerminated(id ResourceID, diagnostics string)
 	a := &rm.active
 	if a.currentUnregistered[id] {
 		rm.recordStartFailure()
+	}
+	if _, known := a.specs[id]; known {
+		a.lost++
+	} else if _, known := a.workers[id]; known {
+		a.lost++
 	}
 	delete(a.workers, id)
 	rm.clearStateForWorker(id)

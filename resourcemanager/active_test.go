@@ -355,6 +355,14 @@ func TestActiveResourceManager(t *testing.T) {
 			if err := <-h.errc; !errors.Is(err, errInjected) || !strings.Contains(err.Error(), "could not start") {
 				t.Fatalf("Start returned %v", err)
 			}
+			select {
+			case err := <-h.fatal:
+				if !errors.Is(err, errInjected) {
+					t.Fatalf("OnFatalError got %v", err)
+				}
+			default:
+				t.Fatal("a start failure must reach OnFatalError: the JobManager exits on it")
+			}
 			h.stopF()
 		})
 	})

@@ -83,6 +83,7 @@ func (rm *ResourceManager) watchHeartbeat(te *taskExecutor) {
 		}
 		cause := fmt.Errorf("the heartbeat of TaskManager %s timed out (no heartbeat for %s, heartbeat.timeout)", te.id, rm.s.heartbeatTimeout)
 		rm.log.Warn("TaskManager lost", "taskmanager", te.id, "error", cause)
+		rm.active.lost++
 		rm.closeTaskManagerConnection(te.id, cause)
 		rm.internalStopWorker(te.id)
 	})

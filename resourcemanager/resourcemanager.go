@@ -287,7 +287,14 @@ func (rm *ResourceManager) Start(ctx context.Context) error {
 	case err != nil && parent.Err() != nil:
 		return nil // stopped while starting
 	case err != nil:
-		return fmt.Errorf("the resource manager could not start: %w", err)
+		// As fatal as a failure while running: the JobManager must learn of it now,
+		// not when its term ends (it would serve without TaskManagers forever).
+		err = fmt.Errorf("the resource manager could not start: %w", err)
+		rm.log.Error("fatal error", "error", err)
+		if h := rm.onFatal; h != nil {
+			h(err)
+		}
+		return err
 	case rm.fatal != nil:
 		return rm.fatal
 	}
@@ -461,6 +468,7 @@ func (rm *ResourceManager) DisconnectTaskManager(ctx context.Context, id Resourc
 	}
 	return rm.exec(ctx, func() error {
 		if rm.closeTaskManagerConnection(id, cause) != nil {
+			rm.active.lost++
 			rm.internalStopWorker(id)
 		}
 		return nil

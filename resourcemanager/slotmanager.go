@@ -6,6 +6,8 @@ import (
 	"maps"
 	"slices"
 	"time"
+
+	"flinksim/internal/mutation"
 )
 
 // The slot manager (reference §4.6; Flink's FineGrainedSlotManager with the default
@@ -469,6 +471,9 @@ func (sm *slotManager) reconcile() bool {
 		delete(sm.pending, id)
 	}
 	for _, instance := range res.release {
+		if mutation.On(mutation.IdleRelease) {
+			continue
+		}
 		sm.releaseIdle(sm.registered[instance])
 	}
 	for range res.allocate {

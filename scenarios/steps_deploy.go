@@ -111,7 +111,7 @@ func (w *World) deploySession(id string, opts *config.Configuration) error {
 		w.tracef("deploy session cluster %q failed: %v", id, err)
 		return nil
 	}
-	w.clients[id] = client
+	w.clients[w.clientKey(id)] = client
 	w.tracef("deployed session cluster %q, web UI %s", id, client.WebURL)
 	return nil
 }

@@ -31,6 +31,8 @@ type jobSide struct {
 	store    *dfs.FS
 	jobs     map[string]submittedJob
 	lostNode string
+	// watchesBefore is the number of pod watches before the last watch fault.
+	watchesBefore int
 }
 
 // submittedJob is a job a step submitted, known by its name.
@@ -79,6 +81,10 @@ func (w *World) registerJobSteps(sc *godog.ScenarioContext) {
 	sc.Step(`^I deploy an application cluster "([^"]*)" running "([^"]*)" with the options:$`, j.iDeployAnApplicationClusterWith)
 	sc.Step(`^within (.+) the REST endpoint of "([^"]*)" lists the job "([^"]*)"$`, j.withinTheRESTEndpointListsTheJob)
 	j.registerFaultSteps(sc)
+	j.registerNodeSteps(sc)
+	j.registerWatchSteps(sc)
+	w.registerRBACSteps(sc)
+	w.registerOwnerSteps(sc)
 }
 
 // ---- submitting and following jobs ------------------------------------------------------
@@ -86,7 +92,7 @@ func (w *World) registerJobSteps(sc *godog.ScenarioContext) {
 // restClient is a client of a cluster's REST endpoint, calling from inside the
 // cluster network; done releases its connections.
 func (j *jobSide) restClient(id string) (*flinkrest.Client, func(), error) {
-	client, ok := j.clients[id]
+	client, ok := j.clients[j.clientKey(id)]
 	if !ok {
 		return nil, nil, fmt.Errorf("no cluster %q was deployed in this scenario", id)
 	}
@@ -943,7 +949,7 @@ func (j *jobSide) deployApplication(id, jar string, opts *config.Configuration) 
 	if err != nil {
 		return err
 	}
-	j.clients[id] = client
+	j.clients[j.clientKey(id)] = client
 	j.tracef("deployed application cluster %q running %s", id, jar)
 	return nil
 }

@@ -22,7 +22,7 @@ func (w *World) registerRESTSteps(sc *godog.ScenarioContext) {
 
 // rest performs a GET on a deployed cluster's REST endpoint over the simulated network.
 func (w *World) rest(id, path string, out interface{}) error {
-	client, ok := w.clients[id]
+	client, ok := w.clients[w.clientKey(id)]
 	if !ok {
 		return fmt.Errorf("no cluster %q was deployed in this scenario", id)
 	}

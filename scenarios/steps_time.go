@@ -11,7 +11,7 @@ import (
 )
 
 func (w *World) registerTimeSteps(sc *godog.ScenarioContext) {
-	sc.Step(`^(\d+ (?:milliseconds?|seconds?|minutes?|hours?)|a (?:second|minute|simulated minute|hour)) pass(?:es)?$`, w.timePasses)
+	sc.Step(`^(\d+ (?:milliseconds?|seconds?|minutes?|hours?)|an? (?:second|minute|simulated minute|hour)) pass(?:es)?$`, w.timePasses)
 }
 
 var durationRE = regexp.MustCompile(`^(?:(\d+)|an?)\s+(?:simulated\s+)?(millisecond|second|minute|hour)s?$`)

@@ -1,18 +1,12 @@
 package sim
 
-import (
-	"os"
-	"slices"
-	"strings"
-)
+import "flinksim/internal/mutation"
 
 // MutationEnv names the environment variable that switches behaviours off on purpose,
 // to prove that the scenarios which depend on them can fail: a comma-separated list
-// of mutation names, e.g. FLINKSIM_MUTATE=gc.
-const MutationEnv = "FLINKSIM_MUTATE"
+// of mutation names, e.g. FLINKSIM_MUTATE=gc. See package internal/mutation.
+const MutationEnv = mutation.Env
 
 // Mutated reports whether the named behaviour is switched off for this process.
-// Known names: "gc" (the garbage collector observes but never deletes).
-func Mutated(name string) bool {
-	return slices.Contains(strings.Split(os.Getenv(MutationEnv), ","), name)
-}
+// The simulator's own: "gc" (the garbage collector observes but never deletes).
+func Mutated(name string) bool { return mutation.On(name) }

@@ -145,6 +145,11 @@ func (w *podWorker) run(ctx context.Context) {
 // after back-off, a volume refresh.
 func (w *podWorker) nextWake() time.Time {
 	var next time.Time
+	if w.evicted != nil || podFinished(w.pod.Spec.RestartPolicy, w.mains) {
+		// step does nothing for such a pod; waking it for a volume refresh that step
+		// never performs would spin (a finished pod on a stopped node is never deleted).
+		return next
+	}
 	consider := func(t time.Time) {
 		if !t.IsZero() && (next.IsZero() || t.Before(next)) {
 			next = t

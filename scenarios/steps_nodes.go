@@ -1,0 +1,400 @@
+package scenarios
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cucumber/godog"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+)
+
+// Node faults and capacity (reference §4.8; Kubernetes node lifecycle): a node that
+// stops reporting turns NotReady and its pods are evicted by taint after the
+// toleration delay, a deleted node's pods are removed by the pod garbage collector, a
+// drained node's pods are evicted through the eviction API. Targets are named nodes
+// or roles: "the node of any TaskManager pod of <cluster>".
+
+func (j *jobSide) registerNodeSteps(sc *godog.ScenarioContext) {
+	sc.Step(`^the node "([^"]*)" becomes NotReady$`, j.theNodeBecomesNotReady)
+	sc.Step(`^the node "([^"]*)" becomes Ready again$`, j.theNodeBecomesReadyAgain)
+	sc.Step(`^the lost node becomes Ready again$`, j.theLostNodeBecomesReadyAgain)
+	sc.Step(`^the node "([^"]*)" is deleted$`, j.theNodeIsDeleted)
+	sc.Step(`^I drain the node "([^"]*)"$`, j.iDrainTheNode)
+	sc.Step(`^the node of any TaskManager pod of "([^"]*)" (becomes NotReady|is deleted|is drained)$`, j.theNodeOfAnyTaskManagerPod)
+	sc.Step(`^a node "([^"]*)" of (\S+) CPU and (\S+) memory joins the cluster$`, j.aNodeJoinsTheCluster)
+	sc.Step(`^within (.+) the node "([^"]*)" is (Ready|NotReady)$`, j.withinTheNodeIs)
+	sc.Step(`^within (.+) the lost node is (Ready|NotReady)$`, j.withinTheLostNodeIs)
+	sc.Step(`^within (.+) "([^"]*)" has (\d+) Running TaskManager pods?$`, j.withinHasRunningTaskManagerPods)
+	sc.Step(`^for (.+) no TaskManager pod of "([^"]*)" exists$`, j.forNoTaskManagerPodExists)
+	sc.Step(`^within (.+) the JobManager pod of "([^"]*)" is gone$`, j.withinTheJobManagerPodIsGone)
+	sc.Step(`^for (.+) "([^"]*)" keeps (\d+) Running TaskManager pods?$`, j.forKeepsRunningTaskManagerPods)
+	sc.Step(`^within (.+) no TaskManager pod of "([^"]*)" runs on the lost node$`, j.withinNoTaskManagerPodRunsOnTheLostNode)
+	sc.Step(`^within (.+) the pod "([^"]*)" has the event "([^"]*)" mentioning "([^"]*)"$`, j.withinThePodHasTheEvent)
+	sc.Step(`^the TaskManager pod "([^"]*)" requests (\S+) CPU and (\S+) memory$`, j.theTaskManagerPodRequests)
+	sc.Step(`^the (TaskManager|JobManager) pods? (?:of|named) "([^"]*)" (?:has|have) the restart policy "([^"]*)"$`, j.thePodsHaveTheRestartPolicy)
+}
+
+// theNodeBecomesNotReady stops a node's kubelet, as when the machine crashes.
+// Example: When the node "node-2" becomes NotReady
+func (j *jobSide) theNodeBecomesNotReady(node string) error {
+	if _, err := j.kube(); err != nil {
+		return err
+	}
+	j.lostNode = node
+	j.tracef("node %s becomes NotReady: its kubelet stops and its pods are cut from the network", node)
+	return j.cluster.NodeNotReady(node)
+}
+
+// theNodeBecomesReadyAgain starts a stopped node's kubelet again.
+// Example: When the node "node-2" becomes Ready again
+func (j *jobSide) theNodeBecomesReadyAgain(node string) error {
+	if _, err := j.kube(); err != nil {
+		return err
+	}
+	j.tracef("node %s comes back", node)
+	return j.cluster.NodeReady(node)
+}
+
+// theLostNodeBecomesReadyAgain brings back the node a fault took away.
+// Example: When the lost node becomes Ready again
+func (j *jobSide) theLostNodeBecomesReadyAgain() error {
+	if j.lostNode == "" {
+		return fmt.Errorf("no node was taken away in this scenario")
+	}
+	return j.theNodeBecomesReadyAgain(j.lostNode)
+}
+
+// theNodeIsDeleted removes a node, as a cloud provider does for a vanished machine.
+// Example: When the node "node-2" is deleted
+func (j *jobSide) theNodeIsDeleted(node string) error {
+	if _, err := j.kube(); err != nil {
+		return err
+	}
+	j.lostNode = node
+	j.tracef("kubectl delete node/%s", node)
+	return j.cluster.DeleteNode(node)
+}
+
+// iDrainTheNode cordons a node and evicts its pods (kubectl drain).
+// Example: When I drain the node "node-2"
+func (j *jobSide) iDrainTheNode(node string) error {
+	if _, err := j.kube(); err != nil {
+		return err
+	}
+	j.lostNode = node
+	j.tracef("kubectl drain %s", node)
+	return j.cluster.DrainNode(context.Background(), node)
+}
+
+// theNodeOfAnyTaskManagerPod targets a role: the node of the first (by name) running
+// TaskManager pod of a cluster.
+// Example: When the node of any TaskManager pod of "my-session" becomes NotReady
+func (j *jobSide) theNodeOfAnyTaskManagerPod(id, what string) error {
+	pods, err := j.taskManagerPods(id)
+	if err != nil {
+		return err
+	}
+	node := ""
+	for _, p := range pods {
+		if p.Status.Phase == corev1.PodRunning && p.Spec.NodeName != "" {
+			node = p.Spec.NodeName
+			break
+		}
+	}
+	if node == "" {
+		return fmt.Errorf("%q has no running TaskManager pod (its pods: %s)", id, describePods(pods))
+	}
+	switch what {
+	case "becomes NotReady":
+		return j.theNodeBecomesNotReady(node)
+	case "is deleted":
+		return j.theNodeIsDeleted(node)
+	default:
+		return j.iDrainTheNode(node)
+	}
+}
+
+// aNodeJoinsTheCluster adds a node, as when the cluster autoscaler adds capacity.
+// Example: When a node "node-2" of 4 CPU and 16Gi memory joins the cluster
+func (j *jobSide) aNodeJoinsTheCluster(name, cpu, memory string) error {
+	cs, err := j.kube()
+	if err != nil {
+		return err
+	}
+	c, err := resource.ParseQuantity(cpu)
+	if err != nil {
+		return fmt.Errorf("CPU %q: %w", cpu, err)
+	}
+	m, err := resource.ParseQuantity(memory)
+	if err != nil {
+		return fmt.Errorf("memory %q: %w", memory, err)
+	}
+	capacity := corev1.ResourceList{corev1.ResourceCPU: c, corev1.ResourceMemory: m, corev1.ResourcePods: resource.MustParse("110")}
+	node := &corev1.Node{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"kubernetes.io/hostname": name, "kubernetes.io/os": "linux"}},
+		Status:     corev1.NodeStatus{Capacity: capacity, Allocatable: capacity},
+	}
+	if _, err := cs.CoreV1().Nodes().Create(context.Background(), node, metav1.CreateOptions{}); err != nil {
+		return err
+	}
+	j.tracef("node %s (%s CPU, %s memory) joins the cluster", name, cpu, memory)
+	return nil
+}
+
+func nodeReady(n *corev1.Node) bool {
+	for _, c := range n.Status.Conditions {
+		if c.Type == corev1.NodeReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+// withinTheNodeIs waits for a node's Ready condition.
+// Example: Then within 2 minutes the node "node-2" is NotReady
+func (j *jobSide) withinTheNodeIs(within, node, state string) error {
+	d, err := parseDuration(within)
+	if err != nil {
+		return err
+	}
+	cs, err := j.kube()
+	if err != nil {
+		return err
+	}
+	return eventually(d, fmt.Sprintf("the node %q is %s", node, state), func() (bool, string, error) {
+		n, err := cs.CoreV1().Nodes().Get(context.Background(), node, metav1.GetOptions{})
+		if err != nil {
+			return false, err.Error(), nil
+		}
+		ready := nodeReady(n)
+		return ready == (state == "Ready"), fmt.Sprintf("Ready=%v", ready), nil
+	})
+}
+
+// withinTheLostNodeIs waits for the Ready condition of the node a fault took away.
+// Example: Then within 2 minutes the lost node is NotReady
+func (j *jobSide) withinTheLostNodeIs(within, state string) error {
+	if j.lostNode == "" {
+		return fmt.Errorf("no node was taken away in this scenario")
+	}
+	return j.withinTheNodeIs(within, j.lostNode, state)
+}
+
+func runningPods(pods []corev1.Pod) []corev1.Pod {
+	var out []corev1.Pod
+	for _, p := range pods {
+		if p.Status.Phase == corev1.PodRunning {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// withinHasRunningTaskManagerPods waits until a cluster has exactly n Running
+// TaskManager pods (pods being deleted do not count).
+// Example: Then within 3 minutes "my-session" has 2 Running TaskManager pods
+func (j *jobSide) withinHasRunningTaskManagerPods(within, id string, n int) error {
+	d, err := parseDuration(within)
+	if err != nil {
+		return err
+	}
+	return eventually(d, fmt.Sprintf("%q has %d Running TaskManager pods", id, n), func() (bool, string, error) {
+		pods, err := j.taskManagerPods(id)
+		if err != nil {
+			return false, "", err
+		}
+		return len(runningPods(pods)) == n, describePods(pods), nil
+	})
+}
+
+// forKeepsRunningTaskManagerPods checks, every simulated second for the whole
+// duration, that a cluster has exactly n Running TaskManager pods.
+// Example: And for 10 minutes "my-session" keeps 2 Running TaskManager pods
+func (j *jobSide) forKeepsRunningTaskManagerPods(within, id string, n int) error {
+	d, err := parseDuration(within)
+	if err != nil {
+		return err
+	}
+	start := timeNow()
+	for deadline := start.Add(d); timeNow().Before(deadline); time.Sleep(time.Second) {
+		settle()
+		pods, err := j.taskManagerPods(id)
+		if err != nil {
+			return err
+		}
+		if got := len(runningPods(pods)); got != n {
+			return fmt.Errorf("after %v %q has %d Running TaskManager pods, want %d all along: %s",
+				timeNow().Sub(start).Round(time.Second), id, got, n, describePods(pods))
+		}
+	}
+	return nil
+}
+
+// forNoTaskManagerPodExists checks, every simulated second for the whole duration,
+// that a cluster has no TaskManager pod at all (none is even created).
+// Example: And for 30 minutes no TaskManager pod of "my-session" exists
+func (j *jobSide) forNoTaskManagerPodExists(within, id string) error {
+	return j.forKeepsRunningTaskManagerPodsOrNone(within, id, true)
+}
+
+func (j *jobSide) forKeepsRunningTaskManagerPodsOrNone(within, id string, none bool) error {
+	d, err := parseDuration(within)
+	if err != nil {
+		return err
+	}
+	start := timeNow()
+	for deadline := start.Add(d); timeNow().Before(deadline); time.Sleep(time.Second) {
+		settle()
+		pods, err := j.taskManagerPods(id)
+		if err != nil {
+			return err
+		}
+		if none && len(pods) > 0 {
+			return fmt.Errorf("after %v %q has TaskManager pods: %s", timeNow().Sub(start).Round(time.Second), id, describePods(pods))
+		}
+	}
+	return nil
+}
+
+// withinTheJobManagerPodIsGone waits until a cluster has no JobManager pod left.
+// Example: Then within a minute the JobManager pod of "my-session" is gone
+func (j *jobSide) withinTheJobManagerPodIsGone(within, id string) error {
+	d, err := parseDuration(within)
+	if err != nil {
+		return err
+	}
+	cs, err := j.kube()
+	if err != nil {
+		return err
+	}
+	return eventually(d, fmt.Sprintf("the JobManager pod of %q is gone", id), func() (bool, string, error) {
+		list, err := cs.CoreV1().Pods(j.namespace).List(context.Background(), metav1.ListOptions{LabelSelector: jobManagerSelector(id)})
+		if err != nil {
+			return false, "", err
+		}
+		return len(list.Items) == 0, describePods(list.Items), nil
+	})
+}
+
+// withinNoTaskManagerPodRunsOnTheLostNode waits until every TaskManager pod of a
+// cluster that is not being deleted runs on a node other than the one a fault took away.
+// Example: Then within 5 minutes no TaskManager pod of "my-session" runs on the lost node
+func (j *jobSide) withinNoTaskManagerPodRunsOnTheLostNode(within, id string) error {
+	if j.lostNode == "" {
+		return fmt.Errorf("no node was taken away in this scenario")
+	}
+	d, err := parseDuration(within)
+	if err != nil {
+		return err
+	}
+	return eventually(d, fmt.Sprintf("no TaskManager pod of %q runs on %s", id, j.lostNode), func() (bool, string, error) {
+		pods, err := j.taskManagerPods(id)
+		if err != nil {
+			return false, "", err
+		}
+		for _, p := range pods {
+			if p.Spec.NodeName == j.lostNode {
+				return false, describePods(pods), nil
+			}
+		}
+		return true, "", nil
+	})
+}
+
+// withinThePodHasTheEvent waits for an event about a pod, by reason and a fragment of
+// its message (kubectl describe pod's Events).
+// Example: Then within a minute the pod "my-session-taskmanager-1-2" has the event "FailedScheduling" mentioning "Insufficient cpu"
+func (j *jobSide) withinThePodHasTheEvent(within, pod, reason, fragment string) error {
+	d, err := parseDuration(within)
+	if err != nil {
+		return err
+	}
+	cs, err := j.kube()
+	if err != nil {
+		return err
+	}
+	sel := fields.SelectorFromSet(fields.Set{"involvedObject.name": pod}).String()
+	return eventually(d, fmt.Sprintf("the pod %q has a %s event mentioning %q", pod, reason, fragment), func() (bool, string, error) {
+		list, err := cs.CoreV1().Events(j.namespace).List(context.Background(), metav1.ListOptions{FieldSelector: sel})
+		if err != nil {
+			return false, err.Error(), nil
+		}
+		var seen []string
+		for _, e := range list.Items {
+			if e.InvolvedObject.Name != pod {
+				continue
+			}
+			if e.Reason == reason && strings.Contains(e.Message, fragment) {
+				return true, "", nil
+			}
+			seen = append(seen, e.Reason+": "+e.Message)
+		}
+		return false, strings.Join(seen, " | "), nil
+	})
+}
+
+// theTaskManagerPodRequests checks the main container's resource requests.
+// Example: Then the TaskManager pod "my-session-taskmanager-1-1" requests 2 CPU and 2048Mi memory
+func (j *jobSide) theTaskManagerPodRequests(name, cpu, memory string) error {
+	p, err := j.pod(name)
+	if err != nil {
+		return err
+	}
+	for _, c := range p.Spec.Containers {
+		if c.Name != "flink-main-container" {
+			continue
+		}
+		wantCPU, err := resource.ParseQuantity(cpu)
+		if err != nil {
+			return fmt.Errorf("CPU %q: %w", cpu, err)
+		}
+		wantMem, err := resource.ParseQuantity(memory)
+		if err != nil {
+			return fmt.Errorf("memory %q: %w", memory, err)
+		}
+		gotCPU, gotMem := c.Resources.Requests[corev1.ResourceCPU], c.Resources.Requests[corev1.ResourceMemory]
+		if gotCPU.Cmp(wantCPU) != 0 || gotMem.Cmp(wantMem) != 0 {
+			return fmt.Errorf("the TaskManager pod %q requests %s CPU and %s memory, want %s and %s", name, gotCPU.String(), gotMem.String(), cpu, memory)
+		}
+		return nil
+	}
+	return fmt.Errorf("the TaskManager pod %q has no flink-main-container", name)
+}
+
+// thePodsHaveTheRestartPolicy checks the restart policy of a cluster's TaskManager
+// pods (by cluster id) or JobManager pods.
+// Example: Then the TaskManager pods of "my-session" have the restart policy "Never"
+func (j *jobSide) thePodsHaveTheRestartPolicy(role, id, policy string) error {
+	cs, err := j.kube()
+	if err != nil {
+		return err
+	}
+	sel := taskManagerSelector(id)
+	if role == "JobManager" {
+		sel = jobManagerSelector(id)
+	}
+	list, err := cs.CoreV1().Pods(j.namespace).List(context.Background(), metav1.ListOptions{LabelSelector: sel})
+	if err != nil {
+		return err
+	}
+	if len(list.Items) == 0 {
+		return fmt.Errorf("%q has no %s pods", id, role)
+	}
+	var wrong []string
+	for _, p := range list.Items {
+		if string(p.Spec.RestartPolicy) != policy {
+			wrong = append(wrong, p.Name+": "+string(p.Spec.RestartPolicy))
+		}
+	}
+	slices.Sort(wrong)
+	if len(wrong) > 0 {
+		return fmt.Errorf("%s pods of %q without restart policy %s: %s", role, id, policy, strings.Join(wrong, ", "))
+	}
+	return nil
+}
