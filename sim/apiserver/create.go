@@ -110,7 +110,7 @@ func (s *Server) createObject(t *table, req Request, obj runtime.Object, opts cr
 	if err := s.allocateOnCreate(obj); err != nil {
 		return nil, err
 	}
-	return s.commit(t, watch.Added, obj, nil), nil
+	return s.commit(t, watch.Added, obj, nil).DeepCopyObject(), nil
 }
 
 // maxNameGenerationAttempts is how often the real server tries a generated name.
@@ -206,7 +206,7 @@ func (s *Server) evict(t *table, req Request, in runtime.Object) (runtime.Object
 	if opts == nil {
 		opts = &metav1.DeleteOptions{}
 	}
-	if _, err := s.delete(t, del, *opts); err != nil {
+	if _, err := s.deleteObject(t, del, *opts); err != nil {
 		return nil, err
 	}
 	return &metav1.Status{Status: metav1.StatusSuccess, Code: 201}, nil

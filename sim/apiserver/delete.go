@@ -25,6 +25,16 @@ const (
 // the garbage collector's finalizers as the propagation policy asks, and the object
 // stays, marked, while finalizers remain.
 func (s *Server) delete(t *table, req Request, opts metav1.DeleteOptions) (runtime.Object, error) {
+	obj, err := s.deleteObject(t, req, opts)
+	if err != nil {
+		return nil, err
+	}
+	return obj.DeepCopyObject(), nil
+}
+
+// deleteObject is delete answering with the server's own object (the object's last
+// state), which the caller must copy before handing it out.
+func (s *Server) deleteObject(t *table, req Request, opts metav1.DeleteOptions) (runtime.Object, error) {
 	gr := req.Resource.GroupResource()
 	cur := t.get(t.namespaceOf(req.Namespace), req.Name)
 	if cur == nil {
@@ -36,7 +46,7 @@ func (s *Server) delete(t *table, req Request, opts metav1.DeleteOptions) (runti
 		if err := namespacePreconditions(ns, opts); err != nil {
 			return nil, err
 		}
-		return cur.DeepCopyObject(), nil
+		return cur, nil
 	}
 	obj := cur.DeepCopyObject()
 	m, _ := meta.Accessor(obj)
@@ -46,7 +56,7 @@ func (s *Server) delete(t *table, req Request, opts metav1.DeleteOptions) (runti
 	}
 	if pending {
 		// A graceful deletion is under way: nothing to change, finalizers included.
-		return cur.DeepCopyObject(), nil
+		return cur, nil
 	}
 	if changed, fs := gcFinalizers(m.GetFinalizers(), opts); changed {
 		m.SetFinalizers(fs)
@@ -70,9 +80,10 @@ func (s *Server) delete(t *table, req Request, opts metav1.DeleteOptions) (runti
 	return s.commit(t, watch.Deleted, obj, cur), nil
 }
 
+// commitIfChanged commits obj unless it equals cur; it returns the stored object.
 func (s *Server) commitIfChanged(t *table, obj, cur runtime.Object) runtime.Object {
 	if equal(cur, obj) {
-		return cur.DeepCopyObject()
+		return cur
 	}
 	return s.commit(t, watch.Modified, obj, cur)
 }
@@ -229,7 +240,7 @@ func (s *Server) deleteCollection(t *table, req Request, listOpts metav1.ListOpt
 		m, _ := meta.Accessor(obj)
 		del := req
 		del.Verb, del.Name, del.Namespace = "delete", m.GetName(), m.GetNamespace()
-		if _, err := s.delete(t, del, opts); err != nil && !apierrors.IsNotFound(err) {
+		if _, err := s.deleteObject(t, del, opts); err != nil && !apierrors.IsNotFound(err) {
 			return nil, err
 		}
 	}

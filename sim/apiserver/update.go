@@ -143,14 +143,14 @@ func (s *Server) update(t *table, req Request, in runtime.Object, opts updateOpt
 	}
 	if shouldDeleteDuringUpdate(obj, cur) {
 		s.releaseOnDelete(cur)
-		return s.commit(t, watch.Deleted, obj, cur), nil
+		return s.commit(t, watch.Deleted, obj, cur).DeepCopyObject(), nil
 	}
 	if svc, ok := obj.(*corev1.Service); ok {
 		if err := s.allocateOnUpdate(svc, cur.(*corev1.Service)); err != nil {
 			return nil, err
 		}
 	}
-	return s.commit(t, watch.Modified, obj, cur), nil
+	return s.commit(t, watch.Modified, obj, cur).DeepCopyObject(), nil
 }
 
 // wipeSystemFields clears what the server sets on create, for an update or apply that
