@@ -231,7 +231,7 @@ func (s *Server) watch(req Request, action clienttesting.Action) (watch.Interfac
 }
 
 func (s *Server) newWatcher(req Request, t *table, f filter, backlog int, opts metav1.ListOptions) *watcher {
-	w := &watcher{server: s, table: t, filter: f, req: req, ch: make(chan watch.Event, s.cfg.WatchBuffer+backlog)}
+	w := &watcher{server: s, table: t, filter: f, req: req, ch: make(chan watch.Event, s.cfg.WatchBuffer+backlog), done: make(chan struct{})}
 	w.req.state = nil
 	t.watchers[w] = struct{}{}
 	// A real server ends every watch after the requested timeout or, without one,
