@@ -3,6 +3,7 @@ package apiserver
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
@@ -171,7 +172,9 @@ func (s *Server) bind(t *table, req Request, in runtime.Object) (runtime.Object,
 	if cur.Spec.NodeName != "" {
 		return nil, apierrors.NewConflict(bindingGR, name, fmt.Errorf("pod %s is already assigned to node %q", name, cur.Spec.NodeName))
 	}
-	pod := cur.DeepCopy()
+	// The binding changes metadata, one plain field of the spec and the conditions.
+	pod := withOwnMeta(cur).(*corev1.Pod)
+	pod.Status.Conditions = slices.Clone(cur.Status.Conditions)
 	pod.Spec.NodeName = b.Target.Name
 	for k, v := range b.Annotations {
 		if pod.Annotations == nil {

@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"time"
 
@@ -48,7 +49,8 @@ func (s *Server) deleteObject(t *table, req Request, opts metav1.DeleteOptions) 
 		}
 		return cur, nil
 	}
-	obj := cur.DeepCopyObject()
+	// A deletion changes the metadata only.
+	obj := withOwnMeta(cur)
 	m, _ := meta.Accessor(obj)
 	graceful, pending, err := beforeDelete(t.info, obj, &opts)
 	if err != nil {
@@ -74,10 +76,30 @@ func (s *Server) deleteObject(t *table, req Request, opts metav1.DeleteOptions) 
 			return written, nil
 		}
 		cur = t.get(m.GetNamespace(), m.GetName())
-		obj = cur.DeepCopyObject()
+		obj = withOwnMeta(cur)
 	}
 	s.releaseOnDelete(obj)
 	return s.commit(t, watch.Deleted, obj, cur), nil
+}
+
+// withOwnMeta copies obj for a change of its metadata: the copy's metadata is its own,
+// the rest (spec, status) is shared with obj. Stored objects are never changed in place
+// (a status update shares the stored spec the same way), so only a change of the copy's
+// metadata, or of plain fields of its spec and status, may follow.
+func withOwnMeta(obj runtime.Object) runtime.Object {
+	v := reflect.ValueOf(obj)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return obj.DeepCopyObject()
+	}
+	c := reflect.New(v.Elem().Type())
+	c.Elem().Set(v.Elem())
+	f := c.Elem().FieldByName("ObjectMeta")
+	if !f.IsValid() || f.Type() != reflect.TypeFor[metav1.ObjectMeta]() {
+		return obj.DeepCopyObject()
+	}
+	om := f.Addr().Interface().(*metav1.ObjectMeta)
+	*om = *om.DeepCopy()
+	return c.Interface().(runtime.Object)
 }
 
 // commitIfChanged commits obj unless it equals cur; it returns the stored object.

@@ -310,3 +310,21 @@ func TestEqualComparesWholeObjects(t *testing.T) {
 	assert.True(t, equal(&corev1.ConfigMap{Data: map[string]string{}}, &corev1.ConfigMap{}), "a kind without a status")
 	assert.False(t, equal(&corev1.ConfigMap{Data: map[string]string{"k": "v"}}, &corev1.ConfigMap{}))
 }
+
+func TestWithOwnMetaLeavesTheOriginalAlone(t *testing.T) {
+	orig := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p", Labels: map[string]string{"a": "b"}, Finalizers: []string{"f"}},
+		Spec:   corev1.PodSpec{NodeName: "n1", Containers: []corev1.Container{{Name: "m"}}},
+		Status: corev1.PodStatus{Conditions: []corev1.PodCondition{{Type: corev1.PodScheduled, Status: corev1.ConditionFalse}}}}
+	c := withOwnMeta(orig).(*corev1.Pod)
+	c.Labels["a"] = "changed"
+	c.Finalizers[0] = "changed"
+	ts := metav1.Now()
+	c.DeletionTimestamp = &ts
+	c.Spec.NodeName = "n2"
+	assert.Equal(t, map[string]string{"a": "b"}, orig.Labels)
+	assert.Equal(t, []string{"f"}, orig.Finalizers)
+	assert.Nil(t, orig.DeletionTimestamp)
+	assert.Equal(t, "n1", orig.Spec.NodeName, "plain fields of the spec are the copy's own")
+	assert.Same(t, &orig.Spec.Containers[0], &c.Spec.Containers[0], "the rest is shared")
+	assert.Equal(t, "p", c.Name)
+}
