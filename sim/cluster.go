@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -218,11 +219,15 @@ func buildNode(n NodeConfig, index int) (*corev1.Node, error) {
 	for k, v := range n.Labels {
 		labels[k] = v
 	}
+	podCIDR, err := nodePodCIDR(index)
+	if err != nil {
+		return nil, fmt.Errorf("sim: node %s: %w", n.Name, err)
+	}
 	capacity := corev1.ResourceList{corev1.ResourceCPU: cpu, corev1.ResourceMemory: mem, corev1.ResourcePods: *resource.NewQuantity(n.Pods, resource.DecimalSI)}
 	nowT := metav1.Now()
 	return &corev1.Node{
 		ObjectMeta: metav1.ObjectMeta{Name: n.Name, Labels: labels},
-		Spec:       corev1.NodeSpec{PodCIDR: fmt.Sprintf("10.244.%d.0/24", index), PodCIDRs: []string{fmt.Sprintf("10.244.%d.0/24", index)}, Taints: n.Taints},
+		Spec:       corev1.NodeSpec{PodCIDR: podCIDR, PodCIDRs: []string{podCIDR}, Taints: n.Taints},
 		Status: corev1.NodeStatus{
 			Capacity:    capacity,
 			Allocatable: capacity.DeepCopy(),
@@ -238,6 +243,28 @@ func buildNode(n NodeConfig, index int) (*corev1.Node, error) {
 			NodeInfo: corev1.NodeSystemInfo{KubeletVersion: "v1.37.2", OperatingSystem: "linux", Architecture: "amd64", ContainerRuntimeVersion: "sim://1.0"},
 		},
 	}, nil
+}
+
+// ClusterPodCIDR is the cluster's pod range, cut into one /24 per node in node order
+// (node IPAM's range allocator): 10.244.0.0/24, 10.244.1.0/24, … 10.247.255.0/24. A /14
+// with /24 per node is GKE's default, room for 1,024 nodes of 110 pods; kind's /16 would
+// stop at 256 nodes.
+const ClusterPodCIDR = "10.244.0.0/14"
+
+const nodePodCIDRBits = 24
+
+// nodePodCIDR is the pod CIDR of the index-th node.
+func nodePodCIDR(index int) (string, error) {
+	cluster := netip.MustParsePrefix(ClusterPodCIDR)
+	room := 1 << (nodePodCIDRBits - cluster.Bits())
+	if index < 0 || index >= room {
+		return "", fmt.Errorf("no pod CIDR left: the cluster pod range %s has room for %d nodes of /%d (node IPAM's CIDRNotAvailable)", ClusterPodCIDR, room, nodePodCIDRBits)
+	}
+	b := cluster.Addr().As4()
+	v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+	v += uint32(index) << (32 - nodePodCIDRBits)
+	addr := netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+	return netip.PrefixFrom(addr, nodePodCIDRBits).String(), nil
 }
 
 // Client is a cluster-admin client. It works before Start.

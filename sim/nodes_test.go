@@ -140,3 +140,25 @@ func TestPodGCWaitsForItsQuarantine(t *testing.T) {
 		}
 	})
 }
+
+func TestNodesGetTheirOwnPodCIDRFromTheClusterRange(t *testing.T) {
+	for _, tc := range []struct {
+		index int
+		want  string
+	}{
+		{0, "10.244.0.0/24"},
+		{1, "10.244.1.0/24"},
+		{255, "10.244.255.0/24"},
+		{256, "10.245.0.0/24"}, // kind's 10.244.0.0/16 would have run out here
+		{499, "10.245.243.0/24"},
+		{1023, "10.247.255.0/24"},
+	} {
+		got, err := nodePodCIDR(tc.index)
+		if err != nil || got != tc.want {
+			t.Errorf("nodePodCIDR(%d) = %q, %v; want %q", tc.index, got, err, tc.want)
+		}
+	}
+	if got, err := nodePodCIDR(1024); err == nil {
+		t.Errorf("nodePodCIDR(1024) = %q, want an error: the /14 holds 1,024 nodes of /24", got)
+	}
+}

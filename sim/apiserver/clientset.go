@@ -55,12 +55,18 @@ const maxRetries = 10
 // and again, after the delay the server asks for, when the answer is 429 or a 5xx with
 // Retry-After. do sends the request through the fake it is given.
 func (c *clientset) call(ctx context.Context, do func(f *clienttesting.Fake) error) error {
+	return c.retry(ctx, func() error { return do(c.newCallFake(ctx)) })
+}
+
+// retry runs one attempt of a request after another as client-go's rest client does (see
+// call).
+func (c *clientset) retry(ctx context.Context, send func() error) error {
 	var previous error
 	for attempt := 0; ; attempt++ {
 		if err := ctx.Err(); err != nil {
 			return withPreviousError(err, previous)
 		}
-		err := do(c.newCallFake(ctx))
+		err := send()
 		delay, retry := retryAfter(err)
 		if !retry || attempt == maxRetries {
 			return err
@@ -76,6 +82,21 @@ func (c *clientset) call(ctx context.Context, do func(f *clienttesting.Fake) err
 		case <-timer.C:
 		}
 	}
+}
+
+// invoke sends one action straight to the server, through the same context checks and
+// retries as call but without a fake: client-go's fake deep-copies the action twice (once
+// for its log of actions, which a call's fake drops), while the server copies what it
+// keeps and answers with an object of the caller's own. The caller's object is only read
+// during the call, as a real client reads it to encode the request.
+func (c *clientset) invoke(ctx context.Context, action clienttesting.Action) (runtime.Object, error) {
+	var out runtime.Object
+	err := c.retry(ctx, func() error {
+		obj, err := (*objectReactor)(&callFake{c: c, ctx: ctx}).reactTo(action)
+		out = obj
+		return err
+	})
+	return out, err
 }
 
 // retryAfter is the delay a Retry-After answer asks for: client-go retries 429 and 5xx
@@ -135,14 +156,19 @@ type objectReactor callFake
 func (r *objectReactor) Handles(clienttesting.Action) bool { return true }
 
 func (r *objectReactor) React(action clienttesting.Action) (bool, runtime.Object, error) {
+	obj, err := r.reactTo(action)
+	return true, obj, err
+}
+
+func (r *objectReactor) reactTo(action clienttesting.Action) (runtime.Object, error) {
 	if err := r.ctx.Err(); err != nil {
-		return true, nil, err // not sent: client-go returns the context's error as it is
+		return nil, err // not sent: client-go returns the context's error as it is
 	}
 	if err := r.c.awaitLink(r.ctx); err != nil {
-		return true, nil, r.c.server.transportError(r.c.user, action, err)
+		return nil, r.c.server.transportError(r.c.user, action, err)
 	}
 	obj, err := r.c.server.handle(r.ctx, r.c.user, action)
-	return true, obj, r.c.server.transportError(r.c.user, action, err)
+	return obj, r.c.server.transportError(r.c.user, action, err)
 }
 
 type watchReactor callFake

@@ -3,6 +3,7 @@ package apiserver
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
@@ -111,7 +112,7 @@ func (s *Server) createObject(t *table, req Request, obj runtime.Object, opts cr
 	if err := s.allocateOnCreate(obj); err != nil {
 		return nil, err
 	}
-	return s.commit(t, watch.Added, obj, nil), nil
+	return s.commit(t, watch.Added, obj, nil).DeepCopyObject(), nil
 }
 
 // maxNameGenerationAttempts is how often the real server tries a generated name.
@@ -172,7 +173,9 @@ func (s *Server) bind(t *table, req Request, in runtime.Object) (runtime.Object,
 	if cur.Spec.NodeName != "" {
 		return nil, apierrors.NewConflict(bindingGR, name, fmt.Errorf("pod %s is already assigned to node %q", name, cur.Spec.NodeName))
 	}
-	pod := cur.DeepCopy()
+	// The binding changes metadata, one plain field of the spec and the conditions.
+	pod := withOwnMeta(cur).(*corev1.Pod)
+	pod.Status.Conditions = slices.Clone(cur.Status.Conditions)
 	pod.Spec.NodeName = b.Target.Name
 	for k, v := range b.Annotations {
 		if pod.Annotations == nil {
@@ -207,7 +210,7 @@ func (s *Server) evict(t *table, req Request, in runtime.Object) (runtime.Object
 	if opts == nil {
 		opts = &metav1.DeleteOptions{}
 	}
-	if _, err := s.delete(t, del, *opts); err != nil {
+	if _, err := s.deleteObject(t, del, *opts); err != nil {
 		return nil, err
 	}
 	return &metav1.Status{Status: metav1.StatusSuccess, Code: 201}, nil

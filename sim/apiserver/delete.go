@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"time"
 
@@ -25,6 +26,16 @@ const (
 // the garbage collector's finalizers as the propagation policy asks, and the object
 // stays, marked, while finalizers remain.
 func (s *Server) delete(t *table, req Request, opts metav1.DeleteOptions) (runtime.Object, error) {
+	obj, err := s.deleteObject(t, req, opts)
+	if err != nil {
+		return nil, err
+	}
+	return obj.DeepCopyObject(), nil
+}
+
+// deleteObject is delete answering with the server's own object (the object's last
+// state), which the caller must copy before handing it out.
+func (s *Server) deleteObject(t *table, req Request, opts metav1.DeleteOptions) (runtime.Object, error) {
 	gr := req.Resource.GroupResource()
 	cur := t.get(t.namespaceOf(req.Namespace), req.Name)
 	if cur == nil {
@@ -36,9 +47,10 @@ func (s *Server) delete(t *table, req Request, opts metav1.DeleteOptions) (runti
 		if err := namespacePreconditions(ns, opts); err != nil {
 			return nil, err
 		}
-		return cur.DeepCopyObject(), nil
+		return cur, nil
 	}
-	obj := cur.DeepCopyObject()
+	// A deletion changes the metadata only.
+	obj := withOwnMeta(cur)
 	m, _ := meta.Accessor(obj)
 	graceful, pending, err := beforeDelete(t.info, obj, &opts)
 	if err != nil {
@@ -46,7 +58,7 @@ func (s *Server) delete(t *table, req Request, opts metav1.DeleteOptions) (runti
 	}
 	if pending {
 		// A graceful deletion is under way: nothing to change, finalizers included.
-		return cur.DeepCopyObject(), nil
+		return cur, nil
 	}
 	if changed, fs := gcFinalizers(m.GetFinalizers(), opts); changed {
 		m.SetFinalizers(fs)
@@ -64,15 +76,36 @@ func (s *Server) delete(t *table, req Request, opts metav1.DeleteOptions) (runti
 			return written, nil
 		}
 		cur = t.get(m.GetNamespace(), m.GetName())
-		obj = cur.DeepCopyObject()
+		obj = withOwnMeta(cur)
 	}
 	s.releaseOnDelete(obj)
 	return s.commit(t, watch.Deleted, obj, cur), nil
 }
 
+// withOwnMeta copies obj for a change of its metadata: the copy's metadata is its own,
+// the rest (spec, status) is shared with obj. Stored objects are never changed in place
+// (a status update shares the stored spec the same way), so only a change of the copy's
+// metadata, or of plain fields of its spec and status, may follow.
+func withOwnMeta(obj runtime.Object) runtime.Object {
+	v := reflect.ValueOf(obj)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return obj.DeepCopyObject()
+	}
+	c := reflect.New(v.Elem().Type())
+	c.Elem().Set(v.Elem())
+	f := c.Elem().FieldByName("ObjectMeta")
+	if !f.IsValid() || f.Type() != reflect.TypeFor[metav1.ObjectMeta]() {
+		return obj.DeepCopyObject()
+	}
+	om := f.Addr().Interface().(*metav1.ObjectMeta)
+	*om = *om.DeepCopy()
+	return c.Interface().(runtime.Object)
+}
+
+// commitIfChanged commits obj unless it equals cur; it returns the stored object.
 func (s *Server) commitIfChanged(t *table, obj, cur runtime.Object) runtime.Object {
 	if equal(cur, obj) {
-		return cur.DeepCopyObject()
+		return cur
 	}
 	return s.commit(t, watch.Modified, obj, cur)
 }
@@ -229,7 +262,7 @@ func (s *Server) deleteCollection(t *table, req Request, listOpts metav1.ListOpt
 		m, _ := meta.Accessor(obj)
 		del := req
 		del.Verb, del.Name, del.Namespace = "delete", m.GetName(), m.GetNamespace()
-		if _, err := s.delete(t, del, opts); err != nil && !apierrors.IsNotFound(err) {
+		if _, err := s.deleteObject(t, del, opts); err != nil && !apierrors.IsNotFound(err) {
 			return nil, err
 		}
 	}

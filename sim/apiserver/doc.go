@@ -17,9 +17,10 @@
 // label and field selectors on list and watch with the real per-kind field labels, watch
 // from a resourceVersion with 410 Expired once that version has left the kept history
 // (which starts where StartWatchHistory says), slow watchers closed instead of blocking
-// the server, finalizers, graceful pod deletion, deletion preconditions and propagation
-// policies (the garbage collector and the namespace controller are controllers of their
-// own), the status, scale, binding, eviction and finalize subresources, authorization
+// the server (one whose buffer is full and that takes no event for 100 ms of the
+// server's clock, virtual in a synctest bubble), finalizers, graceful pod deletion,
+// deletion preconditions and propagation policies (the garbage collector and the
+// namespace controller are controllers of their own), the status, scale, binding, eviction and finalize subresources, authorization
 // through an Authorizer (system:masters always passes; denials worded as the real
 // server words them), the DefaultTolerationSeconds admission plugin (pods created or
 // updated without a toleration of the not-ready and unreachable NoExecute taints get one

@@ -151,7 +151,7 @@ func (s *Server) endWatches(match func(Request) bool, status *metav1.Status, wha
 				continue
 			}
 			if status != nil {
-				w.send(watch.Event{Type: watch.Error, Object: status.DeepCopy()})
+				w.sendFinal(watch.Event{Type: watch.Error, Object: status.DeepCopy()})
 			}
 			w.stopLocked()
 			ended = append(ended, w.req)

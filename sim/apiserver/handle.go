@@ -231,7 +231,7 @@ func (s *Server) watch(req Request, action clienttesting.Action) (watch.Interfac
 }
 
 func (s *Server) newWatcher(req Request, t *table, f filter, backlog int, opts metav1.ListOptions) *watcher {
-	w := &watcher{server: s, table: t, filter: f, req: req, ch: make(chan watch.Event, s.cfg.WatchBuffer+backlog)}
+	w := &watcher{server: s, table: t, filter: f, req: req, ch: make(chan watch.Event, s.cfg.WatchBuffer+backlog), done: make(chan struct{})}
 	w.req.state = nil
 	t.watchers[w] = struct{}{}
 	// A real server ends every watch after the requested timeout or, without one,
@@ -295,7 +295,8 @@ func keyOf(obj runtime.Object) string {
 }
 
 // commit stores obj as the new state of (ns, name), assigns the next resourceVersion
-// and tells the watches. prev is the state before (nil on create).
+// and tells the watches. prev is the state before (nil on create). It returns obj,
+// which is the server's from now on: an answer to a client is a copy of it.
 func (s *Server) commit(t *table, typ watch.EventType, obj, prev runtime.Object) runtime.Object {
 	m, _ := meta.Accessor(obj)
 	rv := s.nextRV()
@@ -307,7 +308,7 @@ func (s *Server) commit(t *table, typ watch.EventType, obj, prev runtime.Object)
 		t.put(m.GetNamespace(), m.GetName(), obj)
 	}
 	t.record(s.cfg.WatchHistory, event{rv: rv, typ: typ, obj: obj, prev: prev})
-	return obj.DeepCopyObject()
+	return obj
 }
 
 // clearTypeMeta drops apiVersion and kind: typed clients of a real server hand out

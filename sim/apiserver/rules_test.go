@@ -295,3 +295,36 @@ func TestForbiddenWording(t *testing.T) {
 	assert.Equal(t, "", attributesOf(Request{Verb: "create", Name: "new"}).Name, "a create names nothing")
 	assert.Equal(t, "p", attributesOf(Request{Verb: "create", Subresource: "binding", Name: "p"}).Name)
 }
+
+func TestEqualComparesWholeObjects(t *testing.T) {
+	pod := func(cpu string, labels map[string]string, phase corev1.PodPhase) *corev1.Pod {
+		return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p", Labels: labels},
+			Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "m", Resources: corev1.ResourceRequirements{
+				Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse(cpu)}}}}},
+			Status: corev1.PodStatus{Phase: phase}}
+	}
+	assert.True(t, equal(pod("1", nil, corev1.PodRunning), pod("1000m", map[string]string{}, corev1.PodRunning)), "quantities by value, nil and empty alike, in every part")
+	assert.False(t, equal(pod("1", nil, corev1.PodRunning), pod("1", nil, corev1.PodPending)), "status differs")
+	assert.False(t, equal(pod("1", nil, corev1.PodRunning), pod("1", map[string]string{"a": "b"}, corev1.PodRunning)), "metadata differs")
+	assert.False(t, equal(pod("1", nil, corev1.PodRunning), pod("2", nil, corev1.PodRunning)), "spec differs")
+	assert.True(t, equal(&corev1.ConfigMap{Data: map[string]string{}}, &corev1.ConfigMap{}), "a kind without a status")
+	assert.False(t, equal(&corev1.ConfigMap{Data: map[string]string{"k": "v"}}, &corev1.ConfigMap{}))
+}
+
+func TestWithOwnMetaLeavesTheOriginalAlone(t *testing.T) {
+	orig := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p", Labels: map[string]string{"a": "b"}, Finalizers: []string{"f"}},
+		Spec:   corev1.PodSpec{NodeName: "n1", Containers: []corev1.Container{{Name: "m"}}},
+		Status: corev1.PodStatus{Conditions: []corev1.PodCondition{{Type: corev1.PodScheduled, Status: corev1.ConditionFalse}}}}
+	c := withOwnMeta(orig).(*corev1.Pod)
+	c.Labels["a"] = "changed"
+	c.Finalizers[0] = "changed"
+	ts := metav1.Now()
+	c.DeletionTimestamp = &ts
+	c.Spec.NodeName = "n2"
+	assert.Equal(t, map[string]string{"a": "b"}, orig.Labels)
+	assert.Equal(t, []string{"f"}, orig.Finalizers)
+	assert.Nil(t, orig.DeletionTimestamp)
+	assert.Equal(t, "n1", orig.Spec.NodeName, "plain fields of the spec are the copy's own")
+	assert.Same(t, &orig.Spec.Containers[0], &c.Spec.Containers[0], "the rest is shared")
+	assert.Equal(t, "p", c.Name)
+}

@@ -34,8 +34,12 @@ type Config struct {
 	// start from a resourceVersion; an older version gets 410 Gone. Default 10000.
 	WatchHistory int
 	// WatchBuffer is how many undelivered events a watcher may have before the server
-	// closes its watch, as a real server closes an unresponsive watcher. Default 4096.
+	// waits on it (events then queue behind the buffer). Default 4096.
 	WatchBuffer int
+	// WatchBlockedTimeout is how long a watcher whose buffer is full may take no event
+	// before the server closes its watch, as the real watch cache closes an unresponsive
+	// watcher once its time budget (at most 100 ms) is spent. Default 100 ms.
+	WatchBlockedTimeout time.Duration
 	// RequestLogSize bounds the request log kept for assertions and traces. Default 100000.
 	RequestLogSize int
 	// Authorizer decides every request of an identity outside system:masters; nil
@@ -52,6 +56,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.WatchBuffer <= 0 {
 		c.WatchBuffer = 4096
+	}
+	if c.WatchBlockedTimeout <= 0 {
+		c.WatchBlockedTimeout = 100 * time.Millisecond
 	}
 	if c.RequestLogSize <= 0 {
 		c.RequestLogSize = 100000

@@ -19,8 +19,23 @@ var semantic = equality.Semantic
 
 // equal is semantic equality (resource quantities by value, nil and empty alike) with
 // plain reflection first: most equal values are equal that way too, and it is several
-// times faster than the semantic comparison on the hot update path.
+// times faster than the semantic comparison on the hot update path. Of two objects, the
+// status and then the metadata are compared first: that is where an update's change
+// mostly is, and finding it there saves walking the spec twice.
 func equal(a, b any) bool {
+	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
+	if va.Kind() == reflect.Pointer && va.Type() == vb.Type() && !va.IsNil() && !vb.IsNil() && va.Elem().Kind() == reflect.Struct {
+		for _, part := range [...]string{"Status", "ObjectMeta"} {
+			fa := va.Elem().FieldByName(part)
+			if fa.IsValid() && !equalValues(fa.Addr().Interface(), vb.Elem().FieldByName(part).Addr().Interface()) {
+				return false
+			}
+		}
+	}
+	return equalValues(a, b)
+}
+
+func equalValues(a, b any) bool {
 	return reflect.DeepEqual(a, b) || semantic.DeepEqual(a, b)
 }
 
@@ -129,14 +144,14 @@ func (s *Server) update(t *table, req Request, in runtime.Object, opts updateOpt
 	}
 	if shouldDeleteDuringUpdate(obj, cur) {
 		s.releaseOnDelete(cur)
-		return s.commit(t, watch.Deleted, obj, cur), nil
+		return s.commit(t, watch.Deleted, obj, cur).DeepCopyObject(), nil
 	}
 	if svc, ok := obj.(*corev1.Service); ok {
 		if err := s.allocateOnUpdate(svc, cur.(*corev1.Service)); err != nil {
 			return nil, err
 		}
 	}
-	return s.commit(t, watch.Modified, obj, cur), nil
+	return s.commit(t, watch.Modified, obj, cur).DeepCopyObject(), nil
 }
 
 // wipeSystemFields clears what the server sets on create, for an update or apply that

@@ -12,9 +12,15 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 )
 
-// watcher is one open watch. Events are delivered under the server's lock without
-// blocking: a watcher whose buffer is full is closed, as a real API server closes an
-// unresponsive watcher, and the client starts a new watch.
+// watcher is one open watch. Events are handed over under the server's lock without
+// blocking the server: into the watch's buffer (Config.WatchBuffer events) and, once
+// that is full, into a backlog that a goroutine of the watch's own (pump) feeds to the
+// client. A watcher that takes no event for Config.WatchBlockedTimeout while events
+// wait is closed, as the real watch cache closes a watcher it could not hand an event
+// within its time budget ("Forcing watcher close due to unresponsiveness"); its client
+// starts a new watch from the last resourceVersion it saw. Time is the server's clock,
+// virtual in a synctest bubble: a client that is busy but runnable is never slow there,
+// only one that waits for something else while its events pile up.
 type watcher struct {
 	server *Server
 	table  *table
@@ -24,10 +30,20 @@ type watcher struct {
 	req     Request
 	ch      chan watch.Event
 	stopped bool
+	// done is closed when the watch stops.
+	done chan struct{}
+	// backlog are the events that did not fit into ch, oldest first; pumping says that
+	// the pump runs (it then closes ch when the watch stops).
+	backlog []watch.Event
+	pumping bool
 	timer   *time.Timer
 	// unbind stops watching the caller's context.
 	unbind func() bool
 }
+
+// maxWatchBacklog bounds the backlog of one watcher, as a last resort against a client
+// that takes events, but far slower than they come.
+const maxWatchBacklog = 1 << 20
 
 var _ watch.Interface = (*watcher)(nil)
 
@@ -53,7 +69,11 @@ func (w *watcher) stopLocked() {
 		w.unbind()
 	}
 	delete(w.table.watchers, w)
-	close(w.ch)
+	close(w.done)
+	w.backlog = nil
+	if !w.pumping {
+		close(w.ch)
+	}
 }
 
 // deliver translates a change for this watcher's selection, as the watch cache does:
@@ -93,11 +113,82 @@ func (w *watcher) deliver(e event) {
 	w.send(watch.Event{Type: typ, Object: e.obj})
 }
 
+// send hands an event over, in order: into the buffer while it has room and nothing
+// waits in the backlog, else into the backlog. Called with the server's lock held.
 func (w *watcher) send(ev watch.Event) {
+	if w.stopped {
+		return
+	}
+	if len(w.backlog) == 0 {
+		select {
+		case w.ch <- ev:
+			return
+		default:
+		}
+	}
+	if len(w.backlog) >= maxWatchBacklog {
+		w.stopLocked()
+		return
+	}
+	w.backlog = append(w.backlog, ev)
+	if !w.pumping {
+		w.pumping = true
+		go w.pump()
+	}
+}
+
+// sendFinal hands over the last event of a watch that ends now (an ERROR): delivered
+// only when it fits without waiting, as the real server's last word on a watch whose
+// client does not read is lost. Called with the server's lock held.
+func (w *watcher) sendFinal(ev watch.Event) {
+	if w.stopped || len(w.backlog) > 0 {
+		return
+	}
 	select {
 	case w.ch <- ev:
 	default:
-		w.stopLocked()
+	}
+}
+
+// pump feeds the backlog to the client, one event at a time, and closes the watch when
+// the client takes none for the blocked timeout. It ends when the backlog is empty or
+// the watch has stopped; then it closes ch if the watch has stopped.
+func (w *watcher) pump() {
+	s := w.server
+	timer := time.NewTimer(s.cfg.WatchBlockedTimeout)
+	defer timer.Stop()
+	for {
+		s.mu.Lock()
+		if w.stopped || len(w.backlog) == 0 {
+			w.pumping = false
+			if w.stopped {
+				close(w.ch)
+			}
+			s.mu.Unlock()
+			return
+		}
+		ev := w.backlog[0]
+		s.mu.Unlock()
+		timer.Reset(s.cfg.WatchBlockedTimeout)
+		select {
+		case w.ch <- ev:
+			s.mu.Lock()
+			if !w.stopped {
+				w.backlog[0] = watch.Event{}
+				w.backlog = w.backlog[1:]
+			}
+			s.mu.Unlock()
+		case <-w.done:
+		case <-timer.C:
+			s.mu.Lock()
+			unresponsive := !w.stopped
+			w.stopLocked()
+			s.mu.Unlock()
+			if unresponsive {
+				s.log.append(Entry{Time: time.Now(), Request: w.req,
+					Fault: fmt.Sprintf("the watch was closed: its client took no event for %v (%d waiting)", s.cfg.WatchBlockedTimeout, len(w.ch)+1)}, false)
+			}
+		}
 	}
 }
 
@@ -113,7 +204,7 @@ func (w *watcher) bind(ctx context.Context) {
 		if w.stopped {
 			return
 		}
-		w.send(watch.Event{Type: watch.Error, Object: streamDecodingError(ctx.Err())})
+		w.sendFinal(watch.Event{Type: watch.Error, Object: streamDecodingError(ctx.Err())})
 		w.stopLocked()
 	})
 }

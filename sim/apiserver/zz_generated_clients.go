@@ -80,11 +80,8 @@ func (x configMapsClient) Apply(ctx context.Context, p1 *corev1ac.ConfigMapApply
 }
 
 func (x configMapsClient) Create(ctx context.Context, p1 *corev1.ConfigMap, p2 metav1.CreateOptions) (*corev1.ConfigMap, error) {
-	var r0 *corev1.ConfigMap
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Create(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewCreateActionWithOptions(configMapsResource, x.ns, p1, p2))
+	r0, _ := obj.(*corev1.ConfigMap)
 	if r0 == nil {
 		r0 = new(corev1.ConfigMap)
 	}
@@ -92,9 +89,8 @@ func (x configMapsClient) Create(ctx context.Context, p1 *corev1.ConfigMap, p2 m
 }
 
 func (x configMapsClient) Delete(ctx context.Context, p1 string, p2 metav1.DeleteOptions) error {
-	return x.c.call(ctx, func(f *clienttesting.Fake) error {
-		return x.fake(f).Delete(ctx, p1, p2)
-	})
+	_, err := x.c.invoke(ctx, clienttesting.NewDeleteActionWithOptions(configMapsResource, x.ns, p1, p2))
+	return err
 }
 
 func (x configMapsClient) DeleteCollection(ctx context.Context, p1 metav1.DeleteOptions, p2 metav1.ListOptions) error {
@@ -107,11 +103,8 @@ func (x configMapsClient) DeleteCollection(ctx context.Context, p1 metav1.Delete
 }
 
 func (x configMapsClient) Get(ctx context.Context, p1 string, p2 metav1.GetOptions) (*corev1.ConfigMap, error) {
-	var r0 *corev1.ConfigMap
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Get(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewGetActionWithOptions(configMapsResource, x.ns, p1, p2))
+	r0, _ := obj.(*corev1.ConfigMap)
 	if r0 == nil {
 		r0 = new(corev1.ConfigMap)
 	}
@@ -146,11 +139,8 @@ func (x configMapsClient) Patch(ctx context.Context, p1 string, p2 types.PatchTy
 }
 
 func (x configMapsClient) Update(ctx context.Context, p1 *corev1.ConfigMap, p2 metav1.UpdateOptions) (*corev1.ConfigMap, error) {
-	var r0 *corev1.ConfigMap
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Update(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewUpdateActionWithOptions(configMapsResource, x.ns, p1, p2))
+	r0, _ := obj.(*corev1.ConfigMap)
 	if r0 == nil {
 		r0 = new(corev1.ConfigMap)
 	}
@@ -198,11 +188,8 @@ func (x endpointsClient) Apply(ctx context.Context, p1 *corev1ac.EndpointsApplyC
 }
 
 func (x endpointsClient) Create(ctx context.Context, p1 *corev1.Endpoints, p2 metav1.CreateOptions) (*corev1.Endpoints, error) {
-	var r0 *corev1.Endpoints
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Create(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewCreateActionWithOptions(endpointsResource, x.ns, p1, p2))
+	r0, _ := obj.(*corev1.Endpoints)
 	if r0 == nil {
 		r0 = new(corev1.Endpoints)
 	}
@@ -210,9 +197,8 @@ func (x endpointsClient) Create(ctx context.Context, p1 *corev1.Endpoints, p2 me
 }
 
 func (x endpointsClient) Delete(ctx context.Context, p1 string, p2 metav1.DeleteOptions) error {
-	return x.c.call(ctx, func(f *clienttesting.Fake) error {
-		return x.fake(f).Delete(ctx, p1, p2)
-	})
+	_, err := x.c.invoke(ctx, clienttesting.NewDeleteActionWithOptions(endpointsResource, x.ns, p1, p2))
+	return err
 }
 
 func (x endpointsClient) DeleteCollection(ctx context.Context, p1 metav1.DeleteOptions, p2 metav1.ListOptions) error {
@@ -225,11 +211,8 @@ func (x endpointsClient) DeleteCollection(ctx context.Context, p1 metav1.DeleteO
 }
 
 func (x endpointsClient) Get(ctx context.Context, p1 string, p2 metav1.GetOptions) (*corev1.Endpoints, error) {
-	var r0 *corev1.Endpoints
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Get(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewGetActionWithOptions(endpointsResource, x.ns, p1, p2))
+	r0, _ := obj.(*corev1.Endpoints)
 	if r0 == nil {
 		r0 = new(corev1.Endpoints)
 	}
@@ -264,11 +247,8 @@ func (x endpointsClient) Patch(ctx context.Context, p1 string, p2 types.PatchTyp
 }
 
 func (x endpointsClient) Update(ctx context.Context, p1 *corev1.Endpoints, p2 metav1.UpdateOptions) (*corev1.Endpoints, error) {
-	var r0 *corev1.Endpoints
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Update(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewUpdateActionWithOptions(endpointsResource, x.ns, p1, p2))
+	r0, _ := obj.(*corev1.Endpoints)
 	if r0 == nil {
 		r0 = new(corev1.Endpoints)
 	}
@@ -316,11 +296,8 @@ func (x eventsClient) Apply(ctx context.Context, p1 *corev1ac.EventApplyConfigur
 }
 
 func (x eventsClient) Create(ctx context.Context, p1 *corev1.Event, p2 metav1.CreateOptions) (*corev1.Event, error) {
-	var r0 *corev1.Event
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Create(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewCreateActionWithOptions(eventsResource, x.ns, p1, p2))
+	r0, _ := obj.(*corev1.Event)
 	if r0 == nil {
 		r0 = new(corev1.Event)
 	}
@@ -353,9 +330,8 @@ func (x eventsClient) CreateWithEventNamespaceWithContext(ctx context.Context, p
 }
 
 func (x eventsClient) Delete(ctx context.Context, p1 string, p2 metav1.DeleteOptions) error {
-	return x.c.call(ctx, func(f *clienttesting.Fake) error {
-		return x.fake(f).Delete(ctx, p1, p2)
-	})
+	_, err := x.c.invoke(ctx, clienttesting.NewDeleteActionWithOptions(eventsResource, x.ns, p1, p2))
+	return err
 }
 
 func (x eventsClient) DeleteCollection(ctx context.Context, p1 metav1.DeleteOptions, p2 metav1.ListOptions) error {
@@ -368,11 +344,8 @@ func (x eventsClient) DeleteCollection(ctx context.Context, p1 metav1.DeleteOpti
 }
 
 func (x eventsClient) Get(ctx context.Context, p1 string, p2 metav1.GetOptions) (*corev1.Event, error) {
-	var r0 *corev1.Event
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Get(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewGetActionWithOptions(eventsResource, x.ns, p1, p2))
+	r0, _ := obj.(*corev1.Event)
 	if r0 == nil {
 		r0 = new(corev1.Event)
 	}
@@ -463,11 +436,8 @@ func (x eventsClient) SearchWithContext(ctx context.Context, p1 *runtime.Scheme,
 }
 
 func (x eventsClient) Update(ctx context.Context, p1 *corev1.Event, p2 metav1.UpdateOptions) (*corev1.Event, error) {
-	var r0 *corev1.Event
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Update(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewUpdateActionWithOptions(eventsResource, x.ns, p1, p2))
+	r0, _ := obj.(*corev1.Event)
 	if r0 == nil {
 		r0 = new(corev1.Event)
 	}
@@ -551,11 +521,8 @@ func (x namespacesClient) ApplyStatus(ctx context.Context, p1 *corev1ac.Namespac
 }
 
 func (x namespacesClient) Create(ctx context.Context, p1 *corev1.Namespace, p2 metav1.CreateOptions) (*corev1.Namespace, error) {
-	var r0 *corev1.Namespace
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Create(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewCreateActionWithOptions(namespacesResource, "", p1, p2))
+	r0, _ := obj.(*corev1.Namespace)
 	if r0 == nil {
 		r0 = new(corev1.Namespace)
 	}
@@ -563,9 +530,8 @@ func (x namespacesClient) Create(ctx context.Context, p1 *corev1.Namespace, p2 m
 }
 
 func (x namespacesClient) Delete(ctx context.Context, p1 string, p2 metav1.DeleteOptions) error {
-	return x.c.call(ctx, func(f *clienttesting.Fake) error {
-		return x.fake(f).Delete(ctx, p1, p2)
-	})
+	_, err := x.c.invoke(ctx, clienttesting.NewDeleteActionWithOptions(namespacesResource, "", p1, p2))
+	return err
 }
 
 func (x namespacesClient) Finalize(ctx context.Context, p1 *corev1.Namespace, p2 metav1.UpdateOptions) (*corev1.Namespace, error) {
@@ -581,11 +547,8 @@ func (x namespacesClient) Finalize(ctx context.Context, p1 *corev1.Namespace, p2
 }
 
 func (x namespacesClient) Get(ctx context.Context, p1 string, p2 metav1.GetOptions) (*corev1.Namespace, error) {
-	var r0 *corev1.Namespace
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Get(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewGetActionWithOptions(namespacesResource, "", p1, p2))
+	r0, _ := obj.(*corev1.Namespace)
 	if r0 == nil {
 		r0 = new(corev1.Namespace)
 	}
@@ -620,11 +583,8 @@ func (x namespacesClient) Patch(ctx context.Context, p1 string, p2 types.PatchTy
 }
 
 func (x namespacesClient) Update(ctx context.Context, p1 *corev1.Namespace, p2 metav1.UpdateOptions) (*corev1.Namespace, error) {
-	var r0 *corev1.Namespace
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Update(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewUpdateActionWithOptions(namespacesResource, "", p1, p2))
+	r0, _ := obj.(*corev1.Namespace)
 	if r0 == nil {
 		r0 = new(corev1.Namespace)
 	}
@@ -632,11 +592,8 @@ func (x namespacesClient) Update(ctx context.Context, p1 *corev1.Namespace, p2 m
 }
 
 func (x namespacesClient) UpdateStatus(ctx context.Context, p1 *corev1.Namespace, p2 metav1.UpdateOptions) (*corev1.Namespace, error) {
-	var r0 *corev1.Namespace
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).UpdateStatus(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewUpdateSubresourceActionWithOptions(namespacesResource, "status", "", p1, p2))
+	r0, _ := obj.(*corev1.Namespace)
 	if r0 == nil {
 		r0 = new(corev1.Namespace)
 	}
@@ -695,11 +652,8 @@ func (x nodesClient) ApplyStatus(ctx context.Context, p1 *corev1ac.NodeApplyConf
 }
 
 func (x nodesClient) Create(ctx context.Context, p1 *corev1.Node, p2 metav1.CreateOptions) (*corev1.Node, error) {
-	var r0 *corev1.Node
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Create(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewCreateActionWithOptions(nodesResource, "", p1, p2))
+	r0, _ := obj.(*corev1.Node)
 	if r0 == nil {
 		r0 = new(corev1.Node)
 	}
@@ -707,9 +661,8 @@ func (x nodesClient) Create(ctx context.Context, p1 *corev1.Node, p2 metav1.Crea
 }
 
 func (x nodesClient) Delete(ctx context.Context, p1 string, p2 metav1.DeleteOptions) error {
-	return x.c.call(ctx, func(f *clienttesting.Fake) error {
-		return x.fake(f).Delete(ctx, p1, p2)
-	})
+	_, err := x.c.invoke(ctx, clienttesting.NewDeleteActionWithOptions(nodesResource, "", p1, p2))
+	return err
 }
 
 func (x nodesClient) DeleteCollection(ctx context.Context, p1 metav1.DeleteOptions, p2 metav1.ListOptions) error {
@@ -722,11 +675,8 @@ func (x nodesClient) DeleteCollection(ctx context.Context, p1 metav1.DeleteOptio
 }
 
 func (x nodesClient) Get(ctx context.Context, p1 string, p2 metav1.GetOptions) (*corev1.Node, error) {
-	var r0 *corev1.Node
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Get(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewGetActionWithOptions(nodesResource, "", p1, p2))
+	r0, _ := obj.(*corev1.Node)
 	if r0 == nil {
 		r0 = new(corev1.Node)
 	}
@@ -773,11 +723,8 @@ func (x nodesClient) PatchStatus(ctx context.Context, p1 string, p2 []byte) (*co
 }
 
 func (x nodesClient) Update(ctx context.Context, p1 *corev1.Node, p2 metav1.UpdateOptions) (*corev1.Node, error) {
-	var r0 *corev1.Node
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Update(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewUpdateActionWithOptions(nodesResource, "", p1, p2))
+	r0, _ := obj.(*corev1.Node)
 	if r0 == nil {
 		r0 = new(corev1.Node)
 	}
@@ -785,11 +732,8 @@ func (x nodesClient) Update(ctx context.Context, p1 *corev1.Node, p2 metav1.Upda
 }
 
 func (x nodesClient) UpdateStatus(ctx context.Context, p1 *corev1.Node, p2 metav1.UpdateOptions) (*corev1.Node, error) {
-	var r0 *corev1.Node
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).UpdateStatus(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewUpdateSubresourceActionWithOptions(nodesResource, "status", "", p1, p2))
+	r0, _ := obj.(*corev1.Node)
 	if r0 == nil {
 		r0 = new(corev1.Node)
 	}
@@ -855,11 +799,8 @@ func (x podsClient) Bind(ctx context.Context, p1 *corev1.Binding, p2 metav1.Crea
 }
 
 func (x podsClient) Create(ctx context.Context, p1 *corev1.Pod, p2 metav1.CreateOptions) (*corev1.Pod, error) {
-	var r0 *corev1.Pod
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Create(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewCreateActionWithOptions(podsResource, x.ns, p1, p2))
+	r0, _ := obj.(*corev1.Pod)
 	if r0 == nil {
 		r0 = new(corev1.Pod)
 	}
@@ -867,9 +808,8 @@ func (x podsClient) Create(ctx context.Context, p1 *corev1.Pod, p2 metav1.Create
 }
 
 func (x podsClient) Delete(ctx context.Context, p1 string, p2 metav1.DeleteOptions) error {
-	return x.c.call(ctx, func(f *clienttesting.Fake) error {
-		return x.fake(f).Delete(ctx, p1, p2)
-	})
+	_, err := x.c.invoke(ctx, clienttesting.NewDeleteActionWithOptions(podsResource, x.ns, p1, p2))
+	return err
 }
 
 func (x podsClient) DeleteCollection(ctx context.Context, p1 metav1.DeleteOptions, p2 metav1.ListOptions) error {
@@ -900,11 +840,8 @@ func (x podsClient) EvictV1beta1(ctx context.Context, p1 *policyv1beta1.Eviction
 }
 
 func (x podsClient) Get(ctx context.Context, p1 string, p2 metav1.GetOptions) (*corev1.Pod, error) {
-	var r0 *corev1.Pod
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Get(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewGetActionWithOptions(podsResource, x.ns, p1, p2))
+	r0, _ := obj.(*corev1.Pod)
 	if r0 == nil {
 		r0 = new(corev1.Pod)
 	}
@@ -945,11 +882,8 @@ func (x podsClient) ProxyGet(p0 string, p1 string, p2 string, p3 string, p4 map[
 }
 
 func (x podsClient) Update(ctx context.Context, p1 *corev1.Pod, p2 metav1.UpdateOptions) (*corev1.Pod, error) {
-	var r0 *corev1.Pod
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Update(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewUpdateActionWithOptions(podsResource, x.ns, p1, p2))
+	r0, _ := obj.(*corev1.Pod)
 	if r0 == nil {
 		r0 = new(corev1.Pod)
 	}
@@ -981,11 +915,8 @@ func (x podsClient) UpdateResize(ctx context.Context, p1 string, p2 *corev1.Pod,
 }
 
 func (x podsClient) UpdateStatus(ctx context.Context, p1 *corev1.Pod, p2 metav1.UpdateOptions) (*corev1.Pod, error) {
-	var r0 *corev1.Pod
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).UpdateStatus(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewUpdateSubresourceActionWithOptions(podsResource, "status", x.ns, p1, p2))
+	r0, _ := obj.(*corev1.Pod)
 	if r0 == nil {
 		r0 = new(corev1.Pod)
 	}
@@ -1033,11 +964,8 @@ func (x secretsClient) Apply(ctx context.Context, p1 *corev1ac.SecretApplyConfig
 }
 
 func (x secretsClient) Create(ctx context.Context, p1 *corev1.Secret, p2 metav1.CreateOptions) (*corev1.Secret, error) {
-	var r0 *corev1.Secret
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Create(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewCreateActionWithOptions(secretsResource, x.ns, p1, p2))
+	r0, _ := obj.(*corev1.Secret)
 	if r0 == nil {
 		r0 = new(corev1.Secret)
 	}
@@ -1045,9 +973,8 @@ func (x secretsClient) Create(ctx context.Context, p1 *corev1.Secret, p2 metav1.
 }
 
 func (x secretsClient) Delete(ctx context.Context, p1 string, p2 metav1.DeleteOptions) error {
-	return x.c.call(ctx, func(f *clienttesting.Fake) error {
-		return x.fake(f).Delete(ctx, p1, p2)
-	})
+	_, err := x.c.invoke(ctx, clienttesting.NewDeleteActionWithOptions(secretsResource, x.ns, p1, p2))
+	return err
 }
 
 func (x secretsClient) DeleteCollection(ctx context.Context, p1 metav1.DeleteOptions, p2 metav1.ListOptions) error {
@@ -1060,11 +987,8 @@ func (x secretsClient) DeleteCollection(ctx context.Context, p1 metav1.DeleteOpt
 }
 
 func (x secretsClient) Get(ctx context.Context, p1 string, p2 metav1.GetOptions) (*corev1.Secret, error) {
-	var r0 *corev1.Secret
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Get(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewGetActionWithOptions(secretsResource, x.ns, p1, p2))
+	r0, _ := obj.(*corev1.Secret)
 	if r0 == nil {
 		r0 = new(corev1.Secret)
 	}
@@ -1099,11 +1023,8 @@ func (x secretsClient) Patch(ctx context.Context, p1 string, p2 types.PatchType,
 }
 
 func (x secretsClient) Update(ctx context.Context, p1 *corev1.Secret, p2 metav1.UpdateOptions) (*corev1.Secret, error) {
-	var r0 *corev1.Secret
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Update(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewUpdateActionWithOptions(secretsResource, x.ns, p1, p2))
+	r0, _ := obj.(*corev1.Secret)
 	if r0 == nil {
 		r0 = new(corev1.Secret)
 	}
@@ -1151,11 +1072,8 @@ func (x serviceAccountsClient) Apply(ctx context.Context, p1 *corev1ac.ServiceAc
 }
 
 func (x serviceAccountsClient) Create(ctx context.Context, p1 *corev1.ServiceAccount, p2 metav1.CreateOptions) (*corev1.ServiceAccount, error) {
-	var r0 *corev1.ServiceAccount
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Create(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewCreateActionWithOptions(serviceAccountsResource, x.ns, p1, p2))
+	r0, _ := obj.(*corev1.ServiceAccount)
 	if r0 == nil {
 		r0 = new(corev1.ServiceAccount)
 	}
@@ -1175,9 +1093,8 @@ func (x serviceAccountsClient) CreateToken(ctx context.Context, p1 string, p2 *a
 }
 
 func (x serviceAccountsClient) Delete(ctx context.Context, p1 string, p2 metav1.DeleteOptions) error {
-	return x.c.call(ctx, func(f *clienttesting.Fake) error {
-		return x.fake(f).Delete(ctx, p1, p2)
-	})
+	_, err := x.c.invoke(ctx, clienttesting.NewDeleteActionWithOptions(serviceAccountsResource, x.ns, p1, p2))
+	return err
 }
 
 func (x serviceAccountsClient) DeleteCollection(ctx context.Context, p1 metav1.DeleteOptions, p2 metav1.ListOptions) error {
@@ -1190,11 +1107,8 @@ func (x serviceAccountsClient) DeleteCollection(ctx context.Context, p1 metav1.D
 }
 
 func (x serviceAccountsClient) Get(ctx context.Context, p1 string, p2 metav1.GetOptions) (*corev1.ServiceAccount, error) {
-	var r0 *corev1.ServiceAccount
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Get(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewGetActionWithOptions(serviceAccountsResource, x.ns, p1, p2))
+	r0, _ := obj.(*corev1.ServiceAccount)
 	if r0 == nil {
 		r0 = new(corev1.ServiceAccount)
 	}
@@ -1229,11 +1143,8 @@ func (x serviceAccountsClient) Patch(ctx context.Context, p1 string, p2 types.Pa
 }
 
 func (x serviceAccountsClient) Update(ctx context.Context, p1 *corev1.ServiceAccount, p2 metav1.UpdateOptions) (*corev1.ServiceAccount, error) {
-	var r0 *corev1.ServiceAccount
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Update(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewUpdateActionWithOptions(serviceAccountsResource, x.ns, p1, p2))
+	r0, _ := obj.(*corev1.ServiceAccount)
 	if r0 == nil {
 		r0 = new(corev1.ServiceAccount)
 	}
@@ -1293,11 +1204,8 @@ func (x servicesClient) ApplyStatus(ctx context.Context, p1 *corev1ac.ServiceApp
 }
 
 func (x servicesClient) Create(ctx context.Context, p1 *corev1.Service, p2 metav1.CreateOptions) (*corev1.Service, error) {
-	var r0 *corev1.Service
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Create(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewCreateActionWithOptions(servicesResource, x.ns, p1, p2))
+	r0, _ := obj.(*corev1.Service)
 	if r0 == nil {
 		r0 = new(corev1.Service)
 	}
@@ -1305,17 +1213,13 @@ func (x servicesClient) Create(ctx context.Context, p1 *corev1.Service, p2 metav
 }
 
 func (x servicesClient) Delete(ctx context.Context, p1 string, p2 metav1.DeleteOptions) error {
-	return x.c.call(ctx, func(f *clienttesting.Fake) error {
-		return x.fake(f).Delete(ctx, p1, p2)
-	})
+	_, err := x.c.invoke(ctx, clienttesting.NewDeleteActionWithOptions(servicesResource, x.ns, p1, p2))
+	return err
 }
 
 func (x servicesClient) Get(ctx context.Context, p1 string, p2 metav1.GetOptions) (*corev1.Service, error) {
-	var r0 *corev1.Service
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Get(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewGetActionWithOptions(servicesResource, x.ns, p1, p2))
+	r0, _ := obj.(*corev1.Service)
 	if r0 == nil {
 		r0 = new(corev1.Service)
 	}
@@ -1356,11 +1260,8 @@ func (x servicesClient) ProxyGet(p0 string, p1 string, p2 string, p3 string, p4 
 }
 
 func (x servicesClient) Update(ctx context.Context, p1 *corev1.Service, p2 metav1.UpdateOptions) (*corev1.Service, error) {
-	var r0 *corev1.Service
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Update(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewUpdateActionWithOptions(servicesResource, x.ns, p1, p2))
+	r0, _ := obj.(*corev1.Service)
 	if r0 == nil {
 		r0 = new(corev1.Service)
 	}
@@ -1368,11 +1269,8 @@ func (x servicesClient) Update(ctx context.Context, p1 *corev1.Service, p2 metav
 }
 
 func (x servicesClient) UpdateStatus(ctx context.Context, p1 *corev1.Service, p2 metav1.UpdateOptions) (*corev1.Service, error) {
-	var r0 *corev1.Service
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).UpdateStatus(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewUpdateSubresourceActionWithOptions(servicesResource, "status", x.ns, p1, p2))
+	r0, _ := obj.(*corev1.Service)
 	if r0 == nil {
 		r0 = new(corev1.Service)
 	}
@@ -1456,11 +1354,8 @@ func (x deploymentsClient) ApplyStatus(ctx context.Context, p1 *appsv1ac.Deploym
 }
 
 func (x deploymentsClient) Create(ctx context.Context, p1 *appsv1.Deployment, p2 metav1.CreateOptions) (*appsv1.Deployment, error) {
-	var r0 *appsv1.Deployment
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Create(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewCreateActionWithOptions(deploymentsResource, x.ns, p1, p2))
+	r0, _ := obj.(*appsv1.Deployment)
 	if r0 == nil {
 		r0 = new(appsv1.Deployment)
 	}
@@ -1468,9 +1363,8 @@ func (x deploymentsClient) Create(ctx context.Context, p1 *appsv1.Deployment, p2
 }
 
 func (x deploymentsClient) Delete(ctx context.Context, p1 string, p2 metav1.DeleteOptions) error {
-	return x.c.call(ctx, func(f *clienttesting.Fake) error {
-		return x.fake(f).Delete(ctx, p1, p2)
-	})
+	_, err := x.c.invoke(ctx, clienttesting.NewDeleteActionWithOptions(deploymentsResource, x.ns, p1, p2))
+	return err
 }
 
 func (x deploymentsClient) DeleteCollection(ctx context.Context, p1 metav1.DeleteOptions, p2 metav1.ListOptions) error {
@@ -1483,11 +1377,8 @@ func (x deploymentsClient) DeleteCollection(ctx context.Context, p1 metav1.Delet
 }
 
 func (x deploymentsClient) Get(ctx context.Context, p1 string, p2 metav1.GetOptions) (*appsv1.Deployment, error) {
-	var r0 *appsv1.Deployment
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Get(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewGetActionWithOptions(deploymentsResource, x.ns, p1, p2))
+	r0, _ := obj.(*appsv1.Deployment)
 	if r0 == nil {
 		r0 = new(appsv1.Deployment)
 	}
@@ -1534,11 +1425,8 @@ func (x deploymentsClient) Patch(ctx context.Context, p1 string, p2 types.PatchT
 }
 
 func (x deploymentsClient) Update(ctx context.Context, p1 *appsv1.Deployment, p2 metav1.UpdateOptions) (*appsv1.Deployment, error) {
-	var r0 *appsv1.Deployment
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Update(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewUpdateActionWithOptions(deploymentsResource, x.ns, p1, p2))
+	r0, _ := obj.(*appsv1.Deployment)
 	if r0 == nil {
 		r0 = new(appsv1.Deployment)
 	}
@@ -1558,11 +1446,8 @@ func (x deploymentsClient) UpdateScale(ctx context.Context, p1 string, p2 *autos
 }
 
 func (x deploymentsClient) UpdateStatus(ctx context.Context, p1 *appsv1.Deployment, p2 metav1.UpdateOptions) (*appsv1.Deployment, error) {
-	var r0 *appsv1.Deployment
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).UpdateStatus(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewUpdateSubresourceActionWithOptions(deploymentsResource, "status", x.ns, p1, p2))
+	r0, _ := obj.(*appsv1.Deployment)
 	if r0 == nil {
 		r0 = new(appsv1.Deployment)
 	}
@@ -1634,11 +1519,8 @@ func (x replicaSetsClient) ApplyStatus(ctx context.Context, p1 *appsv1ac.Replica
 }
 
 func (x replicaSetsClient) Create(ctx context.Context, p1 *appsv1.ReplicaSet, p2 metav1.CreateOptions) (*appsv1.ReplicaSet, error) {
-	var r0 *appsv1.ReplicaSet
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Create(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewCreateActionWithOptions(replicaSetsResource, x.ns, p1, p2))
+	r0, _ := obj.(*appsv1.ReplicaSet)
 	if r0 == nil {
 		r0 = new(appsv1.ReplicaSet)
 	}
@@ -1646,9 +1528,8 @@ func (x replicaSetsClient) Create(ctx context.Context, p1 *appsv1.ReplicaSet, p2
 }
 
 func (x replicaSetsClient) Delete(ctx context.Context, p1 string, p2 metav1.DeleteOptions) error {
-	return x.c.call(ctx, func(f *clienttesting.Fake) error {
-		return x.fake(f).Delete(ctx, p1, p2)
-	})
+	_, err := x.c.invoke(ctx, clienttesting.NewDeleteActionWithOptions(replicaSetsResource, x.ns, p1, p2))
+	return err
 }
 
 func (x replicaSetsClient) DeleteCollection(ctx context.Context, p1 metav1.DeleteOptions, p2 metav1.ListOptions) error {
@@ -1661,11 +1542,8 @@ func (x replicaSetsClient) DeleteCollection(ctx context.Context, p1 metav1.Delet
 }
 
 func (x replicaSetsClient) Get(ctx context.Context, p1 string, p2 metav1.GetOptions) (*appsv1.ReplicaSet, error) {
-	var r0 *appsv1.ReplicaSet
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Get(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewGetActionWithOptions(replicaSetsResource, x.ns, p1, p2))
+	r0, _ := obj.(*appsv1.ReplicaSet)
 	if r0 == nil {
 		r0 = new(appsv1.ReplicaSet)
 	}
@@ -1712,11 +1590,8 @@ func (x replicaSetsClient) Patch(ctx context.Context, p1 string, p2 types.PatchT
 }
 
 func (x replicaSetsClient) Update(ctx context.Context, p1 *appsv1.ReplicaSet, p2 metav1.UpdateOptions) (*appsv1.ReplicaSet, error) {
-	var r0 *appsv1.ReplicaSet
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Update(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewUpdateActionWithOptions(replicaSetsResource, x.ns, p1, p2))
+	r0, _ := obj.(*appsv1.ReplicaSet)
 	if r0 == nil {
 		r0 = new(appsv1.ReplicaSet)
 	}
@@ -1736,11 +1611,8 @@ func (x replicaSetsClient) UpdateScale(ctx context.Context, p1 string, p2 *autos
 }
 
 func (x replicaSetsClient) UpdateStatus(ctx context.Context, p1 *appsv1.ReplicaSet, p2 metav1.UpdateOptions) (*appsv1.ReplicaSet, error) {
-	var r0 *appsv1.ReplicaSet
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).UpdateStatus(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewUpdateSubresourceActionWithOptions(replicaSetsResource, "status", x.ns, p1, p2))
+	r0, _ := obj.(*appsv1.ReplicaSet)
 	if r0 == nil {
 		r0 = new(appsv1.ReplicaSet)
 	}
@@ -1800,11 +1672,8 @@ func (x leasesClient) Apply(ctx context.Context, p1 *coordinationv1ac.LeaseApply
 }
 
 func (x leasesClient) Create(ctx context.Context, p1 *coordinationv1.Lease, p2 metav1.CreateOptions) (*coordinationv1.Lease, error) {
-	var r0 *coordinationv1.Lease
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Create(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewCreateActionWithOptions(leasesResource, x.ns, p1, p2))
+	r0, _ := obj.(*coordinationv1.Lease)
 	if r0 == nil {
 		r0 = new(coordinationv1.Lease)
 	}
@@ -1812,9 +1681,8 @@ func (x leasesClient) Create(ctx context.Context, p1 *coordinationv1.Lease, p2 m
 }
 
 func (x leasesClient) Delete(ctx context.Context, p1 string, p2 metav1.DeleteOptions) error {
-	return x.c.call(ctx, func(f *clienttesting.Fake) error {
-		return x.fake(f).Delete(ctx, p1, p2)
-	})
+	_, err := x.c.invoke(ctx, clienttesting.NewDeleteActionWithOptions(leasesResource, x.ns, p1, p2))
+	return err
 }
 
 func (x leasesClient) DeleteCollection(ctx context.Context, p1 metav1.DeleteOptions, p2 metav1.ListOptions) error {
@@ -1827,11 +1695,8 @@ func (x leasesClient) DeleteCollection(ctx context.Context, p1 metav1.DeleteOpti
 }
 
 func (x leasesClient) Get(ctx context.Context, p1 string, p2 metav1.GetOptions) (*coordinationv1.Lease, error) {
-	var r0 *coordinationv1.Lease
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Get(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewGetActionWithOptions(leasesResource, x.ns, p1, p2))
+	r0, _ := obj.(*coordinationv1.Lease)
 	if r0 == nil {
 		r0 = new(coordinationv1.Lease)
 	}
@@ -1866,11 +1731,8 @@ func (x leasesClient) Patch(ctx context.Context, p1 string, p2 types.PatchType, 
 }
 
 func (x leasesClient) Update(ctx context.Context, p1 *coordinationv1.Lease, p2 metav1.UpdateOptions) (*coordinationv1.Lease, error) {
-	var r0 *coordinationv1.Lease
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Update(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewUpdateActionWithOptions(leasesResource, x.ns, p1, p2))
+	r0, _ := obj.(*coordinationv1.Lease)
 	if r0 == nil {
 		r0 = new(coordinationv1.Lease)
 	}
@@ -1930,11 +1792,8 @@ func (x endpointSlicesClient) Apply(ctx context.Context, p1 *discoveryv1ac.Endpo
 }
 
 func (x endpointSlicesClient) Create(ctx context.Context, p1 *discoveryv1.EndpointSlice, p2 metav1.CreateOptions) (*discoveryv1.EndpointSlice, error) {
-	var r0 *discoveryv1.EndpointSlice
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Create(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewCreateActionWithOptions(endpointSlicesResource, x.ns, p1, p2))
+	r0, _ := obj.(*discoveryv1.EndpointSlice)
 	if r0 == nil {
 		r0 = new(discoveryv1.EndpointSlice)
 	}
@@ -1942,9 +1801,8 @@ func (x endpointSlicesClient) Create(ctx context.Context, p1 *discoveryv1.Endpoi
 }
 
 func (x endpointSlicesClient) Delete(ctx context.Context, p1 string, p2 metav1.DeleteOptions) error {
-	return x.c.call(ctx, func(f *clienttesting.Fake) error {
-		return x.fake(f).Delete(ctx, p1, p2)
-	})
+	_, err := x.c.invoke(ctx, clienttesting.NewDeleteActionWithOptions(endpointSlicesResource, x.ns, p1, p2))
+	return err
 }
 
 func (x endpointSlicesClient) DeleteCollection(ctx context.Context, p1 metav1.DeleteOptions, p2 metav1.ListOptions) error {
@@ -1957,11 +1815,8 @@ func (x endpointSlicesClient) DeleteCollection(ctx context.Context, p1 metav1.De
 }
 
 func (x endpointSlicesClient) Get(ctx context.Context, p1 string, p2 metav1.GetOptions) (*discoveryv1.EndpointSlice, error) {
-	var r0 *discoveryv1.EndpointSlice
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Get(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewGetActionWithOptions(endpointSlicesResource, x.ns, p1, p2))
+	r0, _ := obj.(*discoveryv1.EndpointSlice)
 	if r0 == nil {
 		r0 = new(discoveryv1.EndpointSlice)
 	}
@@ -1996,11 +1851,8 @@ func (x endpointSlicesClient) Patch(ctx context.Context, p1 string, p2 types.Pat
 }
 
 func (x endpointSlicesClient) Update(ctx context.Context, p1 *discoveryv1.EndpointSlice, p2 metav1.UpdateOptions) (*discoveryv1.EndpointSlice, error) {
-	var r0 *discoveryv1.EndpointSlice
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Update(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewUpdateActionWithOptions(endpointSlicesResource, x.ns, p1, p2))
+	r0, _ := obj.(*discoveryv1.EndpointSlice)
 	if r0 == nil {
 		r0 = new(discoveryv1.EndpointSlice)
 	}
@@ -2059,11 +1911,8 @@ func (x clusterRoleBindingsClient) Apply(ctx context.Context, p1 *rbacv1ac.Clust
 }
 
 func (x clusterRoleBindingsClient) Create(ctx context.Context, p1 *rbacv1.ClusterRoleBinding, p2 metav1.CreateOptions) (*rbacv1.ClusterRoleBinding, error) {
-	var r0 *rbacv1.ClusterRoleBinding
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Create(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewCreateActionWithOptions(clusterRoleBindingsResource, "", p1, p2))
+	r0, _ := obj.(*rbacv1.ClusterRoleBinding)
 	if r0 == nil {
 		r0 = new(rbacv1.ClusterRoleBinding)
 	}
@@ -2071,9 +1920,8 @@ func (x clusterRoleBindingsClient) Create(ctx context.Context, p1 *rbacv1.Cluste
 }
 
 func (x clusterRoleBindingsClient) Delete(ctx context.Context, p1 string, p2 metav1.DeleteOptions) error {
-	return x.c.call(ctx, func(f *clienttesting.Fake) error {
-		return x.fake(f).Delete(ctx, p1, p2)
-	})
+	_, err := x.c.invoke(ctx, clienttesting.NewDeleteActionWithOptions(clusterRoleBindingsResource, "", p1, p2))
+	return err
 }
 
 func (x clusterRoleBindingsClient) DeleteCollection(ctx context.Context, p1 metav1.DeleteOptions, p2 metav1.ListOptions) error {
@@ -2086,11 +1934,8 @@ func (x clusterRoleBindingsClient) DeleteCollection(ctx context.Context, p1 meta
 }
 
 func (x clusterRoleBindingsClient) Get(ctx context.Context, p1 string, p2 metav1.GetOptions) (*rbacv1.ClusterRoleBinding, error) {
-	var r0 *rbacv1.ClusterRoleBinding
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Get(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewGetActionWithOptions(clusterRoleBindingsResource, "", p1, p2))
+	r0, _ := obj.(*rbacv1.ClusterRoleBinding)
 	if r0 == nil {
 		r0 = new(rbacv1.ClusterRoleBinding)
 	}
@@ -2125,11 +1970,8 @@ func (x clusterRoleBindingsClient) Patch(ctx context.Context, p1 string, p2 type
 }
 
 func (x clusterRoleBindingsClient) Update(ctx context.Context, p1 *rbacv1.ClusterRoleBinding, p2 metav1.UpdateOptions) (*rbacv1.ClusterRoleBinding, error) {
-	var r0 *rbacv1.ClusterRoleBinding
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Update(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewUpdateActionWithOptions(clusterRoleBindingsResource, "", p1, p2))
+	r0, _ := obj.(*rbacv1.ClusterRoleBinding)
 	if r0 == nil {
 		r0 = new(rbacv1.ClusterRoleBinding)
 	}
@@ -2176,11 +2018,8 @@ func (x clusterRolesClient) Apply(ctx context.Context, p1 *rbacv1ac.ClusterRoleA
 }
 
 func (x clusterRolesClient) Create(ctx context.Context, p1 *rbacv1.ClusterRole, p2 metav1.CreateOptions) (*rbacv1.ClusterRole, error) {
-	var r0 *rbacv1.ClusterRole
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Create(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewCreateActionWithOptions(clusterRolesResource, "", p1, p2))
+	r0, _ := obj.(*rbacv1.ClusterRole)
 	if r0 == nil {
 		r0 = new(rbacv1.ClusterRole)
 	}
@@ -2188,9 +2027,8 @@ func (x clusterRolesClient) Create(ctx context.Context, p1 *rbacv1.ClusterRole, 
 }
 
 func (x clusterRolesClient) Delete(ctx context.Context, p1 string, p2 metav1.DeleteOptions) error {
-	return x.c.call(ctx, func(f *clienttesting.Fake) error {
-		return x.fake(f).Delete(ctx, p1, p2)
-	})
+	_, err := x.c.invoke(ctx, clienttesting.NewDeleteActionWithOptions(clusterRolesResource, "", p1, p2))
+	return err
 }
 
 func (x clusterRolesClient) DeleteCollection(ctx context.Context, p1 metav1.DeleteOptions, p2 metav1.ListOptions) error {
@@ -2203,11 +2041,8 @@ func (x clusterRolesClient) DeleteCollection(ctx context.Context, p1 metav1.Dele
 }
 
 func (x clusterRolesClient) Get(ctx context.Context, p1 string, p2 metav1.GetOptions) (*rbacv1.ClusterRole, error) {
-	var r0 *rbacv1.ClusterRole
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Get(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewGetActionWithOptions(clusterRolesResource, "", p1, p2))
+	r0, _ := obj.(*rbacv1.ClusterRole)
 	if r0 == nil {
 		r0 = new(rbacv1.ClusterRole)
 	}
@@ -2242,11 +2077,8 @@ func (x clusterRolesClient) Patch(ctx context.Context, p1 string, p2 types.Patch
 }
 
 func (x clusterRolesClient) Update(ctx context.Context, p1 *rbacv1.ClusterRole, p2 metav1.UpdateOptions) (*rbacv1.ClusterRole, error) {
-	var r0 *rbacv1.ClusterRole
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Update(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewUpdateActionWithOptions(clusterRolesResource, "", p1, p2))
+	r0, _ := obj.(*rbacv1.ClusterRole)
 	if r0 == nil {
 		r0 = new(rbacv1.ClusterRole)
 	}
@@ -2294,11 +2126,8 @@ func (x roleBindingsClient) Apply(ctx context.Context, p1 *rbacv1ac.RoleBindingA
 }
 
 func (x roleBindingsClient) Create(ctx context.Context, p1 *rbacv1.RoleBinding, p2 metav1.CreateOptions) (*rbacv1.RoleBinding, error) {
-	var r0 *rbacv1.RoleBinding
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Create(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewCreateActionWithOptions(roleBindingsResource, x.ns, p1, p2))
+	r0, _ := obj.(*rbacv1.RoleBinding)
 	if r0 == nil {
 		r0 = new(rbacv1.RoleBinding)
 	}
@@ -2306,9 +2135,8 @@ func (x roleBindingsClient) Create(ctx context.Context, p1 *rbacv1.RoleBinding, 
 }
 
 func (x roleBindingsClient) Delete(ctx context.Context, p1 string, p2 metav1.DeleteOptions) error {
-	return x.c.call(ctx, func(f *clienttesting.Fake) error {
-		return x.fake(f).Delete(ctx, p1, p2)
-	})
+	_, err := x.c.invoke(ctx, clienttesting.NewDeleteActionWithOptions(roleBindingsResource, x.ns, p1, p2))
+	return err
 }
 
 func (x roleBindingsClient) DeleteCollection(ctx context.Context, p1 metav1.DeleteOptions, p2 metav1.ListOptions) error {
@@ -2321,11 +2149,8 @@ func (x roleBindingsClient) DeleteCollection(ctx context.Context, p1 metav1.Dele
 }
 
 func (x roleBindingsClient) Get(ctx context.Context, p1 string, p2 metav1.GetOptions) (*rbacv1.RoleBinding, error) {
-	var r0 *rbacv1.RoleBinding
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Get(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewGetActionWithOptions(roleBindingsResource, x.ns, p1, p2))
+	r0, _ := obj.(*rbacv1.RoleBinding)
 	if r0 == nil {
 		r0 = new(rbacv1.RoleBinding)
 	}
@@ -2360,11 +2185,8 @@ func (x roleBindingsClient) Patch(ctx context.Context, p1 string, p2 types.Patch
 }
 
 func (x roleBindingsClient) Update(ctx context.Context, p1 *rbacv1.RoleBinding, p2 metav1.UpdateOptions) (*rbacv1.RoleBinding, error) {
-	var r0 *rbacv1.RoleBinding
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Update(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewUpdateActionWithOptions(roleBindingsResource, x.ns, p1, p2))
+	r0, _ := obj.(*rbacv1.RoleBinding)
 	if r0 == nil {
 		r0 = new(rbacv1.RoleBinding)
 	}
@@ -2412,11 +2234,8 @@ func (x rolesClient) Apply(ctx context.Context, p1 *rbacv1ac.RoleApplyConfigurat
 }
 
 func (x rolesClient) Create(ctx context.Context, p1 *rbacv1.Role, p2 metav1.CreateOptions) (*rbacv1.Role, error) {
-	var r0 *rbacv1.Role
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Create(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewCreateActionWithOptions(rolesResource, x.ns, p1, p2))
+	r0, _ := obj.(*rbacv1.Role)
 	if r0 == nil {
 		r0 = new(rbacv1.Role)
 	}
@@ -2424,9 +2243,8 @@ func (x rolesClient) Create(ctx context.Context, p1 *rbacv1.Role, p2 metav1.Crea
 }
 
 func (x rolesClient) Delete(ctx context.Context, p1 string, p2 metav1.DeleteOptions) error {
-	return x.c.call(ctx, func(f *clienttesting.Fake) error {
-		return x.fake(f).Delete(ctx, p1, p2)
-	})
+	_, err := x.c.invoke(ctx, clienttesting.NewDeleteActionWithOptions(rolesResource, x.ns, p1, p2))
+	return err
 }
 
 func (x rolesClient) DeleteCollection(ctx context.Context, p1 metav1.DeleteOptions, p2 metav1.ListOptions) error {
@@ -2439,11 +2257,8 @@ func (x rolesClient) DeleteCollection(ctx context.Context, p1 metav1.DeleteOptio
 }
 
 func (x rolesClient) Get(ctx context.Context, p1 string, p2 metav1.GetOptions) (*rbacv1.Role, error) {
-	var r0 *rbacv1.Role
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Get(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewGetActionWithOptions(rolesResource, x.ns, p1, p2))
+	r0, _ := obj.(*rbacv1.Role)
 	if r0 == nil {
 		r0 = new(rbacv1.Role)
 	}
@@ -2478,11 +2293,8 @@ func (x rolesClient) Patch(ctx context.Context, p1 string, p2 types.PatchType, p
 }
 
 func (x rolesClient) Update(ctx context.Context, p1 *rbacv1.Role, p2 metav1.UpdateOptions) (*rbacv1.Role, error) {
-	var r0 *rbacv1.Role
-	err := x.c.call(ctx, func(f *clienttesting.Fake) (err error) {
-		r0, err = x.fake(f).Update(ctx, p1, p2)
-		return err
-	})
+	obj, err := x.c.invoke(ctx, clienttesting.NewUpdateActionWithOptions(rolesResource, x.ns, p1, p2))
+	r0, _ := obj.(*rbacv1.Role)
 	if r0 == nil {
 		r0 = new(rbacv1.Role)
 	}

@@ -85,10 +85,15 @@ type Kubelet struct {
 	ips     map[string]*ipPool // node → pod IPs
 	podIPs  map[string]string  // pod UID → IP
 	stopped map[string]bool    // nodes whose kubelet is down
-	wg      sync.WaitGroup
 	// jitterSeed, drawn from Config.Rand once, and a pod's UID give the pod's start-up
 	// jitter (see startJitter).
 	jitterSeed uint64
+	// confirmed are the pods (by UID) whose deletion the kubelet has confirmed with a
+	// delete of grace 0, until the API shows them gone. Their last updates (the final
+	// status, the grace period set to 0) need no second confirmation: a real kubelet's
+	// pod worker stays terminated until the pod is removed.
+	confirmed map[string]bool
+	wg        sync.WaitGroup
 }
 
 // New validates the configuration; it starts nothing.
@@ -128,7 +133,7 @@ func New(cfg Config) (*Kubelet, error) {
 		pods: f.Core().V1().Pods().Lister(), nodes: f.Core().V1().Nodes().Lister(),
 		sources: volumeSources{configMaps: f.Core().V1().ConfigMaps().Lister(), secrets: f.Core().V1().Secrets().Lister()},
 		workers: map[string]*podWorker{}, byUID: map[string]*podWorker{},
-		ips: map[string]*ipPool{}, podIPs: map[string]string{}, stopped: map[string]bool{},
+		ips: map[string]*ipPool{}, podIPs: map[string]string{}, stopped: map[string]bool{}, confirmed: map[string]bool{},
 		jitterSeed: cfg.Rand.Uint64(),
 	}
 	if _, err := k.nodeInf.AddEventHandler(cache.ResourceEventHandlerFuncs{AddFunc: k.nodeAdded}); err != nil {
@@ -193,9 +198,13 @@ func (k *Kubelet) podChanged(obj interface{}) {
 		w.update(pod)
 		return
 	}
+	if k.confirmed[string(pod.UID)] {
+		return
+	}
 	if pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed {
 		if pod.DeletionTimestamp != nil {
 			// Nothing runs; confirm the deletion.
+			k.confirmed[string(pod.UID)] = true
 			k.wg.Add(1)
 			go func() {
 				defer k.wg.Done()
@@ -205,6 +214,7 @@ func (k *Kubelet) podChanged(obj interface{}) {
 		return
 	}
 	if pod.DeletionTimestamp != nil && !k.ownsIP(pod) {
+		k.confirmed[string(pod.UID)] = true
 		k.wg.Add(1)
 		go func() {
 			defer k.wg.Done()
@@ -262,22 +272,37 @@ func (k *Kubelet) podDeleted(obj interface{}) {
 	k.mu.Lock()
 	w := k.byUID[string(pod.UID)]
 	down := k.stopped[pod.Spec.NodeName]
+	delete(k.confirmed, string(pod.UID))
 	k.mu.Unlock()
 	if w != nil && !down {
 		w.update(nil)
 	}
 }
 
+// confirmDeletion deletes a pod with grace 0, as the kubelet does once nothing of the
+// pod runs any more. A failed confirmation is tried again on the pod's next update.
 func (k *Kubelet) confirmDeletion(ctx context.Context, pod *corev1.Pod) {
 	uid := pod.UID
 	zero := int64(0)
-	_ = k.cfg.Client.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{GracePeriodSeconds: &zero, Preconditions: &metav1.Preconditions{UID: &uid}})
+	err := k.cfg.Client.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{GracePeriodSeconds: &zero, Preconditions: &metav1.Preconditions{UID: &uid}})
+	if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+		if ctx.Err() == nil {
+			k.cfg.Log.Debug("kubelet: confirming deletion", "pod", pod.Namespace+"/"+pod.Name, "err", err)
+		}
+		k.mu.Lock()
+		delete(k.confirmed, string(uid))
+		k.mu.Unlock()
+	}
 }
 
-// releasePod forgets a worker and frees the pod's network.
-func (k *Kubelet) releasePod(w *podWorker) {
+// releasePod forgets a worker and frees the pod's network; confirming says that the
+// worker goes on to confirm the pod's deletion.
+func (k *Kubelet) releasePod(w *podWorker, confirming bool) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	if confirming {
+		k.confirmed[w.uid] = true
+	}
 	if k.workers[w.key] == w {
 		delete(k.workers, w.key)
 	}

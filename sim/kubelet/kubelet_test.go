@@ -18,6 +18,7 @@ import (
 
 	"flinksim/process"
 	"flinksim/sim"
+	"flinksim/sim/apiserver"
 	"flinksim/sim/kubelet"
 )
 
@@ -524,3 +525,48 @@ func TestHungProcessAnswersNothingUntilResumedAndIgnoresSIGTERM(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestKubeletConfirmsEachDeletionOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, cs, stop := run(t)
+		defer stop()
+		ctx := context.Background()
+		const n = 20
+		for i := range n {
+			if _, err := cs.CoreV1().Pods("default").Create(ctx, pod(fmt.Sprintf("p%d", i), corev1.RestartPolicyAlways, container("main", "serve", "80")), metav1.CreateOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := range n {
+			waitFor(t, cs, fmt.Sprintf("p%d", i), time.Minute, "Running", func(p *corev1.Pod) bool { return p.Status.Phase == corev1.PodRunning })
+		}
+		if err := cs.CoreV1().Pods("default").DeleteCollection(ctx, metav1.DeleteOptions{}, metav1.ListOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(time.Minute)
+		for {
+			pods, err := cs.CoreV1().Pods("default").List(ctx, metav1.ListOptions{})
+			if err == nil && len(pods.Items) == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("pods not gone within a minute")
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		synctest.Wait()
+		// Each pod's worker stops the containers, reports the final status and deletes the
+		// pod with grace 0; the updates that follow (that status, the pod gone) ask for
+		// nothing more.
+		deletes := c.Server().RequestLog().Entries(func(e apiserver.Entry) bool {
+			return e.Verb == "delete" && e.Resource.Resource == "pods" && strings.HasPrefix(e.User, "system:node:")
+		})
+		if len(deletes) != n {
+			var codes []int32
+			for _, e := range deletes {
+				codes = append(codes, e.Code)
+			}
+			t.Fatalf("the kubelet sent %d deletes for %d pods (codes %v), want one each", len(deletes), n, codes)
+		}
+	})
+}

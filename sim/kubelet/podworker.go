@@ -10,7 +10,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
@@ -118,7 +117,7 @@ func (w *podWorker) run(ctx context.Context) {
 				// Gone from the API (force-deleted): stop without ceremony.
 				w.stopAll(errors.New("pod deleted"))
 				w.waitAll(0)
-				w.k.releasePod(w)
+				w.k.releasePod(w, false)
 				return
 			}
 			w.pod = pod
@@ -605,13 +604,8 @@ func (w *podWorker) terminate(ctx context.Context) {
 	w.stopAll(errors.New("SIGTERM"))
 	w.waitAll(grace)
 	w.publish(ctx)
-	w.k.releasePod(w)
-	uid := pod.UID
-	zero := int64(0)
-	err := w.k.cfg.Client.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{GracePeriodSeconds: &zero, Preconditions: &metav1.Preconditions{UID: &uid}})
-	if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) && ctx.Err() == nil {
-		w.k.cfg.Log.Debug("kubelet: confirming deletion", "pod", w.key, "err", err)
-	}
+	w.k.releasePod(w, true)
+	w.k.confirmDeletion(ctx, pod)
 }
 
 // running are the containers still running that no fault has killed already: a

@@ -169,9 +169,10 @@ func (w *podWorker) publish(ctx context.Context) {
 	pods := w.k.cfg.Client.CoreV1().Pods(w.pod.Namespace)
 	pod := w.pod
 	for attempt := 0; attempt < 3 && ctx.Err() == nil; attempt++ {
-		upd := pod.DeepCopy()
+		// A shallow copy: a client only reads the object it sends.
+		upd := *pod
 		upd.Status = st
-		out, err := pods.UpdateStatus(ctx, upd, metav1.UpdateOptions{})
+		out, err := pods.UpdateStatus(ctx, &upd, metav1.UpdateOptions{})
 		switch {
 		case err == nil:
 			w.pod = out

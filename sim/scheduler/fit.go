@@ -40,9 +40,37 @@ func Requests(pod *corev1.Pod) (cpu, mem resource.Quantity) {
 	return cpu, mem
 }
 
+// demand is what a pod requests, or what pods request together, in the units
+// kube-scheduler counts: milli-CPU, bytes of memory, pods.
+type demand struct {
+	milliCPU, memory, pods int64
+}
+
+func demandOf(pod *corev1.Pod) demand {
+	cpu, mem := Requests(pod)
+	return demand{milliCPU: cpu.MilliValue(), memory: mem.Value(), pods: 1}
+}
+
+func (u Usage) demand() demand {
+	return demand{milliCPU: u.CPU.MilliValue(), memory: u.Memory.Value(), pods: u.Pods}
+}
+
+func (d demand) plus(o demand) demand {
+	return demand{milliCPU: d.milliCPU + o.milliCPU, memory: d.memory + o.memory, pods: d.pods + o.pods}
+}
+
+func (d demand) minus(o demand) demand {
+	return demand{milliCPU: d.milliCPU - o.milliCPU, memory: d.memory - o.memory, pods: d.pods - o.pods}
+}
+
 // Fit checks one node for a pod and returns the reasons it does not fit (none = fits).
 // Reasons are worded like the real scheduler's.
 func Fit(pod *corev1.Pod, node *corev1.Node, used Usage) []string {
+	return fit(pod, demandOf(pod), node, used.demand())
+}
+
+// fit is Fit with the pod's requests and the node's usage already counted.
+func fit(pod *corev1.Pod, want demand, node *corev1.Node, used demand) []string {
 	var reasons []string
 	if node.Spec.Unschedulable && !tolerates(pod, corev1.Taint{Key: corev1.TaintNodeUnschedulable, Effect: corev1.TaintEffectNoSchedule}) {
 		return []string{"node(s) were unschedulable"}
@@ -55,22 +83,17 @@ func Fit(pod *corev1.Pod, node *corev1.Node, used Usage) []string {
 	if !matchesSelectorAndAffinity(pod, node) {
 		return []string{"node(s) didn't match Pod's node affinity/selector"}
 	}
-	cpu, mem := Requests(pod)
 	alloc := node.Status.Allocatable
-	if q, ok := alloc[corev1.ResourcePods]; ok && used.Pods+1 > q.Value() {
+	if q, ok := alloc[corev1.ResourcePods]; ok && used.pods+1 > q.Value() {
 		reasons = append(reasons, "Too many pods")
 	}
-	if !cpu.IsZero() {
-		left := alloc[corev1.ResourceCPU].DeepCopy()
-		left.Sub(used.CPU)
-		if cpu.Cmp(left) > 0 {
+	if want.milliCPU > 0 {
+		if q := alloc[corev1.ResourceCPU]; want.milliCPU > q.MilliValue()-used.milliCPU {
 			reasons = append(reasons, "Insufficient cpu")
 		}
 	}
-	if !mem.IsZero() {
-		left := alloc[corev1.ResourceMemory].DeepCopy()
-		left.Sub(used.Memory)
-		if mem.Cmp(left) > 0 {
+	if want.memory > 0 {
+		if q := alloc[corev1.ResourceMemory]; want.memory > q.Value()-used.memory {
 			reasons = append(reasons, "Insufficient memory")
 		}
 	}
@@ -79,15 +102,18 @@ func Fit(pod *corev1.Pod, node *corev1.Node, used Usage) []string {
 
 // Score prefers the least allocated node (higher is better), in [0, 200].
 func Score(pod *corev1.Pod, node *corev1.Node, used Usage) int64 {
-	cpu, mem := Requests(pod)
-	frac := func(req, u resource.Quantity, total resource.Quantity) int64 {
-		if total.IsZero() {
+	return score(demandOf(pod), node, used.demand())
+}
+
+func score(want demand, node *corev1.Node, used demand) int64 {
+	frac := func(requested, total int64) int64 {
+		if total == 0 {
 			return 0
 		}
-		u.Add(req)
-		return 100 - 100*u.MilliValue()/total.MilliValue()
+		return 100 - 100*requested/total
 	}
-	return frac(cpu, used.CPU, node.Status.Allocatable[corev1.ResourceCPU]) + frac(mem, used.Memory, node.Status.Allocatable[corev1.ResourceMemory])
+	cpu, mem := node.Status.Allocatable[corev1.ResourceCPU], node.Status.Allocatable[corev1.ResourceMemory]
+	return frac(used.milliCPU+want.milliCPU, cpu.MilliValue()) + frac(used.memory+want.memory, mem.Value())
 }
 
 // FailureMessage words the reasons of all nodes as the real FailedScheduling event:

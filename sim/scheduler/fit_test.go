@@ -70,3 +70,22 @@ func TestFeasibleNodesToFind(t *testing.T) {
 		}
 	}
 }
+
+func TestScorePrefersTheLeastAllocatedNode(t *testing.T) {
+	pod := podRequesting("1", "1Gi")
+	for _, tc := range []struct {
+		name string
+		used Usage
+		want int64
+	}{
+		{"empty node", Usage{}, 75 + 88},
+		{"half taken after the pod", Usage{CPU: resource.MustParse("1"), Memory: resource.MustParse("3Gi"), Pods: 2}, 50 + 50},
+		{"full after the pod", Usage{CPU: resource.MustParse("3"), Memory: resource.MustParse("7Gi"), Pods: 5}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Score(pod, node("a", "4", "8Gi", nil), tc.used); got != tc.want {
+				t.Fatalf("Score = %d, want %d", got, tc.want)
+			}
+		})
+	}
+}

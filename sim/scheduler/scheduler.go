@@ -5,13 +5,14 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/informers"
@@ -56,9 +57,9 @@ type Scheduler struct {
 	// counted is what each bound, unfinished pod takes from its node; used is the sum
 	// per node. Kept up to date from pod events, so a decision costs no pod listing.
 	counted map[string]accounted
-	used    map[string]Usage
+	used    map[string]demand
 	// assumedUsed is what the assumed pods take per node.
-	assumedUsed map[string]Usage
+	assumedUsed map[string]demand
 	// pendingKeys are the pods waiting for a node, so a retry touches only them.
 	pendingKeys map[string]bool
 	// queued are the pending pods due for an attempt (see schedule).
@@ -66,16 +67,22 @@ type Scheduler struct {
 	// next is where the search for feasible nodes starts, rotating as the real
 	// scheduler's does.
 	next int
+	// nodeOrder is the nodes in name order, the order the search goes round; rebuilt
+	// from the cache when nodeEvents has moved since (nodes change rarely, pods are
+	// scheduled often).
+	nodeOrder      []*corev1.Node
+	nodeEvents     uint64
+	nodeOrderEvent uint64
 }
 
 type accounted struct {
-	node     string
-	cpu, mem resource.Quantity
+	node string
+	demand
 }
 
 type assumedPod struct {
 	node string
-	pod  *corev1.Pod
+	demand
 }
 
 // New validates the configuration; it starts nothing.
@@ -94,8 +101,8 @@ func New(cfg Config) (*Scheduler, error) {
 		cfg: cfg, factory: f,
 		podInf: f.Core().V1().Pods().Informer(), nodeInf: f.Core().V1().Nodes().Informer(),
 		pods: f.Core().V1().Pods().Lister(), nodes: f.Core().V1().Nodes().Lister(),
-		assumed: map[string]assumedPod{}, counted: map[string]accounted{}, used: map[string]Usage{},
-		assumedUsed: map[string]Usage{}, pendingKeys: map[string]bool{}, queued: map[string]bool{},
+		assumed: map[string]assumedPod{}, counted: map[string]accounted{}, used: map[string]demand{},
+		assumedUsed: map[string]demand{}, pendingKeys: map[string]bool{}, queued: map[string]bool{},
 	}
 	s.loop = &controller.Loop{Name: "scheduler", Workers: 1, Reconcile: s.schedule, Log: cfg.Log}
 	if _, err := s.podInf.AddEventHandler(cache.ResourceEventHandlerFuncs{
@@ -106,8 +113,9 @@ func New(cfg Config) (*Scheduler, error) {
 		return nil, err
 	}
 	if _, err := s.nodeInf.AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    func(interface{}) { s.retryPending() },
-		UpdateFunc: func(interface{}, interface{}) { s.retryPending() },
+		AddFunc:    func(interface{}) { s.nodesChanged(); s.retryPending() },
+		UpdateFunc: func(interface{}, interface{}) { s.nodesChanged(); s.retryPending() },
+		DeleteFunc: func(interface{}) { s.nodesChanged() },
 	}); err != nil {
 		return nil, err
 	}
@@ -152,6 +160,27 @@ func (s *Scheduler) podChanged(obj interface{}, deleted bool) {
 	}
 }
 
+func (s *Scheduler) nodesChanged() {
+	s.mu.Lock()
+	s.nodeEvents++
+	s.mu.Unlock()
+}
+
+// sortedNodes is the nodes in name order. Called with s.mu held.
+func (s *Scheduler) sortedNodes() ([]*corev1.Node, error) {
+	if s.nodeOrder != nil && s.nodeOrderEvent == s.nodeEvents {
+		return s.nodeOrder, nil
+	}
+	event := s.nodeEvents
+	nodes, err := s.nodes.List(labels.Everything())
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(nodes, func(a, b *corev1.Node) int { return strings.Compare(a.Name, b.Name) })
+	s.nodeOrder, s.nodeOrderEvent = nodes, event
+	return nodes, nil
+}
+
 func (s *Scheduler) retryPending() {
 	s.mu.Lock()
 	keys := make([]string, 0, len(s.pendingKeys))
@@ -166,14 +195,9 @@ func (s *Scheduler) retryPending() {
 }
 
 // assume records a binding the cache has not shown yet. Called with s.mu held.
-func (s *Scheduler) assume(key, node string, pod *corev1.Pod) {
-	s.assumed[key] = assumedPod{node: node, pod: pod}
-	cpu, mem := Requests(pod)
-	u := s.assumedUsed[node]
-	u.CPU.Add(cpu)
-	u.Memory.Add(mem)
-	u.Pods++
-	s.assumedUsed[node] = u
+func (s *Scheduler) assume(key, node string, want demand) {
+	s.assumed[key] = assumedPod{node: node, demand: want}
+	s.assumedUsed[node] = s.assumedUsed[node].plus(want)
 }
 
 // forget drops an assumed binding. Called with s.mu held.
@@ -183,12 +207,7 @@ func (s *Scheduler) forget(key string) {
 		return
 	}
 	delete(s.assumed, key)
-	cpu, mem := Requests(a.pod)
-	u := s.assumedUsed[a.node]
-	u.CPU.Sub(cpu)
-	u.Memory.Sub(mem)
-	u.Pods--
-	s.assumedUsed[a.node] = u
+	s.assumedUsed[a.node] = s.assumedUsed[a.node].minus(a.demand)
 }
 
 // Start runs the scheduler until ctx ends.
@@ -214,34 +233,21 @@ func (s *Scheduler) Start(ctx context.Context) error {
 // s.mu held.
 func (s *Scheduler) account(key string, p *corev1.Pod, deleted bool) {
 	if old, ok := s.counted[key]; ok {
-		u := s.used[old.node]
-		u.CPU.Sub(old.cpu)
-		u.Memory.Sub(old.mem)
-		u.Pods--
-		s.used[old.node] = u
+		s.used[old.node] = s.used[old.node].minus(old.demand)
 		delete(s.counted, key)
 	}
 	if deleted || p.Spec.NodeName == "" || p.Status.Phase == corev1.PodFailed || p.Status.Phase == corev1.PodSucceeded {
 		return
 	}
-	cpu, mem := Requests(p)
-	u := s.used[p.Spec.NodeName]
-	u.CPU.Add(cpu)
-	u.Memory.Add(mem)
-	u.Pods++
-	s.used[p.Spec.NodeName] = u
-	s.counted[key] = accounted{node: p.Spec.NodeName, cpu: cpu, mem: mem}
+	want := demandOf(p)
+	s.used[p.Spec.NodeName] = s.used[p.Spec.NodeName].plus(want)
+	s.counted[key] = accounted{node: p.Spec.NodeName, demand: want}
 }
 
 // usageOf is a node's usage including pods this scheduler bound that the cache has
 // not shown yet. Called with s.mu held.
-func (s *Scheduler) usageOf(node string) Usage {
-	u, a := s.used[node], s.assumedUsed[node]
-	u.CPU, u.Memory = u.CPU.DeepCopy(), u.Memory.DeepCopy()
-	u.CPU.Add(a.CPU)
-	u.Memory.Add(a.Memory)
-	u.Pods += a.Pods
-	return u
+func (s *Scheduler) usageOf(node string) demand {
+	return s.used[node].plus(s.assumedUsed[node])
 }
 
 // feasibleToFind is how many feasible nodes the search stops at, as kube-scheduler's
@@ -345,22 +351,23 @@ func (s *Scheduler) scheduleOne(ctx context.Context, key string) error {
 	if already {
 		return nil
 	}
-	nodes, err := s.nodes.List(labels.Everything())
-	if err != nil {
-		return err
-	}
 	reasons := map[string]int{}
 	var best []*corev1.Node
 	var bestScore int64 = -1 << 62
-	sorted := sortedNodes(nodes)
-	want := feasibleToFind(len(sorted))
+	want := demandOf(pod)
 	s.mu.Lock()
+	sorted, err := s.sortedNodes()
+	if err != nil {
+		s.mu.Unlock()
+		return err
+	}
+	toFind := feasibleToFind(len(sorted))
 	start := 0
 	if len(sorted) > 0 {
 		start = s.next % len(sorted)
 	}
 	found, examined := 0, 0
-	for i := 0; i < len(sorted) && found < want; i++ {
+	for i := 0; i < len(sorted) && found < toFind; i++ {
 		n := sorted[(start+i)%len(sorted)]
 		examined++
 		if !nodeReady(n) {
@@ -368,14 +375,14 @@ func (s *Scheduler) scheduleOne(ctx context.Context, key string) error {
 			continue
 		}
 		used := s.usageOf(n.Name)
-		if rs := Fit(pod, n, used); len(rs) > 0 {
+		if rs := fit(pod, want, n, used); len(rs) > 0 {
 			for _, r := range rs {
 				reasons[r]++
 			}
 			continue
 		}
 		found++
-		switch sc := Score(pod, n, used); {
+		switch sc := score(want, n, used); {
 		case sc > bestScore:
 			best, bestScore = []*corev1.Node{n}, sc
 		case sc == bestScore:
@@ -385,11 +392,11 @@ func (s *Scheduler) scheduleOne(ctx context.Context, key string) error {
 	s.next = start + examined
 	s.mu.Unlock()
 	if len(best) == 0 {
-		return s.unschedulable(ctx, pod, FailureMessage(len(nodes), reasons))
+		return s.unschedulable(ctx, pod, FailureMessage(len(sorted), reasons))
 	}
 	s.mu.Lock()
 	node := best[s.cfg.Rand.IntN(len(best))]
-	s.assume(key, node.Name, pod)
+	s.assume(key, node.Name, want)
 	s.mu.Unlock()
 	err = s.cfg.Client.CoreV1().Pods(ns).Bind(ctx, &corev1.Binding{
 		ObjectMeta: metav1.ObjectMeta{Name: pod.Name, Namespace: ns, UID: pod.UID},
@@ -458,10 +465,4 @@ func nodeReady(n *corev1.Node) bool {
 		}
 	}
 	return false
-}
-
-func sortedNodes(nodes []*corev1.Node) []*corev1.Node {
-	out := append([]*corev1.Node(nil), nodes...)
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
 }

@@ -3,7 +3,10 @@
 // stores, a client that implements client-go's typed interface method by method. Each
 // method runs its call through the clientset's call function (context checks, client-side
 // retries) and a fresh client-go fake (k8s.io/client-go/testing.Fake) whose reactors lead
-// into the server, so that no lock or action log is shared between calls.
+// into the server, so that no lock or action log is shared between calls. The verbs on
+// every controller's hot path (get, create, update, update of the status, delete) send
+// the action client-go's fake would build straight to the server (the clientset's invoke)
+// instead: the fake deep-copies every action twice, once for its log.
 //
 // The interfaces are read by reflection from the client-go version the module uses, so
 // regenerating after a client-go upgrade picks up new methods:
@@ -324,6 +327,16 @@ func (g *generator) method(client, gvrVar, ns string, m reflect.Method) error {
 		resultList = "(" + resultList + ")"
 	}
 	g.p("\nfunc (x %s) %s(%s) %s {\n", client, m.Name, strings.Join(params, ", "), resultList)
+	if action := directAction(m, gvrVar, ns); action != "" {
+		if t.NumOut() == 1 {
+			g.p("\t_, err := x.c.invoke(ctx, %s)\n\treturn err\n}\n", action)
+			return nil
+		}
+		elem := strings.TrimPrefix(results[0], "*")
+		g.p("\tobj, err := x.c.invoke(ctx, %s)\n", action)
+		g.p("\tr0, _ := obj.(%s)\n\tif r0 == nil {\n\t\tr0 = new(%s)\n\t}\n\treturn r0, err\n}\n", results[0], elem)
+		return nil
+	}
 	call := fmt.Sprintf("x.fake(f).%s(%s)", m.Name, strings.Join(args, ", "))
 	returnsError := t.NumOut() > 0 && t.Out(t.NumOut()-1) == errorType
 	if !hasContext {
@@ -354,6 +367,34 @@ func (g *generator) method(client, gvrVar, ns string, m reflect.Method) error {
 		return fmt.Errorf("%d results are not supported", t.NumOut())
 	}
 	return nil
+}
+
+// directAction is the client-go testing action a hot-path method sends, built as
+// client-go's fake typed client (k8s.io/client-go/gentype) builds it; "" for the
+// methods that go through the fake.
+func directAction(m reflect.Method, gvrVar, ns string) string {
+	t := m.Type
+	if t.NumIn() != 3 || t.NumOut() < 1 || t.Out(t.NumOut()-1) != errorType {
+		return ""
+	}
+	object := t.NumOut() == 2 && t.Out(0).Kind() == reflect.Pointer && t.Out(0).Elem().Kind() == reflect.Struct && t.In(1) == t.Out(0)
+	name := t.In(1).Kind() == reflect.String
+	options := t.In(2).PkgPath() == "k8s.io/apimachinery/pkg/apis/meta/v1"
+	switch {
+	case !options:
+		return ""
+	case m.Name == "Get" && name && t.In(2).Name() == "GetOptions" && t.NumOut() == 2:
+		return fmt.Sprintf("clienttesting.NewGetActionWithOptions(%s, %s, p1, p2)", gvrVar, ns)
+	case m.Name == "Create" && object && t.In(2).Name() == "CreateOptions":
+		return fmt.Sprintf("clienttesting.NewCreateActionWithOptions(%s, %s, p1, p2)", gvrVar, ns)
+	case m.Name == "Update" && object && t.In(2).Name() == "UpdateOptions":
+		return fmt.Sprintf("clienttesting.NewUpdateActionWithOptions(%s, %s, p1, p2)", gvrVar, ns)
+	case m.Name == "UpdateStatus" && object && t.In(2).Name() == "UpdateOptions":
+		return fmt.Sprintf("clienttesting.NewUpdateSubresourceActionWithOptions(%s, \"status\", %s, p1, p2)", gvrVar, ns)
+	case m.Name == "Delete" && name && t.In(2).Name() == "DeleteOptions" && t.NumOut() == 1:
+		return fmt.Sprintf("clienttesting.NewDeleteActionWithOptions(%s, %s, p1, p2)", gvrVar, ns)
+	}
+	return ""
 }
 
 func lowerFirst(s string) string { return strings.ToLower(s[:1]) + s[1:] }
