@@ -345,10 +345,16 @@ func (e *LeaderElection) Component() string { return e.component }
 // ConfirmLeadership publishes (session, address) as the component's leader
 // information if session is the current one and the live leadership check passes.
 // Stale sessions are ignored.
+//
+// The confirmation is remembered before the live check: if the check cannot be made
+// (the API server fails the read), the information is written with the next change
+// of the ConfigMap the leader sees (its next renewal at the latest), as externally
+// edited information is — a lost confirmation would leave the cluster without a
+// reachable leader for good.
 func (e *LeaderElection) ConfirmLeadership(ctx context.Context, session uuid.UUID, address string) {
 	driver, ok := e.current(session)
-	if !ok || !driver.HasLeadership(ctx) {
-		e.s.log.Debug("ignoring a confirmation without leadership", "component", e.component, "session", session)
+	if !ok {
+		e.s.log.Debug("ignoring a confirmation of a stale session", "component", e.component, "session", session)
 		return
 	}
 	info := LeaderInformation{SessionID: session, Address: address}
@@ -359,6 +365,10 @@ func (e *LeaderElection) ConfirmLeadership(ctx context.Context, session uuid.UUI
 	}
 	e.s.confirmed[e.component] = info
 	e.s.mu.Unlock()
+	if !driver.HasLeadership(ctx) {
+		e.s.log.Debug("confirmation not published now: no leadership seen", "component", e.component, "session", session)
+		return
+	}
 	driver.PublishLeaderInformation(ctx, e.component, info)
 }
 

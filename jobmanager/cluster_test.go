@@ -33,6 +33,8 @@ type cluster struct {
 	rest *flinkrest.Client
 	tr   *http.Transport
 	id   string
+	// explain, if set, adds to a failure's report (e.g. process logs).
+	explain func() string
 }
 
 func startCluster(t *testing.T, seed int64, opts map[string]string) *cluster {
@@ -106,10 +108,24 @@ func (c *cluster) eventually(within time.Duration, what string, cond func() (boo
 			return
 		}
 		if time.Now().After(deadline) {
-			c.t.Fatalf("not within %v: %s (last: %s)\n%s", within, what, why, c.describe())
+			extra := ""
+			if c.explain != nil {
+				extra = c.explain()
+			}
+			c.t.Fatalf("not within %v: %s (last: %s)\n%s%s", within, what, why, c.describe(), extra)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// logTail is the last n lines of a pod's main container log.
+func (c *cluster) logTail(pod string, n int) string {
+	b, err := c.sim.Client().CoreV1().Pods("default").GetLogs(pod, &corev1.PodLogOptions{Container: "flink-main-container"}).DoRaw(context.Background())
+	if err != nil {
+		return err.Error()
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
 func (c *cluster) describe() string {

@@ -259,7 +259,9 @@ func (jm *JobManager) run(ctx context.Context) error {
 	}
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := http.Shutdown(shutdown); err != nil {
+	if process.Killed(ctx) {
+		_ = http.Close() // a killed process drains nothing
+	} else if err := http.Shutdown(shutdown); err != nil {
 		_ = http.Close()
 	}
 	<-restDone

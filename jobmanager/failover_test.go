@@ -127,6 +127,14 @@ func runFailoverSchedule(t *testing.T, seed int64) faultCount {
 			"restart-strategy.fixed-delay.delay": "1 s",
 		}, nil)
 	defer c.close()
+	c.explain = func() string {
+		var b strings.Builder
+		pods, _ := c.sim.Client().CoreV1().Pods("default").List(context.Background(), metav1.ListOptions{})
+		for _, p := range pods.Items {
+			fmt.Fprintf(&b, "\n--- log of %s:\n%s\n", p.Name, c.logTail(p.Name, 25))
+		}
+		return b.String()
+	}
 	id := c.submit("examples/streaming/StateMachineExample.jar", 2)
 	c.eventually(3*time.Minute, "the job runs", func() (bool, string) { return c.allTasksRunning(id) })
 
@@ -150,8 +158,8 @@ func runFailoverSchedule(t *testing.T, seed int64) faultCount {
 	var lastCheckpoint int64
 	checkpoints := func() string {
 		cp, err := c.latestCheckpoint(id)
-		if err != nil {
-			return ""
+		if err != nil || cp == 0 {
+			return "" // unknown now (no leader, or a JobMaster still recovering)
 		}
 		if cp < lastCheckpoint {
 			t.Errorf("seed %d: the latest checkpoint went back from %d to %d", seed, lastCheckpoint, cp)

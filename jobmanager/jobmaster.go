@@ -83,6 +83,9 @@ type jobMaster struct {
 	exceptions   []exceptionEntry
 	declared     int
 	cancelling   int // cancel calls in flight while CANCELLING / FAILING
+	// instance tells this JobMaster's executions from those of the job's earlier
+	// JobMasters (Flink's ExecutionAttemptID carries the execution graph's id).
+	instance string
 }
 
 // allocatedSlot is a slot the job holds.
@@ -128,7 +131,7 @@ type exceptionEntry struct {
 
 func newJobMaster(svc jobMasterServices, g *jobGraph, strategy restartStrategy) *jobMaster {
 	return &jobMaster{
-		svc: svc, g: g, loop: mainloop.New(), strategy: strategy,
+		svc: svc, g: g, loop: mainloop.New(), strategy: strategy, instance: svc.newID(),
 		log:        svc.log.With(flinklog.LoggerKey, jobMasterLogger),
 		execLog:    svc.log.With(flinklog.LoggerKey, executionLogger),
 		cpLog:      svc.log.With(flinklog.LoggerKey, checkpointLogger),
@@ -178,7 +181,7 @@ func (m *jobMaster) newAttempt() {
 	for vi, v := range m.g.vertices {
 		var row []*execution
 		for st := range v.parallelism {
-			e := &execution{id: fmt.Sprintf("%.8s_%.8s_%d_%d", m.g.id, v.id, st, m.attempt), vertex: vi, subtask: st, attempt: m.attempt,
+			e := &execution{id: fmt.Sprintf("%.8s_%.8s_%.8s_%d_%d", m.g.id, m.instance, v.id, st, m.attempt), vertex: vi, subtask: st, attempt: m.attempt,
 				state: gateway.Created, timestamp: map[gateway.ExecutionState]time.Time{gateway.Created: time.Now()}}
 			row = append(row, e)
 			m.byID[e.id] = e

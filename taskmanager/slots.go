@@ -34,10 +34,20 @@ func (te *taskExecutor) register(srv *rpc.Server) {
 		return on(ctx, te, func() error { return te.submitTasks(req, rpc.CallerToken(ctx)) })
 	})
 	rpc.Handle(srv, gateway.CancelTasks, func(ctx context.Context, req gateway.CancelTasksRequest) (gateway.Empty, error) {
-		return on(ctx, te, func() error { te.cancelTasks(req); return nil })
+		return on(ctx, te, func() error {
+			if te.fromJobMaster(ctx, req.Job) {
+				te.cancelTasks(req)
+			}
+			return nil
+		})
 	})
 	rpc.Handle(srv, gateway.FreeSlot, func(ctx context.Context, req gateway.FreeSlotRequest) (gateway.Empty, error) {
-		return on(ctx, te, func() error { te.freeSlot(req.Allocation, req.Cause); return nil })
+		return on(ctx, te, func() error {
+			if idx := te.slotOf(req.Allocation); idx >= 0 && te.fromJobMaster(ctx, te.slots[idx].job) {
+				te.freeSlot(req.Allocation, req.Cause)
+			}
+			return nil
+		})
 	})
 	rpc.Handle(srv, gateway.HeartbeatFromJobManager, func(ctx context.Context, req gateway.JobHeartbeatRequest) (gateway.JobHeartbeatResponse, error) {
 		return mainloop.Do(ctx, te.loop, func() (gateway.JobHeartbeatResponse, error) {
@@ -49,10 +59,20 @@ func (te *taskExecutor) register(srv *rpc.Server) {
 	})
 	rpc.Handle(srv, gateway.DisconnectJobManager, func(ctx context.Context, req gateway.DisconnectRequest) (gateway.Empty, error) {
 		return on(ctx, te, func() error {
-			te.disconnectJob(req.Job, errors.New("the JobManager disconnected: "+req.Cause))
+			if te.fromJobMaster(ctx, req.Job) {
+				te.disconnectJob(req.Job, errors.New("the JobManager disconnected: "+req.Cause))
+			}
 			return nil
 		})
 	})
+}
+
+// fromJobMaster reports whether a call comes from the JobMaster this TaskManager is
+// connected to for job (fenced with its leader session): a JobMaster deposed by a
+// failover must not cancel, free or disconnect what its successor now holds.
+func (te *taskExecutor) fromJobMaster(ctx context.Context, job resourcemanager.JobID) bool {
+	jc := te.jobs[job]
+	return jc == nil || rpc.CallerToken(ctx) == jc.token
 }
 
 // on runs f on the loop for a handler.
