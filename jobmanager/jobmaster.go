@@ -292,6 +292,12 @@ func (m *jobMaster) tryDeploy() {
 				if m.attempt != attempt || m.status != ha.JobRunning {
 					return
 				}
+				if rpc.IsUnreachable(err) {
+					// Nothing listens there any more: the TaskManager's process is gone
+					// (as Pekko's death watch tells Flink), and with it the job's slots.
+					m.taskManagerLost(tm.id, fmt.Errorf("Could not deploy the task to TaskManager %s: %w", tm.id, err))
+					return
+				}
 				for _, e := range execs {
 					if e.state == gateway.Deploying {
 						m.executionFailed(e, fmt.Sprintf("Could not deploy the task to TaskManager %s: %v", tm.id, err))

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/cucumber/godog"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
 	"flinksim/deployer"
@@ -136,6 +138,29 @@ func (w *World) Report() string {
 		if s := w.cluster.Server(); s != nil {
 			b.WriteString("\nAPI requests (newest 30):\n")
 			b.WriteString(s.RequestLog().Tail(30))
+		}
+		b.WriteString(w.flinkLogs(ctx, 60))
+	}
+	return b.String()
+}
+
+// flinkLogs are the last n lines of every Flink pod's main container log.
+func (w *World) flinkLogs(ctx context.Context, n int) string {
+	cs := w.cluster.Client()
+	pods, err := cs.CoreV1().Pods(metav1.NamespaceAll).List(ctx, metav1.ListOptions{LabelSelector: "type=flink-native-kubernetes"})
+	if err != nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, p := range pods.Items {
+		raw, err := cs.CoreV1().Pods(p.Namespace).GetLogs(p.Name, &corev1.PodLogOptions{Container: "flink-main-container"}).DoRaw(ctx)
+		if err != nil {
+			continue
+		}
+		lines := strings.Split(strings.TrimRight(string(raw), "\n"), "\n")
+		fmt.Fprintf(&b, "\nlog of %s/%s (last %d lines):\n", p.Namespace, p.Name, n)
+		for _, l := range lines[max(0, len(lines)-n):] {
+			b.WriteString("  " + l + "\n")
 		}
 	}
 	return b.String()
