@@ -12,6 +12,7 @@ Feature: Kubernetes HA failover
   Background:
     Given a Kubernetes cluster with 3 nodes
 
+  @envtest
   Scenario: The leader publishes its components in the cluster ConfigMap
     When I deploy an HA session cluster "my-session" with 2 JobManagers
     Then within 2 minutes a JobManager of "my-session" leads
@@ -21,6 +22,7 @@ Feature: Kubernetes HA failover
       | type | flink-native-kubernetes |
     And the service "my-session" does not exist
 
+  @envtest
   Scenario: A deleted leader hands over at once and the job continues from its latest checkpoint
     Given I deploy an HA session cluster "my-session" with 2 JobManagers and the options:
       | execution.checkpointing.interval | 10 s |

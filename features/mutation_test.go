@@ -34,6 +34,9 @@ func TestMutationsMakeScenariosFail(t *testing.T) {
 		{mutation.FailureRate,
 			"^TaskManager_pod_failures$/^Reaching_the_maximum_start_failure_rate_pauses_pod_creation_for_the_retry_interval$",
 			`the TaskManager pod creations of "my-session" were attempted at +0s, +0s, +0s, +0s, +0s, +0s`},
+		{mutation.LeaderTakeover,
+			"^Kubernetes_HA_failover$/^A_crashed_leader_does_not_release_the_lock",
+			`a new JobManager of "my-session" leads`},
 	} {
 		t.Run(m.mutation, func(t *testing.T) {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestFeatures$/"+m.scenario, "-test.count=1")

@@ -20,8 +20,10 @@
 //   - StateHandleStore (files under high-availability.storageDir, pointers in a
 //     ConfigMap, two-phase removal) and on top of it ExecutionPlanStore and
 //     CompletedCheckpointStore; CheckpointIDCounter.
+//   - JobResultStore: <jobId>_DIRTY.json / <jobId>.json under job-result-store.storage-path.
 //   - Services: all of the above for one process, built from the Flink configuration,
-//     plus the cleanup of §5.9.
+//     plus the cleanup of §5.9. A TaskManager's services have no file system: retrieval
+//     only.
 //
 // # Why an own election loop
 //
@@ -51,4 +53,14 @@
 //     values; fabric8 checks the deadline only after failed renewals).
 //   - CheckpointIDCounter.Shutdown stays retryable after a failure (Flink marks the
 //     counter stopped before trying).
+//   - A confirmation is remembered even when the live leadership check cannot be made
+//     (the API server fails the read); it is published with the next change of the
+//     ConfigMap the leader sees, as externally edited information is. Flink drops it,
+//     which can leave a new leader's address unpublished for good.
+//   - Revokes reach the contenders before the elector releases the lock (the driver
+//     waits for them), and corrections of edited leader information are written off
+//     the event goroutine, so a slow API server never delays a revoke.
+//   - The elector wakes at the renew deadline rather than at its next retry; a context
+//     whose cause is ErrProcessDied stops it without releasing the lock.
+//   - JobResultStore keeps JSON, not Flink's JobResultEntry serialisation.
 package ha

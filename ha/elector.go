@@ -3,6 +3,7 @@ package ha
 import (
 	"context"
 	"errors"
+	"flinksim/internal/mutation"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -291,6 +292,9 @@ func (e *LeaderElector) tryAcquireOrRenew(ctx context.Context) (bool, error) {
 // term and counts one more transition.
 func nextRecord(observed LeaderRecord, identity string, lease time.Duration, now time.Time) (LeaderRecord, bool) {
 	holding := observed.HolderIdentity == identity
+	if !holding && observed.HolderIdentity != "" && mutation.On(mutation.LeaderTakeover) {
+		return LeaderRecord{}, false
+	}
 	if !holding && !observed.Expired(now) {
 		return LeaderRecord{}, false
 	}

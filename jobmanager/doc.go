@@ -12,7 +12,8 @@
 // user.artifacts.base-dir/<namespace>/<cluster-id> and reads the program (package
 // jobjar); a program that cannot be created ends the process with exit code 1, as
 // KubernetesApplicationClusterEntrypoint does. Then it listens on jobmanager.rpc.port
-// (package rpc, methods of package gateway) and rest.bind-port, and becomes leader.
+// (package rpc, methods of package gateway) and rest.bind-port, and becomes leader —
+// at once without HA, by election with Kubernetes HA.
 //
 // A leadership term (session.go) owns the components that Kubernetes HA gates in
 // Flink: the resource manager (package resourcemanager: TaskManager pods, slot
@@ -44,19 +45,38 @@
 // execution.shutdown-on-application-finish is set, the resource manager deregisters
 // the application, which deletes the JobManager Deployment.
 //
-// # Wiring Kubernetes HA
+// # Kubernetes HA (leadership.go)
 //
-// Only the leadership is missing: ha.LeaderElectionService grants and revokes, and
-// JobManager.run starts a session on grant (startSession with the granted session
-// id) and stops it on revoke (session.stop suspends the jobs and stops the resource
-// manager). The RPC endpoint already refuses calls fenced with another session
-// (rpc.FencingTokenMismatch), TaskManagers already register again when the resource
-// manager no longer knows them, and the JobManager already advertises its pod IP in HA
-// mode. Still to do: publish the RPC address for the resourcemanager, dispatcher and
-// job-<id> components; let TaskManagers find the leader through ha.LeaderRetriever
-// instead of jobmanager.rpc.address (and fence their registration with the retrieved
-// session); keep job graphs and checkpoints in the HA stores so a new leader recovers
-// the jobs; use the fixed job id of application mode with HA.
+// With high-availability.type: kubernetes the JobManager takes part in the election on
+// <cluster-id>-cluster-config-map (package ha) with one lock identity for the process;
+// its resource manager, dispatcher and REST endpoint contend together. Once all three
+// hold the same leader session a term starts (session.go): the components start under
+// that session (the RPC fencing token), the resource manager's and REST endpoint's
+// addresses are confirmed (org.apache.flink.k8s.leader.<component> =
+// "<session>,pekko.tcp://flink@<pod IP>:6123/user/rpc/…" or "http://<pod IP>:8081"), the
+// dispatcher recovers the jobs and then confirms, and in application mode the
+// application runs (or attaches to its recovered job). A revoke stops the term from
+// acting at once (fencing token cleared, REST answers from the leader) before the ha
+// package releases the lock, and then winds it down: jobs SUSPENDED, resource manager
+// stopped. A killed process (process.Killed) does not release the lock: a standby
+// takes over when the lease ran out.
+//
+// Jobs live in the HA stores: a submitted job's plan (program + submission) goes to
+// the execution-plan store before its JobMaster starts; a JobMaster contends for
+// job-<id>, takes its checkpoint ids from the job's counter and completes a checkpoint
+// only once the checkpoint store took it, and a recovered JobMaster restores the
+// latest stored checkpoint. A globally terminal job gets a dirty entry in the job
+// result store, then its plan, job ConfigMap and leader key go, then the entry is
+// marked clean; a new leader finishes dirty cleanups and does not rerun jobs that
+// have a result. An application with HA uses the job id derived from
+// high-availability.cluster-id; when it finishes with
+// execution.shutdown-on-application-finish, the JobManager deregisters (the
+// Deployment goes) and removes the HA data (graceful shutdown, reference §5.9).
+//
+// A standby's REST endpoint forwards requests to the leader's REST address (as Flink's
+// REST handlers reach the leading dispatcher through leader retrieval) and answers 503
+// "Service temporarily unavailable due to an ongoing leader election" while no leader
+// is known.
 //
 // # Differences from Flink
 //
@@ -67,7 +87,14 @@
 //   - Jobs are simulated (package jobjar): no operators, records, state or data
 //     exchange; checkpoints are acknowledgements kept in memory; savepoints are not
 //     supported.
-//   - Uploaded jars live in the process's memory.
+//   - Uploaded jars live in the process's memory (a new leader does not have the jars
+//     uploaded to its predecessor; jobs submitted from them are recovered).
+//   - A JobMaster whose HA stores cannot be read (API errors) retries until its term
+//     ends; Flink fails the job with a JobInitializationException, which loses it to a
+//     passing API outage.
+//   - After a graceful shutdown (the application finished) the process waits for
+//     SIGTERM instead of exiting, so the kubelet does not restart it into a cluster
+//     whose HA data is gone before the pod is deleted.
 //   - Slot offers are taken only while the job needs slots; there is no slot pool
 //     that keeps idle slots for a while.
 package jobmanager

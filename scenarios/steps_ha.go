@@ -15,6 +15,7 @@ import (
 
 	"flinksim/config"
 	"flinksim/ha"
+	"flinksim/sim/apiserver"
 	"flinksim/sim/faults"
 )
 
@@ -63,6 +64,7 @@ func (j *jobSide) registerHASteps(sc *godog.ScenarioContext) {
 	sc.Step(`^within (.+) the job "([^"]*)" runs from a restored checkpoint$`, h.withinTheJobRunsFromARestoredCheckpoint)
 	sc.Step(`^the job "([^"]*)" has the id "([0-9a-f]{32})"$`, h.theJobHasTheID)
 	sc.Step(`^the job ConfigMap of "([^"]*)" (exists|does not exist)$`, h.theJobConfigMap)
+	sc.Step(`^the API server ends the ConfigMap watches of "([^"]*)" with 410 Gone$`, h.theAPIServerExpiresTheConfigMapWatches)
 	sc.Step(`^ConfigMap updates take (.+) at the API server$`, h.configMapUpdatesTake)
 	sc.Step(`^ConfigMap updates are fast again$`, h.configMapUpdatesAreFastAgain)
 	sc.Step(`^the API server loses the response to the next update of the configmap "([^"]*)"$`, h.theAPIServerLosesTheNextUpdateResponse)
@@ -573,6 +575,25 @@ func (h *haSide) theJobConfigMap(name, state string) error {
 	if exists := err == nil; exists != (state == "exists") {
 		return fmt.Errorf("configmap %s: exists is %v", cmName, exists)
 	}
+	return nil
+}
+
+// theAPIServerExpiresTheConfigMapWatches ends every open watch on ConfigMaps of the
+// cluster's pods (leader election and retrieval, volumes) with ERROR 410 Expired, as
+// after an etcd compaction (FLINK-20417).
+//
+//	the API server ends the ConfigMap watches of "my-session" with 410 Gone
+func (h *haSide) theAPIServerExpiresTheConfigMapWatches(id string) error {
+	if _, err := h.kube(); err != nil {
+		return err
+	}
+	n := h.cluster.Server().ExpireWatches(func(r apiserver.Request) bool {
+		return r.Resource.Resource == "configmaps" && strings.HasPrefix(r.User, "system:serviceaccount:")
+	})
+	if n == 0 {
+		return fmt.Errorf("no process of %q watches a ConfigMap", id)
+	}
+	h.tracef("the API server ends %d ConfigMap watches with 410 Gone", n)
 	return nil
 }
 

@@ -13,7 +13,14 @@
 //
 // The TaskExecutor is one main loop (package mainloop). It connects to the resource
 // manager at jobmanager.rpc.address:jobmanager.rpc.port (the cluster's internal
-// Service without HA) with Flink's retrying registration: attempt timeouts from
+// Service) without HA; with Kubernetes HA it follows the resource manager's leader
+// information in <cluster-id>-cluster-config-map (ha.LeaderRetriever), registers
+// fenced with the retrieved leader session, drops the connection when the leader is
+// gone and connects to each new leader. It also follows the job-<id> leader of every
+// job it holds slots for: when a new JobMaster confirms, the old attempt's tasks fail
+// and the slots are offered to the new one (Flink's JobLeaderService), and calls of a
+// deposed JobMaster (cancel, free, disconnect) are ignored. The registration is
+// Flink's retrying one: attempt timeouts from
 // cluster.registration.initial-timeout doubling to cluster.registration.max-timeout,
 // cluster.registration.error-delay after a failed attempt,
 // cluster.registration.refused-registration-delay after a refusal. Once registered it

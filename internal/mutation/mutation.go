@@ -13,6 +13,8 @@
 //	                 (resourcemanager.taskmanager-timeout has no effect)
 //	failure-rate     resourcemanager: reaching resourcemanager.start-worker.max-failure-rate
 //	                 starts no cool-down (new pods are requested at once)
+//	leader-takeover  ha: a JobManager never takes the lock over from another holder, even
+//	                 when that holder's lease has expired (standbys stay standbys)
 //
 // features/mutation_test.go runs, for each name, a scenario that relies on the
 // behaviour with the mutation set and checks that it fails, and fails for the expected
@@ -34,6 +36,7 @@ const (
 	PodReplacement = "pod-replacement"
 	IdleRelease    = "idle-release"
 	FailureRate    = "failure-rate"
+	LeaderTakeover = "leader-takeover"
 )
 
 // On reports whether the named behaviour is switched off for this process.
