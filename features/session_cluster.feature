@@ -50,3 +50,14 @@ Feature: Session cluster on native Kubernetes
     And the garbage collector is disabled
     When I delete the deployment "my-session"
     Then for 2 minutes objects labelled "app=my-session" remain
+
+  Scenario: Options written as a config.yaml reach the shipped configuration
+    When I deploy a session cluster "my-session" with the configuration:
+      """
+      taskmanager:
+        numberOfTaskSlots: 4
+      kubernetes.jobmanager.cpu.amount: 0.5
+      """
+    Then the shipped configuration of "my-session" has "taskmanager.numberOfTaskSlots" set to "4"
+    And the shipped configuration of "my-session" has "kubernetes.jobmanager.cpu.amount" set to "0.5"
+    And within a minute the JobManager pod of "my-session" is Running

@@ -15,7 +15,7 @@ import (
 
 func (w *World) registerDeploySteps(sc *godog.ScenarioContext) {
 	sc.Step(`^I deploy a session cluster "([^"]*)"$`, w.iDeployASessionCluster)
-	sc.Step(`^I deploy a session cluster "([^"]*)" with:$`, w.iDeployASessionClusterWith)
+	sc.Step(`^I deploy a session cluster "([^"]*)" with the configuration:$`, w.iDeployASessionClusterWithTheConfiguration)
 	sc.Step(`^a session cluster "([^"]*)" is running$`, w.aSessionClusterIsRunning)
 	sc.Step(`^I delete the deployment "([^"]*)"$`, w.iDeleteTheDeployment)
 	sc.Step(`^I kill the cluster "([^"]*)"$`, w.iKillTheCluster)
@@ -123,12 +123,23 @@ func (w *World) iDeployASessionCluster(id string) error {
 	return w.lastErr
 }
 
-func (w *World) iDeployASessionClusterWith(id string, arg interface{}) error {
-	conf, err := options(arg)
+// iDeployASessionClusterWithTheConfiguration deploys a session cluster with options
+// written as a config.yaml (nested or flat keys).
+//
+//	I deploy a session cluster "my-session" with the configuration:
+//	  """
+//	  taskmanager:
+//	    numberOfTaskSlots: 2
+//	  """
+func (w *World) iDeployASessionClusterWithTheConfiguration(id string, doc *godog.DocString) error {
+	conf, err := options(doc)
 	if err != nil {
 		return err
 	}
-	return w.deploySession(id, conf)
+	if err := w.deploySession(id, conf); err != nil {
+		return err
+	}
+	return w.lastErr
 }
 
 func (w *World) aSessionClusterIsRunning(id string) error {

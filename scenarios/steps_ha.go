@@ -214,9 +214,9 @@ func (h *haSide) withinAJobManagerLeads(within, id string) error {
 //
 //	within 1 minute a new JobManager of "my-session" leads
 func (h *haSide) withinANewJobManagerLeads(within, id string) error {
-	before, ok := h.leaders[id]
-	if !ok {
-		return fmt.Errorf("no leader of %q was seen before: check one with \"a JobManager of %q leads\" first", id, id)
+	before, err := h.seen(id)
+	if err != nil {
+		return err
 	}
 	return h.awaitLeader(within, id, fmt.Sprintf("a new JobManager of %q leads", id), func(l leaderView) (bool, string) {
 		return l.identity != before.identity, "still led by " + l.identity
@@ -227,9 +227,9 @@ func (h *haSide) withinANewJobManagerLeads(within, id string) error {
 //
 //	within 30 seconds a standby JobManager of "my-session" takes over
 func (h *haSide) withinAStandbyTakesOver(within, id string) error {
-	before, ok := h.leaders[id]
-	if !ok {
-		return fmt.Errorf("no leader of %q was seen before: check one with \"a JobManager of %q leads\" first", id, id)
+	before, err := h.seen(id)
+	if err != nil {
+		return err
 	}
 	return h.awaitLeader(within, id, fmt.Sprintf("a standby JobManager of %q takes over from %s", id, before.pod), func(l leaderView) (bool, string) {
 		return l.pod != before.pod, "still led by " + l.pod
@@ -258,9 +258,9 @@ func (h *haSide) withinHasNoLeader(within, id string) error {
 //
 //	for 10 seconds "my-session" stays without a new leader
 func (h *haSide) forStaysWithoutANewLeader(within, id string) error {
-	before, ok := h.leaders[id]
-	if !ok {
-		return fmt.Errorf("no leader of %q was seen before", id)
+	before, err := h.seen(id)
+	if err != nil {
+		return err
 	}
 	d, err := parseDuration(within)
 	if err != nil {
@@ -273,6 +273,15 @@ func (h *haSide) forStaysWithoutANewLeader(within, id string) error {
 		}
 		return why != "" || l.identity == before.identity, "led by " + l.identity, nil
 	})
+}
+
+// seen is the leader a step saw last.
+func (h *haSide) seen(id string) (leaderView, error) {
+	l, ok := h.leaders[id]
+	if !ok {
+		return l, fmt.Errorf("no leader of %q was seen before: check one with \"a JobManager of %q leads\" first", id, id)
+	}
+	return l, nil
 }
 
 func (h *haSide) knownLeader(id string) (leaderView, error) {
@@ -341,11 +350,7 @@ func (h *haSide) withinTheFormerLeaderHasRestarted(within, id string) error {
 //
 //	within a minute the log of the leading JobManager of "my-session" contains "Leadership of session"
 func (h *haSide) withinTheLogOfTheLeadingJobManagerContains(within, id, fragment string) error {
-	l, ok := h.leaders[id]
-	if !ok {
-		return fmt.Errorf("no leader of %q was seen before", id)
-	}
-	d, err := parseDuration(within)
+	l, err := h.seen(id)
 	if err != nil {
 		return err
 	}
@@ -353,7 +358,7 @@ func (h *haSide) withinTheLogOfTheLeadingJobManagerContains(within, id, fragment
 	if err != nil {
 		return err
 	}
-	return eventually(d, fmt.Sprintf("the log of %s contains %q", l.pod, fragment), func() (bool, string, error) {
+	return waitUntil(within, fmt.Sprintf("the log of %s contains %q", l.pod, fragment), func() (bool, string, error) {
 		var last string
 		for _, previous := range []bool{false, true} {
 			b, err := cs.CoreV1().Pods(h.namespace).GetLogs(l.pod, &corev1.PodLogOptions{Container: "flink-main-container", Previous: previous}).DoRaw(context.Background())
@@ -428,9 +433,9 @@ func (h *haSide) someoneOverwritesTheLeaderInformation(id, component string) err
 //
 //	within 10 seconds the leader information of "my-session" for the resourcemanager names the leader again
 func (h *haSide) withinTheLeaderInformationNamesTheLeaderAgain(within, id, component string) error {
-	l, ok := h.leaders[id]
-	if !ok {
-		return fmt.Errorf("no leader of %q was seen before", id)
+	l, err := h.seen(id)
+	if err != nil {
+		return err
 	}
 	d, err := parseDuration(within)
 	if err != nil {
@@ -512,15 +517,11 @@ func (h *haSide) iDeleteTheConfigMap(name string) error {
 //
 //	within 2 minutes the job "TopSpeedWindowing" runs from a restored checkpoint
 func (h *haSide) withinTheJobRunsFromARestoredCheckpoint(within, name string) error {
-	d, err := parseDuration(within)
-	if err != nil {
-		return err
-	}
 	sj, err := h.job(name)
 	if err != nil {
 		return err
 	}
-	return eventually(d, fmt.Sprintf("the job %q runs from a restored checkpoint", name), func() (bool, string, error) {
+	return waitUntil(within, fmt.Sprintf("the job %q runs from a restored checkpoint", name), func() (bool, string, error) {
 		var out struct {
 			Latest struct {
 				Restored *struct {

@@ -84,6 +84,15 @@ func eventually(within time.Duration, what string, cond func() (bool, string, er
 	}
 }
 
+// waitUntil is eventually with the duration as a step wrote it ("2 minutes").
+func waitUntil(duration, what string, cond func() (bool, string, error)) error {
+	d, err := parseDuration(duration)
+	if err != nil {
+		return err
+	}
+	return eventually(d, what, cond)
+}
+
 // throughout checks cond at every poll until the simulated duration passed; the first
 // time it does not hold fails with its reason.
 func throughout(d time.Duration, what string, cond func() (bool, string, error)) error {
