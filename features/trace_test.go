@@ -61,6 +61,10 @@ var unsteady = map[string]string{
 	"TaskManager pod failures/A TaskManager on a node that becomes NotReady is lost by heartbeat and replaced elsewhere": "the node " +
 		"lifecycle controller's monitor tick can fall on the instant the node's grace period ends; whether that tick already " +
 		"sees the node unreachable (eviction at 55 s or at 60 s) is goroutine order (seen under -race only)",
+	"Kubernetes HA data: what survives and what is cleaned up/Deleting the Deployment keeps the HA data; deploying again recovers the job from its latest checkpoint": "the " +
+		"same race as the application cluster's shutdown above: the garbage collector deletes the JobManager and TaskManager " +
+		"pods at one instant, and whether the resource manager requests a replacement for the deleted TaskManager before " +
+		"its own SIGTERM stops it is goroutine order",
 	"Kubernetes HA data: what survives and what is cleaned up/An application whose leader is lost keeps its job id and its progress": "seen " +
 		"once under -race in make test: the ReplicaSet of the JobManager Deployment was created in the segment after the deploy " +
 		"step (the step's seal came before the Deployment controller's create at the same instant); not reproduced alone",

@@ -24,7 +24,7 @@ import (
 )
 
 var (
-	failoverSchedules = flag.Int("failover.schedules", 200, "random failover schedules TestRandomizedFailover runs (20 with -short)")
+	failoverSchedules = flag.Int("failover.schedules", 200, "random failover schedules TestRandomizedFailover runs (20 with -short or -race)")
 	failoverSeed      = flag.Int64("failover.seed", 0, "run only the schedule of this seed (a failure prints it)")
 )
 
@@ -36,7 +36,7 @@ var (
 // lost). Each schedule runs in its own bubble, which fails on leaked goroutines.
 func TestRandomizedFailover(t *testing.T) {
 	n := *failoverSchedules
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		n = min(n, 20)
 	}
 	seeds := make([]int64, n)

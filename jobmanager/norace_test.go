@@ -1,0 +1,5 @@
+//go:build !race
+
+package jobmanager_test
+
+const raceEnabled = false
