@@ -16,6 +16,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
+	"flinksim/ha"
 	"flinksim/portforward"
 )
 
@@ -168,13 +169,16 @@ func TestRender(t *testing.T) {
 			Conditions:  []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue}}}}},
 		Pods: []corev1.Pod{
 			{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "my-session-abc", Labels: flink("jobmanager"), CreationTimestamp: ago(2 * time.Minute)},
-				Spec: corev1.PodSpec{NodeName: "node-1", Containers: []corev1.Container{{Name: "c"}}}, Status: running},
+				Spec: corev1.PodSpec{NodeName: "node-1", Containers: []corev1.Container{{Name: "c"}}}, Status: withIP(running, "10.244.0.7")},
+			{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "my-session-def", Labels: flink("jobmanager"), CreationTimestamp: ago(2 * time.Minute)},
+				Spec: corev1.PodSpec{NodeName: "node-1", Containers: []corev1.Container{{Name: "c"}}}, Status: withIP(running, "10.244.0.8")},
 			{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "my-session-taskmanager-1-1", Labels: flink("taskmanager"), CreationTimestamp: ago(time.Minute)},
 				Spec: corev1.PodSpec{NodeName: "node-1", Containers: []corev1.Container{{Name: "c"}}}, Status: running},
 			{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "other", CreationTimestamp: ago(time.Hour)}, Status: corev1.PodStatus{Phase: corev1.PodPending}},
 		},
 		ConfigMaps: []corev1.ConfigMap{{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "my-session-cluster-config-map",
-			Annotations: map[string]string{leaderAnnotation: `{"holderIdentity":"4f1c-jm","leaseDuration":15.0}`}}}},
+			Annotations: map[string]string{ha.LeaderAnnotationKey: `{"holderIdentity":"4f1c-jm","leaseDuration":15.0}`}},
+			Data: map[string]string{ha.LeaderKeyPrefix + ha.RestServerComponent: "9d9c2f8e-3f51-4b8a-9b7e-1d2f6f6b2a10,http://10.244.0.8:8081"}}},
 		Forwards: []portforward.Forward{{Namespace: "default", Service: "my-session-rest", Port: 8081, Local: "127.0.0.1:8081"}},
 		Jobs:     map[string][]Job{"default/my-session": {{ID: "ef9b", Name: "CarTopSpeedWindowingExample", State: "RUNNING"}}},
 		Events: []corev1.Event{{InvolvedObject: corev1.ObjectReference{Kind: "Pod", Name: "other"}, Type: "Warning", Reason: "FailedScheduling",
@@ -183,8 +187,8 @@ func TestRender(t *testing.T) {
 	}
 	got := Render(snap, now)
 	for _, want := range []string{
-		"NODES", "node-1  Ready   4    16Gi    2",
-		"FLINK CLUSTER my-session (namespace default)", "leader: 4f1c-jm", "REST: http://127.0.0.1:8081",
+		"NODES", "node-1  Ready   4    16Gi    3",
+		"FLINK CLUSTER my-session (namespace default)", "leader: my-session-def (lock identity 4f1c-jm)", "REST: http://127.0.0.1:8081",
 		"my-session-abc              jobmanager   Running (1/1 ready)", "my-session-taskmanager-1-1  taskmanager",
 		"ef9b  CarTopSpeedWindowingExample  RUNNING",
 		"OTHER PODS", "default    other  Pending",
@@ -200,6 +204,11 @@ func TestRender(t *testing.T) {
 	if got := Render(snap, now); !strings.Contains(got, "jobs: unknown (REST endpoint http://127.0.0.1:8081 not reachable)") {
 		t.Errorf("Render without jobs:\n%s", got)
 	}
+}
+
+func withIP(s corev1.PodStatus, ip string) corev1.PodStatus {
+	s.PodIP = ip
+	return s
 }
 
 func eventually(t *testing.T, what string, cond func() bool) {
