@@ -37,7 +37,7 @@ import (
 // sockets would stop virtual time).
 func TestHATakeover(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		h := startHA(t)
+		h := startHA(t, nil)
 		const id = "ha-session"
 		h.mustRun(cli.KubernetesSession, "-Dkubernetes.cluster-id="+id,
 			"-Dhigh-availability.type=kubernetes", "-Dhigh-availability.storageDir=file:///flink-ha",
@@ -85,11 +85,45 @@ func TestHATakeover(t *testing.T) {
 	})
 }
 
+// TestHAApplicationOnS3: an HA application cluster keeps its HA data in an s3://
+// bucket of flinksim up's object store (with the S3 plugin enabled, as Flink's docs
+// say), its job jar uploaded there by flink run (kubernetes.artifacts.local-upload-*),
+// and survives the loss of its leader.
+func TestHAApplicationOnS3(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := startHA(t, []string{"s3://flink-ha", "flink-artifacts"})
+		const id, plugin = "ha-app", "flink-s3-fs-hadoop-2.0-SNAPSHOT.jar"
+		h.mustRun(cli.Flink, "run", "--target", "kubernetes-application", "-Dkubernetes.cluster-id="+id,
+			"-Dhigh-availability.type=kubernetes", "-Dhigh-availability.storageDir=s3://flink-ha/recovery",
+			"-Dkubernetes.jobmanager.replicas=2",
+			"-Dcontainerized.master.env.ENABLE_BUILT_IN_PLUGINS="+plugin, "-Dcontainerized.taskmanager.env.ENABLE_BUILT_IN_PLUGINS="+plugin,
+			"-Dkubernetes.artifacts.local-upload-enabled=true", "-Dkubernetes.artifacts.local-upload-target=s3://flink-artifacts/jars",
+			"local://"+filepath.Join(h.home, "examples/streaming/TopSpeedWindowing.jar"))
+		if ok, err := h.c.store.Exists(context.Background(), "s3://flink-artifacts/jars/TopSpeedWindowing.jar"); !ok {
+			t.Fatalf("flink run uploaded no jar to s3://flink-artifacts/jars (%v); the store holds %q", err, h.c.store.Files())
+		}
+		h.jobRuns(id, "in the application cluster", "--target", "kubernetes-application")
+		first := h.leads(id, "a JobManager leads", func(Leader) bool { return true })
+		var haFiles []string
+		for _, f := range h.c.store.Files() {
+			if strings.HasPrefix(f, "s3://flink-ha/recovery/") {
+				haFiles = append(haFiles, f)
+			}
+		}
+		if len(haFiles) == 0 {
+			t.Fatalf("no HA data under s3://flink-ha/recovery: the store holds %q", h.c.store.Files())
+		}
+		h.fault("kill-leader", id)
+		h.leads(id, "the standby takes over from "+first.Pod, otherPod(first))
+		h.jobRuns(id, "after the takeover", "--target", "kubernetes-application")
+	})
+}
+
 // TestFaultMistakes: the control endpoint says what is wrong with a fault it cannot
 // carry out.
 func TestFaultMistakes(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		h := startHA(t)
+		h := startHA(t, nil)
 		ctx := context.Background()
 		kube := h.c.sim.Client()
 		zero := int32(0)
@@ -147,9 +181,9 @@ type haWorld struct {
 	rest   *http.Client
 }
 
-func startHA(t *testing.T) *haWorld {
+func startHA(t *testing.T, buckets []string) *haWorld {
 	t.Helper()
-	c, err := newSimulation(Config{Seed: 7, Nodes: []sim.NodeConfig{{Name: "node-1", CPU: "8", Memory: "32Gi"}, {Name: "node-2", CPU: "8", Memory: "32Gi"}}})
+	c, err := newSimulation(Config{Seed: 7, Buckets: buckets, Nodes: []sim.NodeConfig{{Name: "node-1", CPU: "8", Memory: "32Gi"}, {Name: "node-2", CPU: "8", Memory: "32Gi"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +233,8 @@ func (h *haWorld) run(main func(context.Context, cli.Env) int, args ...string) (
 			return os.ReadFile(p)
 		},
 		Kubernetes:   func(*kubeclient.Target) (kubernetes.Interface, error) { return h.c.sim.Client(), nil },
-		ArtifactsFor: func(*kubeclient.Target) (deployer.ArtifactStore, error) { return h.c.store, nil },
+		// What ArtifactsFor makes of flinksim up's kubeconfig: a Client of its object store.
+		ArtifactsFor: func(*kubeclient.Target) (deployer.ArtifactStore, error) { return h.client, nil },
 	})
 	return out.String(), code
 }
@@ -260,11 +295,15 @@ func otherIdentity(before Leader) func(Leader) bool {
 	return func(l Leader) bool { return l.Identity != before.Identity }
 }
 
-// jobRuns waits until flink list shows the example job RUNNING.
-func (h *haWorld) jobRuns(id, when string) {
+// jobRuns waits until flink list shows the example job RUNNING (the target is
+// kubernetes-session unless given).
+func (h *haWorld) jobRuns(id, when string, target ...string) {
 	h.t.Helper()
+	if len(target) == 0 {
+		target = []string{"--target", "kubernetes-session"}
+	}
 	within(h.t, 2*time.Minute, "the job runs "+when, func() (bool, string) {
-		out, _ := h.run(cli.Flink, "list", "--target", "kubernetes-session", "-Dkubernetes.cluster-id="+id)
+		out, _ := h.run(cli.Flink, append([]string{"list", "-Dkubernetes.cluster-id=" + id}, target...)...)
 		return strings.Contains(out, "CarTopSpeedWindowingExample (RUNNING)"), out
 	})
 }

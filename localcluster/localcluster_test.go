@@ -17,6 +17,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"flinksim/ha"
+	"flinksim/kubeclient"
 	"flinksim/portforward"
 )
 
@@ -29,13 +30,13 @@ func TestLoadFile(t *testing.T) {
 		}
 		return p
 	}
-	f, err := LoadFile(write("ok.yaml", "rbac: true\nseed: 7\nnodes:\n- name: big\n  cpu: \"16\"\n  memory: 64Gi\n  labels: {zone: a}\n"+
+	f, err := LoadFile(write("ok.yaml", "rbac: true\nseed: 7\nbuckets: [s3://flink-ha]\nnodes:\n- name: big\n  cpu: \"16\"\n  memory: 64Gi\n  labels: {zone: a}\n"+
 		"  taints: [{key: dedicated, value: flink, effect: NoSchedule}]\n- name: small\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	nodes := f.NodeConfigs()
-	if !*f.RBAC || *f.Seed != 7 || len(nodes) != 2 || nodes[0].CPU != "16" || nodes[0].Labels["zone"] != "a" || nodes[0].Taints[0].Effect != corev1.TaintEffectNoSchedule {
+	if !*f.RBAC || *f.Seed != 7 || len(f.Buckets) != 1 || len(nodes) != 2 || nodes[0].CPU != "16" || nodes[0].Labels["zone"] != "a" || nodes[0].Taints[0].Effect != corev1.TaintEffectNoSchedule {
 		t.Errorf("LoadFile = %+v, nodes %+v", f, nodes)
 	}
 	for _, tc := range []struct{ content, want string }{
@@ -50,6 +51,10 @@ func TestLoadFile(t *testing.T) {
 	}
 	if _, err := LoadFile(filepath.Join(dir, "missing.yaml")); err == nil || !strings.Contains(err.Error(), "reading the cluster file") {
 		t.Errorf("a missing file: %v", err)
+	}
+	if _, err := New(Config{Kubeconfig: filepath.Join(dir, "kubeconfig"), Buckets: []string{"s3://flink/ha"}}); err == nil ||
+		!strings.Contains(err.Error(), "names a path inside a bucket") {
+		t.Errorf("New with a bucket that is a path: %v", err)
 	}
 	if _, err := Nodes(0, "4", "16Gi"); err == nil {
 		t.Error("Nodes(0) should be refused")
@@ -130,6 +135,26 @@ func TestControlEndpoint(t *testing.T) {
 		if _, err := client.Inject(ctx, tc.f); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("Inject(%+v) = %v, want an error with %q", tc.f, err, tc.want)
 		}
+	}
+
+	// The object store, as the flink CLI uploads artifacts to it.
+	if err := client.Put(ctx, "file:///flink/jars/job.jar", []byte("PK")); err != nil {
+		t.Errorf("Put: %v", err)
+	}
+	if ok, err := client.Exists(ctx, "file:///flink/jars/job.jar"); !ok || err != nil {
+		t.Errorf("Exists after Put = %v, %v", ok, err)
+	}
+	if data, err := c.ObjectStore().Read(ctx, "file:///flink/jars/job.jar"); string(data) != "PK" || err != nil {
+		t.Errorf("the object store holds %q, %v", data, err)
+	}
+	if ok, err := client.Exists(ctx, "file:///flink/jars/other.jar"); ok || err != nil {
+		t.Errorf("Exists of a missing file = %v, %v", ok, err)
+	}
+	if err := client.Put(ctx, "s3://no-bucket/job.jar", []byte("PK")); err == nil || !strings.Contains(err.Error(), "--bucket s3://<name>") {
+		t.Errorf("Put into a missing bucket: %v, want an error that names --bucket", err)
+	}
+	if store, err := ArtifactsFor(&kubeclient.Target{Context: "prod", Config: &rest.Config{Host: "https://prod:6443"}}); store != nil || err != nil {
+		t.Errorf("ArtifactsFor another cluster than flinksim's = %v, %v; want none", store, err)
 	}
 
 	// Only the admin reaches the control endpoint: not a user it impersonates.
