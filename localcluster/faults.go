@@ -77,7 +77,7 @@ var FaultKinds = []FaultKind{
 	{"evict", "evict <pod> [--message m]", "fail the pod as the kubelet's eviction manager does (phase Failed, reason Evicted)"},
 	{"hang", "hang <pod> [--container c]", "freeze the container's process (a stop-the-world pause, a stuck disk): the pod stays Running but answers nothing, its connections and API requests hang, and it ignores SIGTERM until the grace period is up; undo with resume"},
 	{"resume", "resume <pod> [--container c]", "end a hang: the held connections and requests go on"},
-	{"kill-leader", "kill-leader <cluster-id> [--crash] [--exit-code N]", "kill the leading JobManager of a Flink cluster with Kubernetes HA (the pod its leader ConfigMap names): delete its pod gracefully (it gives up the leadership as it stops, a standby takes over at once), or with --crash make its process exit at once (it keeps the lock until the lease expires, then a standby or its own restarted container leads)"},
+	{"kill-leader", "kill-leader <cluster-id> [--crash] [--exit-code N]", "kill the leading JobManager of a Flink cluster with Kubernetes HA (the pod its leader ConfigMap names): delete its pod gracefully (it gives up the leadership as it stops; another JobManager leads within the retry period), or with --crash make its process exit at once (it keeps the lock until the lease expires, then a standby or its own restarted container leads)"},
 	{"node-notready", "node-notready <node>", "stop the node's kubelet: after the grace period the node is NotReady and its pods are evicted by taint"},
 	{"node-ready", "node-ready <node>", "bring a stopped node's kubelet back"},
 	{"delete-node", "delete-node <node>", "remove the node, as a cloud provider does for a vanished machine"},
@@ -266,8 +266,8 @@ func (b *faultBook) killLeader(ctx context.Context, namespace, id string, crash 
 	if err := b.sim.Client().CoreV1().Pods(namespace).Delete(ctx, l.Pod, metav1.DeleteOptions{}); err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("the leader of %s, JobManager pod %s/%s (lock identity %s), deleted: it gives up the leadership as it stops, a standby takes over, "+
-		"and the Deployment starts a new standby", id, namespace, l.Pod, l.Identity), nil
+	return fmt.Sprintf("the leader of %s, JobManager pod %s/%s (lock identity %s), deleted: it gives up the leadership as it stops, and within the retry period "+
+		"(high-availability.kubernetes.leader-election.retry-period, 5 s by default) another JobManager leads: a standby, or the pod the Deployment starts in its place", id, namespace, l.Pod, l.Identity), nil
 }
 
 // leader finds the pod that leads Flink cluster id, or says why there is none.
