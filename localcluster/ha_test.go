@@ -232,7 +232,7 @@ func (h *haWorld) run(main func(context.Context, cli.Env) int, args ...string) (
 			}
 			return os.ReadFile(p)
 		},
-		Kubernetes:   func(*kubeclient.Target) (kubernetes.Interface, error) { return h.c.sim.Client(), nil },
+		Kubernetes: func(*kubeclient.Target) (kubernetes.Interface, error) { return h.c.sim.Client(), nil },
 		// What ArtifactsFor makes of flinksim up's kubeconfig: a Client of its object store.
 		ArtifactsFor: func(*kubeclient.Target) (deployer.ArtifactStore, error) { return h.client, nil },
 	})
@@ -289,7 +289,9 @@ func (h *haWorld) leads(id, what string, accept func(Leader) bool) Leader {
 	return l
 }
 
-func otherPod(before Leader) func(Leader) bool { return func(l Leader) bool { return l.Pod != before.Pod } }
+func otherPod(before Leader) func(Leader) bool {
+	return func(l Leader) bool { return l.Pod != before.Pod }
+}
 
 func otherIdentity(before Leader) func(Leader) bool {
 	return func(l Leader) bool { return l.Identity != before.Identity }
