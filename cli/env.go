@@ -41,8 +41,12 @@ type Env struct {
 	// one-minute timeout.
 	HTTP *http.Client
 	// Artifacts is the remote file system local artifacts are uploaded to
-	// (kubernetes.artifacts.local-upload-enabled). nil refuses such uploads.
+	// (kubernetes.artifacts.local-upload-enabled). nil asks ArtifactsFor.
 	Artifacts deployer.ArtifactStore
+	// ArtifactsFor gives the remote file system of the Kubernetes cluster a command
+	// talks to, when Artifacts is nil (the mains: flinksim up's object store). nil, or
+	// a nil store, refuses uploads.
+	ArtifactsFor func(target *kubeclient.Target) (deployer.ArtifactStore, error)
 	// Rand draws a cluster id when none is given. nil means a random seed.
 	Rand *rand.Rand
 	// Location is the time zone of the times flink list prints. nil means time.Local.

@@ -41,6 +41,12 @@ func (c *command) cluster(conf *config.Configuration, a *args) (*cluster, error)
 	if err != nil {
 		return nil, fmt.Errorf("cannot make a Kubernetes client for %s (%s): %w", target.Config.Host, target.Source, err)
 	}
+	artifacts := c.env.Artifacts
+	if artifacts == nil && c.env.ArtifactsFor != nil {
+		if artifacts, err = c.env.ArtifactsFor(target); err != nil {
+			return nil, err
+		}
+	}
 	d, err := deployer.New(deployer.Options{
 		Client:    client,
 		Config:    conf,
@@ -48,7 +54,7 @@ func (c *command) cluster(conf *config.Configuration, a *args) (*cluster, error)
 		LookupEnv: c.env.LookupEnv,
 		Rand:      c.env.Rand,
 		Log:       c.env.Stderr,
-		Artifacts: c.env.Artifacts,
+		Artifacts: artifacts,
 	})
 	if err != nil {
 		return nil, err

@@ -7,12 +7,15 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
+	"flinksim/deployer"
+	"flinksim/kubeclient"
 	"flinksim/portforward"
 )
 
@@ -32,9 +35,18 @@ func Dial(kubeconfig string) (*Client, error) {
 		return nil, err
 	}
 	cfg.UserAgent = "flinksim"
-	hc, err := rest.HTTPClientFor(cfg)
+	c, err := NewClient(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("the kubeconfig %s: %w", kubeconfig, err)
+	}
+	return c, nil
+}
+
+// NewClient builds a client from the client configuration of a running flinksim up.
+func NewClient(cfg *rest.Config) (*Client, error) {
+	hc, err := rest.HTTPClientFor(cfg)
+	if err != nil {
+		return nil, err
 	}
 	kube, err := kubernetes.NewForConfigAndClient(cfg, hc)
 	if err != nil {
@@ -71,9 +83,42 @@ func (c *Client) Faults(ctx context.Context) (FaultList, error) {
 	return out, c.call(ctx, http.MethodGet, "faults", nil, &out)
 }
 
+// Exists reports whether the cluster's object store holds uri (deployer.ArtifactStore).
+func (c *Client) Exists(ctx context.Context, uri string) (bool, error) {
+	var out ObjectStatus
+	err := c.call(ctx, http.MethodGet, "objects?uri="+url.QueryEscape(uri), nil, &out)
+	return out.Exists, err
+}
+
+// Put stores data under uri in the cluster's object store, replacing what was there
+// (deployer.ArtifactStore: the upload of kubernetes.artifacts.local-upload-enabled).
+func (c *Client) Put(ctx context.Context, uri string, data []byte) error {
+	var out ObjectStatus
+	return c.call(ctx, http.MethodPut, "objects?uri="+url.QueryEscape(uri), data, &out)
+}
+
+// ArtifactsFor is the artifact store of the Flink CLIs (cli.Env.ArtifactsFor): the
+// object store of flinksim up when the kubeconfig context is the one flinksim up
+// wrote, else none (the deployer then says that uploads need a remote file system).
+func ArtifactsFor(target *kubeclient.Target) (deployer.ArtifactStore, error) {
+	if target.Context != ContextName {
+		return nil, nil
+	}
+	c, err := NewClient(target.Config)
+	if err != nil {
+		return nil, fmt.Errorf("the object store of flinksim up at %s: %w", target.Config.Host, err)
+	}
+	return c, nil
+}
+
 func (c *Client) call(ctx context.Context, method, path string, in, out any) error {
 	var body io.Reader
-	if in != nil {
+	contentType := "application/json"
+	switch in := in.(type) {
+	case nil:
+	case []byte:
+		body, contentType = bytes.NewReader(in), "application/octet-stream"
+	default:
 		b, err := json.Marshal(in)
 		if err != nil {
 			return err
@@ -85,7 +130,7 @@ func (c *Client) call(ctx context.Context, method, path string, in, out any) err
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Type", contentType)
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return fmt.Errorf("cannot reach flinksim at %s (is `flinksim up` still running?): %w", c.config.Host, err)

@@ -13,6 +13,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
+	"flinksim/dfs"
 	"flinksim/flinkimage"
 	"flinksim/kubeserver"
 	"flinksim/portforward"
@@ -30,6 +31,7 @@ type Cluster struct {
 	api       *kubeserver.Server
 	forwarder *portforward.Forwarder
 	faults    *faultBook
+	store     *dfs.FS
 }
 
 // New builds the cluster, binds the API server's port and writes the kubeconfig; it
@@ -40,23 +42,11 @@ func New(cfg Config) (*Cluster, error) {
 		return nil, errors.New("localcluster: Config.Kubeconfig is required (where to write the kubeconfig)")
 	}
 	cfg.Kubeconfig = expandHome(cfg.Kubeconfig)
-	if cfg.Out == nil {
-		cfg.Out = io.Discard
-	}
-	if cfg.Log == nil {
-		cfg.Log = slog.New(slog.DiscardHandler)
-	}
-	if cfg.Images == nil {
-		cfg.Images = flinkimage.Images()
-	}
-	if len(cfg.Nodes) == 0 {
-		cfg.Nodes, _ = Nodes(3, sim.DefaultNode.CPU, sim.DefaultNode.Memory)
-	}
-
-	simCluster, err := sim.New(sim.Config{Seed: cfg.Seed, Nodes: cfg.Nodes, RBAC: cfg.RBAC, Images: cfg.Images, Log: cfg.Log})
+	c, err := newSimulation(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("building the simulated cluster: %w", err)
+		return nil, err
 	}
+	cfg, simCluster := c.cfg, c.sim
 	var authz apiserver.Authorizer
 	if cfg.RBAC {
 		a, err := rbac.New(rbac.Config{Source: simCluster.Server()})
@@ -69,7 +59,6 @@ func New(cfg Config) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Cluster{cfg: cfg, sim: simCluster, faults: newFaultBook(simCluster, cfg.Seed)}
 	forwarder, err := portforward.New(portforward.Config{
 		Client: simCluster.Client(), Network: simCluster.Network(),
 		Select: func(svc *corev1.Service) []corev1.ServicePort {
@@ -125,6 +114,35 @@ func New(cfg Config) (*Cluster, error) {
 	return c, nil
 }
 
+// newSimulation builds what the cluster is without its HTTP side (API server,
+// forwards, kubeconfig): the simulated cluster with the Flink image, its object store
+// and the fault book. Tests in virtual time run just this, in a synctest bubble, and
+// reach the control endpoint through its handler.
+func newSimulation(cfg Config) (*Cluster, error) {
+	if cfg.Out == nil {
+		cfg.Out = io.Discard
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	store, err := newObjectStore(cfg.Buckets)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Images == nil {
+		cfg.Images = flinkimage.ImagesWith(flinkimage.Options{ObjectStore: store})
+	}
+	if len(cfg.Nodes) == 0 {
+		cfg.Nodes, _ = Nodes(3, sim.DefaultNode.CPU, sim.DefaultNode.Memory)
+	}
+
+	simCluster, err := sim.New(sim.Config{Seed: cfg.Seed, Nodes: cfg.Nodes, RBAC: cfg.RBAC, Images: cfg.Images, Log: cfg.Log})
+	if err != nil {
+		return nil, fmt.Errorf("building the simulated cluster: %w", err)
+	}
+	return &Cluster{cfg: cfg, sim: simCluster, faults: newFaultBook(simCluster, cfg.Seed), store: store}, nil
+}
+
 func newToken() (string, error) {
 	b := make([]byte, 24)
 	if _, err := rand.Read(b); err != nil {
@@ -147,6 +165,27 @@ func flinkRESTPorts(svc *corev1.Service) []corev1.ServicePort {
 	return nil
 }
 
+// newObjectStore is the cluster's object store with the buckets made: the shared
+// file:// and the s3://… buckets the JobManagers keep HA data in and the clients
+// upload artifacts to.
+func newObjectStore(buckets []string) (*dfs.FS, error) {
+	store := dfs.New()
+	for _, b := range buckets {
+		if !strings.Contains(b, "://") {
+			b = "s3://" + b
+		}
+		if err := store.MakeBucket(b); err != nil {
+			return nil, fmt.Errorf("bucket %w", err)
+		}
+	}
+	return store, nil
+}
+
+// ObjectStore is the cluster's object store (s3:// buckets, the shared file://): the
+// Flink image's processes keep HA data and fetch artifacts there, and clients upload
+// artifacts to it through the control endpoint.
+func (c *Cluster) ObjectStore() *dfs.FS { return c.store }
+
 // Sim is the simulated cluster.
 func (c *Cluster) Sim() *sim.Cluster { return c.sim }
 
@@ -157,7 +196,12 @@ func (c *Cluster) URL() string { return c.api.URL() }
 func (c *Cluster) Kubeconfig() string { return c.cfg.Kubeconfig }
 
 // Forwards are the open forwards of Service ports.
-func (c *Cluster) Forwards() []portforward.Forward { return c.forwarder.List() }
+func (c *Cluster) Forwards() []portforward.Forward {
+	if c.forwarder == nil { // a cluster without its HTTP side (tests in virtual time)
+		return []portforward.Forward{}
+	}
+	return c.forwarder.List()
+}
 
 // Close gives back the API server's port of a cluster that was never started.
 func (c *Cluster) Close() error { return c.api.Close() }
@@ -186,6 +230,11 @@ func (c *Cluster) Start(ctx context.Context) error {
 	}
 	fmt.Fprintf(c.cfg.Out, "flinksim is up: Kubernetes API at %s, RBAC %s, %d nodes\n", c.api.URL(), rbacState, len(c.cfg.Nodes))
 	fmt.Fprintf(c.cfg.Out, "kubeconfig: %s\n  export KUBECONFIG=%s\n", c.cfg.Kubeconfig, c.cfg.Kubeconfig)
+	buckets := "no buckets (flinksim up --bucket s3://<name> makes one)"
+	if b := c.store.Buckets(); len(b) > 0 {
+		buckets = "buckets " + strings.Join(b, ", ")
+	}
+	fmt.Fprintf(c.cfg.Out, "object store (high-availability.storageDir, kubernetes.artifacts.local-upload-target): file:/// shared by all pods, %s\n", buckets)
 	if c.cfg.FlinkHome != "" {
 		fmt.Fprintf(c.cfg.Out, "Flink home (conf/, examples/): %s\n  export FLINK_HOME=%s\n", c.cfg.FlinkHome, c.cfg.FlinkHome)
 	}

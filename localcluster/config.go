@@ -46,8 +46,13 @@ type Config struct {
 	// that FLINK_HOME=<it> runs the Flink documentation's commands as written. Existing
 	// files are kept.
 	FlinkHome string
+	// Buckets are the buckets of the cluster's object store made at start (s3://name,
+	// or just name for s3://name; also s3a, gs, oss, abfs, hdfs): an s3:// path of
+	// high-availability.storageDir or kubernetes.artifacts.local-upload-target must
+	// lie in one, as on S3. file:/// needs none: it is a file system every pod shares.
+	Buckets []string
 	// Images are the container images of the cluster's registry besides pause and
-	// busybox. Default: the apache/flink image (flinkimage.Images()).
+	// busybox. Default: the apache/flink image with the cluster's object store attached.
 	Images []*kubelet.Image
 	// Out receives what a person running flinksim up wants to know: the API URL, the
 	// kubeconfig, the forwards. Default: discarded.
@@ -60,6 +65,7 @@ type Config struct {
 //
 //	rbac: true
 //	seed: 42
+//	buckets: [s3://flink-ha]
 //	nodes:
 //	  - name: node-1
 //	    cpu: "4"
@@ -69,9 +75,10 @@ type Config struct {
 //	    taints:
 //	      - {key: dedicated, value: flink, effect: NoSchedule}
 type File struct {
-	RBAC  *bool      `json:"rbac,omitempty"`
-	Seed  *int64     `json:"seed,omitempty"`
-	Nodes []FileNode `json:"nodes,omitempty"`
+	RBAC    *bool      `json:"rbac,omitempty"`
+	Seed    *int64     `json:"seed,omitempty"`
+	Buckets []string   `json:"buckets,omitempty"`
+	Nodes   []FileNode `json:"nodes,omitempty"`
 }
 
 // FileNode is one node of a File.
@@ -93,7 +100,7 @@ func LoadFile(path string) (*File, error) {
 	}
 	var f File
 	if err := yaml.UnmarshalStrict(data, &f); err != nil {
-		return nil, fmt.Errorf("cluster file %s: %w (expected keys: rbac, seed, nodes[].name/cpu/memory/pods/labels/taints)", path, err)
+		return nil, fmt.Errorf("cluster file %s: %w (expected keys: rbac, seed, buckets, nodes[].name/cpu/memory/pods/labels/taints)", path, err)
 	}
 	for i, n := range f.Nodes {
 		if err := checkNode(n.Name, n.CPU, n.Memory); err != nil {

@@ -11,6 +11,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"flinksim/dfs"
 )
 
 // The control endpoint: paths under /flinksim/v1 of the API server, for the
@@ -20,6 +22,8 @@ import (
 //	POST /flinksim/v1/forwards   open one (ForwardRequest) → portforward.Forward
 //	GET  /flinksim/v1/faults     the standing faults (FaultList)
 //	POST /flinksim/v1/faults     inject one (Fault) → FaultResult
+//	GET  /flinksim/v1/objects?uri=<uri>   whether the object store holds it (ObjectStatus)
+//	PUT  /flinksim/v1/objects?uri=<uri>   store the body there, replacing what was there
 const controlPrefix = "/flinksim/v1/"
 
 // ForwardRequest asks for a Service port on a loopback port (0: any free one).
@@ -35,6 +39,15 @@ type FaultResult struct {
 	Message string `json:"message"`
 }
 
+// ObjectStatus says whether the object store holds a file.
+type ObjectStatus struct {
+	URI    string `json:"uri"`
+	Exists bool   `json:"exists"`
+}
+
+// maxObject is the largest file a client may upload (a fat job jar).
+const maxObject = 512 << 20
+
 // FaultList are the standing faults.
 type FaultList struct {
 	APIErrors []string `json:"apiErrors"`
@@ -43,7 +56,7 @@ type FaultList struct {
 func (c *Cluster) controlHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+controlPrefix+"forwards", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, c.forwarder.List())
+		writeJSON(w, http.StatusOK, c.Forwards())
 	})
 	mux.HandleFunc("POST "+controlPrefix+"forwards", func(w http.ResponseWriter, r *http.Request) {
 		var req ForwardRequest
@@ -81,10 +94,44 @@ func (c *Cluster) controlHandler() http.Handler {
 		}
 		writeJSON(w, http.StatusOK, FaultResult{Message: msg})
 	})
+	mux.HandleFunc("GET "+controlPrefix+"objects", func(w http.ResponseWriter, r *http.Request) {
+		uri := r.URL.Query().Get("uri")
+		exists, err := c.store.Exists(r.Context(), uri)
+		if err != nil {
+			writeStatus(w, objectError(err))
+			return
+		}
+		writeJSON(w, http.StatusOK, ObjectStatus{URI: uri, Exists: exists})
+	})
+	mux.HandleFunc("PUT "+controlPrefix+"objects", func(w http.ResponseWriter, r *http.Request) {
+		uri := r.URL.Query().Get("uri")
+		data, err := io.ReadAll(io.LimitReader(r.Body, maxObject+1))
+		if err != nil {
+			writeStatus(w, apierrors.NewBadRequest(fmt.Sprintf("reading the upload of %s: %v", uri, err)))
+			return
+		}
+		if len(data) > maxObject {
+			writeStatus(w, apierrors.NewRequestEntityTooLargeError(fmt.Sprintf("%s: the object store takes files up to %d MiB", uri, maxObject>>20)))
+			return
+		}
+		if err := c.store.Put(r.Context(), uri, data); err != nil {
+			writeStatus(w, objectError(err))
+			return
+		}
+		writeJSON(w, http.StatusOK, ObjectStatus{URI: uri, Exists: true})
+	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeStatus(w, apierrors.NewNotFound(controlResource, r.URL.Path))
 	})
 	return mux
+}
+
+// objectError says what to do about a refused object-store request.
+func objectError(err error) error {
+	if errors.Is(err, dfs.ErrNoSuchBucket) {
+		return apierrors.NewBadRequest(err.Error() + " (the buckets of flinksim up come from --bucket s3://<name> or buckets: in --config)")
+	}
+	return apierrors.NewBadRequest(err.Error())
 }
 
 var controlResource = schema.GroupResource{Group: "flinksim", Resource: "control"}

@@ -16,6 +16,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
+	"flinksim/ha"
+	"flinksim/kubeclient"
 	"flinksim/portforward"
 )
 
@@ -28,13 +30,13 @@ func TestLoadFile(t *testing.T) {
 		}
 		return p
 	}
-	f, err := LoadFile(write("ok.yaml", "rbac: true\nseed: 7\nnodes:\n- name: big\n  cpu: \"16\"\n  memory: 64Gi\n  labels: {zone: a}\n"+
+	f, err := LoadFile(write("ok.yaml", "rbac: true\nseed: 7\nbuckets: [s3://flink-ha]\nnodes:\n- name: big\n  cpu: \"16\"\n  memory: 64Gi\n  labels: {zone: a}\n"+
 		"  taints: [{key: dedicated, value: flink, effect: NoSchedule}]\n- name: small\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	nodes := f.NodeConfigs()
-	if !*f.RBAC || *f.Seed != 7 || len(nodes) != 2 || nodes[0].CPU != "16" || nodes[0].Labels["zone"] != "a" || nodes[0].Taints[0].Effect != corev1.TaintEffectNoSchedule {
+	if !*f.RBAC || *f.Seed != 7 || len(f.Buckets) != 1 || len(nodes) != 2 || nodes[0].CPU != "16" || nodes[0].Labels["zone"] != "a" || nodes[0].Taints[0].Effect != corev1.TaintEffectNoSchedule {
 		t.Errorf("LoadFile = %+v, nodes %+v", f, nodes)
 	}
 	for _, tc := range []struct{ content, want string }{
@@ -49,6 +51,10 @@ func TestLoadFile(t *testing.T) {
 	}
 	if _, err := LoadFile(filepath.Join(dir, "missing.yaml")); err == nil || !strings.Contains(err.Error(), "reading the cluster file") {
 		t.Errorf("a missing file: %v", err)
+	}
+	if _, err := New(Config{Kubeconfig: filepath.Join(dir, "kubeconfig"), Buckets: []string{"s3://flink/ha"}}); err == nil ||
+		!strings.Contains(err.Error(), "names a path inside a bucket") {
+		t.Errorf("New with a bucket that is a path: %v", err)
 	}
 	if _, err := Nodes(0, "4", "16Gi"); err == nil {
 		t.Error("Nodes(0) should be refused")
@@ -131,6 +137,26 @@ func TestControlEndpoint(t *testing.T) {
 		}
 	}
 
+	// The object store, as the flink CLI uploads artifacts to it.
+	if err := client.Put(ctx, "file:///flink/jars/job.jar", []byte("PK")); err != nil {
+		t.Errorf("Put: %v", err)
+	}
+	if ok, err := client.Exists(ctx, "file:///flink/jars/job.jar"); !ok || err != nil {
+		t.Errorf("Exists after Put = %v, %v", ok, err)
+	}
+	if data, err := c.ObjectStore().Read(ctx, "file:///flink/jars/job.jar"); string(data) != "PK" || err != nil {
+		t.Errorf("the object store holds %q, %v", data, err)
+	}
+	if ok, err := client.Exists(ctx, "file:///flink/jars/other.jar"); ok || err != nil {
+		t.Errorf("Exists of a missing file = %v, %v", ok, err)
+	}
+	if err := client.Put(ctx, "s3://no-bucket/job.jar", []byte("PK")); err == nil || !strings.Contains(err.Error(), "--bucket s3://<name>") {
+		t.Errorf("Put into a missing bucket: %v, want an error that names --bucket", err)
+	}
+	if store, err := ArtifactsFor(&kubeclient.Target{Context: "prod", Config: &rest.Config{Host: "https://prod:6443"}}); store != nil || err != nil {
+		t.Errorf("ArtifactsFor another cluster than flinksim's = %v, %v; want none", store, err)
+	}
+
 	// Only the admin reaches the control endpoint: not a user it impersonates.
 	cfg, err := RESTConfig(c.Kubeconfig())
 	if err != nil {
@@ -168,13 +194,16 @@ func TestRender(t *testing.T) {
 			Conditions:  []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue}}}}},
 		Pods: []corev1.Pod{
 			{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "my-session-abc", Labels: flink("jobmanager"), CreationTimestamp: ago(2 * time.Minute)},
-				Spec: corev1.PodSpec{NodeName: "node-1", Containers: []corev1.Container{{Name: "c"}}}, Status: running},
+				Spec: corev1.PodSpec{NodeName: "node-1", Containers: []corev1.Container{{Name: "c"}}}, Status: withIP(running, "10.244.0.7")},
+			{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "my-session-def", Labels: flink("jobmanager"), CreationTimestamp: ago(2 * time.Minute)},
+				Spec: corev1.PodSpec{NodeName: "node-1", Containers: []corev1.Container{{Name: "c"}}}, Status: withIP(running, "10.244.0.8")},
 			{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "my-session-taskmanager-1-1", Labels: flink("taskmanager"), CreationTimestamp: ago(time.Minute)},
 				Spec: corev1.PodSpec{NodeName: "node-1", Containers: []corev1.Container{{Name: "c"}}}, Status: running},
 			{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "other", CreationTimestamp: ago(time.Hour)}, Status: corev1.PodStatus{Phase: corev1.PodPending}},
 		},
 		ConfigMaps: []corev1.ConfigMap{{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "my-session-cluster-config-map",
-			Annotations: map[string]string{leaderAnnotation: `{"holderIdentity":"4f1c-jm","leaseDuration":15.0}`}}}},
+			Annotations: map[string]string{ha.LeaderAnnotationKey: `{"holderIdentity":"4f1c-jm","leaseDuration":15.0}`}},
+			Data: map[string]string{ha.LeaderKeyPrefix + ha.RestServerComponent: "9d9c2f8e-3f51-4b8a-9b7e-1d2f6f6b2a10,http://10.244.0.8:8081"}}},
 		Forwards: []portforward.Forward{{Namespace: "default", Service: "my-session-rest", Port: 8081, Local: "127.0.0.1:8081"}},
 		Jobs:     map[string][]Job{"default/my-session": {{ID: "ef9b", Name: "CarTopSpeedWindowingExample", State: "RUNNING"}}},
 		Events: []corev1.Event{{InvolvedObject: corev1.ObjectReference{Kind: "Pod", Name: "other"}, Type: "Warning", Reason: "FailedScheduling",
@@ -183,8 +212,8 @@ func TestRender(t *testing.T) {
 	}
 	got := Render(snap, now)
 	for _, want := range []string{
-		"NODES", "node-1  Ready   4    16Gi    2",
-		"FLINK CLUSTER my-session (namespace default)", "leader: 4f1c-jm", "REST: http://127.0.0.1:8081",
+		"NODES", "node-1  Ready   4    16Gi    3",
+		"FLINK CLUSTER my-session (namespace default)", "leader: my-session-def (lock identity 4f1c-jm)", "REST: http://127.0.0.1:8081",
 		"my-session-abc              jobmanager   Running (1/1 ready)", "my-session-taskmanager-1-1  taskmanager",
 		"ef9b  CarTopSpeedWindowingExample  RUNNING",
 		"OTHER PODS", "default    other  Pending",
@@ -200,6 +229,11 @@ func TestRender(t *testing.T) {
 	if got := Render(snap, now); !strings.Contains(got, "jobs: unknown (REST endpoint http://127.0.0.1:8081 not reachable)") {
 		t.Errorf("Render without jobs:\n%s", got)
 	}
+}
+
+func withIP(s corev1.PodStatus, ip string) corev1.PodStatus {
+	s.PodIP = ip
+	return s
 }
 
 func eventually(t *testing.T, what string, cond func() bool) {

@@ -41,8 +41,6 @@ type Job struct {
 	State string `json:"state"`
 }
 
-const leaderAnnotation = "control-plane.alpha.kubernetes.io/leader"
-
 // Gather reads a Snapshot from a running flinksim: the Kubernetes API, the control
 // endpoint, and each Flink cluster's REST endpoint through its forward (rest carries
 // those calls).
@@ -209,7 +207,7 @@ func Render(s *Snapshot, now time.Time) string {
 	for _, cl := range clusters {
 		key := cl.namespace + "/" + cl.id
 		fmt.Fprintf(&b, "\nFLINK CLUSTER %s (namespace %s)\n", cl.id, cl.namespace)
-		if leader := leaderOf(s.ConfigMaps, cl.namespace, cl.id); leader != "" {
+		if leader := describeLeader(s.ConfigMaps, s.Pods, cl.namespace, cl.id); leader != "" {
 			fmt.Fprintf(&b, "  leader: %s\n", leader)
 		}
 		if url := restURL(s.Forwards, cl.namespace, cl.id); url != "" {
@@ -295,28 +293,6 @@ func eventTime(e corev1.Event) time.Time {
 		return e.LastTimestamp.Time
 	}
 	return e.EventTime.Time
-}
-
-// leaderOf is the holder of the leader annotation of <cid>-cluster-config-map (Flink's
-// Kubernetes HA), or "" without HA or leader.
-func leaderOf(cms []corev1.ConfigMap, namespace, id string) string {
-	for _, cm := range cms {
-		if cm.Namespace != namespace || cm.Name != id+"-cluster-config-map" {
-			continue
-		}
-		raw := cm.Annotations[leaderAnnotation]
-		if raw == "" {
-			return ""
-		}
-		var record struct {
-			HolderIdentity string `json:"holderIdentity"`
-		}
-		if json.Unmarshal([]byte(raw), &record) != nil || record.HolderIdentity == "" {
-			return raw
-		}
-		return record.HolderIdentity
-	}
-	return ""
 }
 
 func orDash(s string) string {

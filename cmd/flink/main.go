@@ -14,11 +14,15 @@ import (
 	"syscall"
 
 	"flinksim/cli"
+	"flinksim/localcluster"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := cli.Flink(ctx, cli.OS())
+	env := cli.OS()
+	// Against flinksim up, local artifacts are uploaded to its object store.
+	env.ArtifactsFor = localcluster.ArtifactsFor
+	code := cli.Flink(ctx, env)
 	stop()
 	os.Exit(code)
 }

@@ -63,11 +63,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 1
 }
 
-type usageError struct{ msg string }
+// usageError is a command line that cannot be right (exit code 2).
+type usageError = localcluster.UsageError
 
-func (e *usageError) Error() string { return e.msg }
-
-func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(format, a...)} }
+func usagef(format string, a ...any) error { return localcluster.Usagef(format, a...) }
 
 func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("flinksim "+name, flag.ContinueOnError)
@@ -78,21 +77,7 @@ func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 // parse parses flags that may come before, between or after the positional
 // arguments, and returns the positional ones.
 func parse(fs *flag.FlagSet, args []string) ([]string, error) {
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
-			}
-			return nil, usagef("%v", err)
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return positional, nil
-		}
-		positional = append(positional, args[0])
-		args = args[1:]
-	}
+	return localcluster.ParseFlags(fs, args)
 }
 
 func up(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -110,6 +95,8 @@ func up(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	anyPort := fs.Bool("forward-any-port", false, "forward to free ports instead of trying each Service's own port (8081) first")
 	lbs := fs.String("load-balancers", "127.0.10.0/24", "loopback pool for the ingress IPs of LoadBalancer Services (empty: leave them pending)")
 	flinkHome := fs.String("flink-home", "", "fill this directory with a Flink distribution's client files (conf/, examples/) for FLINK_HOME (default: flink/ beside the kubeconfig; \"none\" to skip)")
+	var buckets bucketList
+	fs.Var(&buckets, "bucket", "make this bucket in the cluster's object store (s3://name, or name; repeatable), for an s3:// high-availability.storageDir or kubernetes.artifacts.local-upload-target")
 	verbose := fs.Bool("v", false, "log what the cluster's controllers do")
 	rest, err := parse(fs, args)
 	if err != nil {
@@ -127,7 +114,7 @@ func up(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	nodeSet := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { nodeSet[f.Name] = true })
 	cfg := localcluster.Config{Kubeconfig: *kubeconfig, Address: *address, HTTP: *plainHTTP, RBAC: *rbac, Seed: *seed,
-		ForwardRESTServices: *forward, PreferServicePorts: !*anyPort, LoadBalancers: *lbs, FlinkHome: *flinkHome, Out: stdout}
+		ForwardRESTServices: *forward, PreferServicePorts: !*anyPort, LoadBalancers: *lbs, FlinkHome: *flinkHome, Buckets: buckets, Out: stdout}
 	if *file != "" {
 		f, err := localcluster.LoadFile(*file)
 		if err != nil {
@@ -140,6 +127,7 @@ func up(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if f.Seed != nil && !nodeSet["seed"] {
 			cfg.Seed = *f.Seed
 		}
+		cfg.Buckets = append(cfg.Buckets, f.Buckets...)
 	}
 	if cfg.Nodes == nil {
 		if cfg.Nodes, err = localcluster.Nodes(*nodes, *cpu, *memory); err != nil {
@@ -163,6 +151,20 @@ func up(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	err = c.Start(ctx)
 	fmt.Fprintln(stdout, "flinksim stopped")
 	return err
+}
+
+// bucketList is a repeatable flag; a value may also list several, comma-separated.
+type bucketList []string
+
+func (b *bucketList) String() string { return strings.Join(*b, ",") }
+
+func (b *bucketList) Set(v string) error {
+	for _, name := range strings.Split(v, ",") {
+		if name = strings.TrimSpace(name); name != "" {
+			*b = append(*b, name)
+		}
+	}
+	return nil
 }
 
 func kubeconfigFlag(fs *flag.FlagSet) *string {
@@ -270,7 +272,8 @@ func portForward(ctx context.Context, args []string, stdout, stderr io.Writer) e
 func fault(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		var b strings.Builder
-		b.WriteString("flinksim fault <kind> … [-n namespace] [--kubeconfig path]\n\nKinds:\n")
+		b.WriteString("flinksim fault <kind> … [-n namespace] [--kubeconfig path]\n\n" +
+			"Pods, nodes and Flink clusters are named as kubectl names them; -n is the namespace (default: default).\n\nKinds:\n")
 		for _, k := range localcluster.FaultKinds {
 			fmt.Fprintf(&b, "  %s\n      %s\n", k.Usage, k.Help)
 		}
@@ -281,56 +284,11 @@ func fault(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stdout, b.String())
 		return nil
 	}
-	kind := args[0]
-	fs := newFlags("fault "+kind, stderr)
+	fs := newFlags("fault "+args[0], stderr)
 	kubeconfig := kubeconfigFlag(fs)
-	f := localcluster.Fault{Kind: kind}
-	fs.StringVar(&f.Namespace, "n", "", "namespace of the pods (default: default); api-errors: of the requests (default: any)")
-	fs.StringVar(&f.Namespace, "namespace", "", "same as -n")
-	fs.StringVar(&f.Container, "container", "", "container of crash and oom (default: every container)")
-	exitCode := fs.Int("exit-code", 1, "exit code of crash")
-	fs.StringVar(&f.Message, "message", "", "message of evict")
-	fs.StringVar(&f.Verb, "verb", "", "api-errors: the verb to fail (get, list, watch, create, update, patch, delete)")
-	fs.StringVar(&f.Resource, "resource", "", "api-errors: the resource to fail (e.g. configmaps, pods, leases, pods/status)")
-	fs.StringVar(&f.Name, "name", "", "api-errors: the object name to fail")
-	fs.StringVar(&f.User, "user", "", "api-errors: the user whose requests fail (e.g. system:serviceaccount:default:default)")
-	fs.IntVar(&f.Code, "code", 500, "api-errors: the HTTP status (e.g. 409, 429, 500, 503, 504)")
-	fs.DurationVar(&f.Latency, "latency", 0, "api-errors: delay the requests instead of failing them")
-	fs.BoolVar(&f.Unavailable, "unavailable", false, "api-errors: refuse the connections, as a stopped API server")
-	fs.BoolVar(&f.LoseResponse, "lose-response", false, "api-errors: serve the request, then answer 504 (committed, but the client does not know)")
-	fs.BoolVar(&f.DropWatches, "drop-watches", false, "api-errors: end new watches at once")
-	fs.BoolVar(&f.ExpireWatches, "expire-watches", false, "api-errors: end new watches with ERROR 410 Expired")
-	fs.IntVar(&f.Count, "count", 0, "api-errors: strike the next N matching requests only (0: until clear-api-errors)")
-	fs.DurationVar(&f.For, "for", 0, "api-errors: last this long (0: until clear-api-errors)")
-	fs.Float64Var(&f.Probability, "probability", 0, "api-errors: strike each matching request with this chance (0: every one)")
-	rest, err := parse(fs, args[1:])
+	f, err := localcluster.ParseFault(args, fs)
 	if err != nil {
 		return err
-	}
-	f.ExitCode = int32(*exitCode)
-	want := map[string]int{"kill-pod": 1, "crash": 1, "oom": 1, "evict": 1, "isolate": 1, "partition": 2,
-		"node-notready": 1, "node-ready": 1, "delete-node": 1, "drain": 1, "heal": -1, "api-errors": 0, "clear-api-errors": 0}
-	n, known := want[kind]
-	if !known {
-		return usagef("unknown fault %q: flinksim fault help lists them", kind)
-	}
-	if (n >= 0 && len(rest) != n) || (n < 0 && len(rest) > 1) {
-		for _, k := range localcluster.FaultKinds {
-			if k.Kind == kind {
-				return usagef("usage: flinksim fault %s", k.Usage)
-			}
-		}
-	}
-	switch kind {
-	case "node-notready", "node-ready", "delete-node", "drain":
-		f.Node = rest[0]
-	default:
-		if len(rest) > 0 {
-			f.Pod = rest[0]
-		}
-		if len(rest) > 1 {
-			f.PeerPod = rest[1]
-		}
 	}
 	c, err := localcluster.Dial(*kubeconfig)
 	if err != nil {

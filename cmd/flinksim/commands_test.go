@@ -47,6 +47,12 @@ func TestCommandLineMistakes(t *testing.T) {
 		{[]string{"fault", "crash"}, 2, "usage: flinksim fault crash <pod>"},
 		{[]string{"fault", "partition", "a"}, 2, "usage: flinksim fault partition <podA> <podB>"},
 		{[]string{"fault", "crash", "a", "--kubeconfig", missing}, 1, "start the cluster with `flinksim up` first"},
+		{[]string{"fault", "kill-leader"}, 2, "usage: flinksim fault kill-leader <cluster-id> [--crash] [--exit-code N]"},
+		{[]string{"fault", "kill-leader", "s", "--container", "c"}, 2, "--container does not apply to kill-leader"},
+		{[]string{"fault", "hang", "a", "b"}, 2, "usage: flinksim fault hang <pod>"},
+		{[]string{"fault", "-n", "x", "hang", "a"}, 2, "name a fault first"},
+		{[]string{"fault", "kill-leader", "s", "--crash", "--kubeconfig", missing}, 1, "start the cluster with `flinksim up` first"},
+		{[]string{"up", "--bucket", "s3://a/b", "--kubeconfig", missing}, 1, "names a path inside a bucket"},
 	} {
 		code, stdout, stderr := runArgs(tc.args...)
 		if code != tc.code || !strings.Contains(stdout+stderr, tc.want) {
@@ -63,7 +69,8 @@ func TestFaultHelpListsTheCatalogue(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}
-	for _, want := range []string{"kill-pod <pod>", "crash <pod>", "oom <pod>", "node-notready <node>", "partition <podA> <podB>", "api-errors"} {
+	for _, want := range []string{"kill-pod <pod>", "crash <pod>", "oom <pod>", "node-notready <node>", "partition <podA> <podB>", "api-errors",
+		"hang <pod>", "resume <pod>", "partition-api <pod>", "heal-api <pod>", "kill-leader <cluster-id> [--crash]"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("flinksim fault help lacks %q:\n%s", want, stdout)
 		}
@@ -113,7 +120,8 @@ func TestUpServesUntilCancelled(t *testing.T) {
 		t.Fatal("flinksim up did not stop within 30 s of Ctrl-C")
 	}
 	for _, want := range []string{"seed 5", "flinksim is up: Kubernetes API at https://127.0.0.1:", "export KUBECONFIG=" + kubeconfig,
-		"export FLINK_HOME=" + filepath.Join(dir, "flink"), "flinksim stopped"} {
+		"export FLINK_HOME=" + filepath.Join(dir, "flink"), "flinksim stopped",
+		"object store (high-availability.storageDir, kubernetes.artifacts.local-upload-target): file:/// shared by all pods, no buckets"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("flinksim up printed no %q:\n%s", want, stdout.String())
 		}
