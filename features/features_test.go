@@ -2,6 +2,7 @@ package features_test
 
 import (
 	"flag"
+	"os"
 	"testing"
 
 	"flinksim/scenarios"
@@ -25,6 +26,9 @@ func init() {
 // subtest "<feature>/<scenario>" in its own synctest bubble, on a World of its own.
 func TestFeatures(t *testing.T) {
 	featuresRun = runner.Run(t, suite(), options)
+	if path := os.Getenv(traceDumpEnv); path != "" {
+		dumpTraces(t, path, featuresRun)
+	}
 }
 
 // featuresRun is TestFeatures' run, whose traces TestSameSeedSameTrace compares with a
