@@ -71,6 +71,9 @@ var unsteady = map[string]string{
 		"same race as the application cluster's shutdown above: the garbage collector deletes the JobManager and TaskManager " +
 		"pods at one instant, and whether the resource manager requests a replacement for the deleted TaskManager before " +
 		"its own SIGTERM stops it is goroutine order",
+	"Owner-reference cleanup/Foreground deletion keeps the Deployment until the TaskManagers and the JobManager are gone": "while " +
+		"the Deployment waits for its dependents, the resource manager replaces each TaskManager pod the garbage collector " +
+		"deletes, in the same instant, until its SIGTERM arrives; how many rounds fit is goroutine order",
 	"Kubernetes HA data: what survives and what is cleaned up/An application whose leader is lost keeps its job id and its progress": "seen " +
 		"once under -race in make test: the ReplicaSet of the JobManager Deployment was created in the segment after the deploy " +
 		"step (the step's seal came before the Deployment controller's create at the same instant); not reproduced alone",

@@ -275,6 +275,26 @@ func (c *Collector) sync(ctx context.Context, it item) error {
 	if err != nil {
 		return err
 	}
+	if v.Delete != "" || len(v.DropOwners) > 0 {
+		// As the real collector does before it acts, read the dependent itself: the
+		// cache may not have seen an owner reference removed a moment ago (an orphaning
+		// owner's), and the dependent would be deleted as dangling.
+		live, err := client.Get(ctx, it.name)
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		lm, err := meta.Accessor(live)
+		if err != nil || lm.GetUID() != m.GetUID() {
+			return err
+		}
+		if !slices.EqualFunc(lm.GetOwnerReferences(), m.GetOwnerReferences(), func(a, b metav1.OwnerReference) bool { return a.UID == b.UID }) {
+			return nil // the informer brings the change, and with it a new decision
+		}
+		m = lm
+	}
 	if len(v.DropOwners) > 0 {
 		if err := c.dropOwners(ctx, client, m, v.DropOwners); err != nil {
 			return err

@@ -588,6 +588,9 @@ func (w *podWorker) anyRunning() bool {
 	return false
 }
 
+// killReaction is how long after a graceful deletion the kubelet sends SIGTERM.
+const killReaction = 10 * time.Millisecond
+
 // terminate is graceful deletion: SIGTERM, wait up to the grace period, publish the
 // final container states, free the network, and confirm with a delete of grace 0.
 func (w *podWorker) terminate(ctx context.Context) {
@@ -595,6 +598,13 @@ func (w *podWorker) terminate(ctx context.Context) {
 	grace := time.Duration(0)
 	if pod.DeletionGracePeriodSeconds != nil {
 		grace = time.Duration(*pod.DeletionGracePeriodSeconds) * time.Second
+	}
+	// A kubelet learns of a deletion from its watch and then kills: never in the same
+	// instant as the deletion. What else reacts to the deletion at once (a resource
+	// manager replacing a deleted TaskManager while the garbage collector removes the
+	// whole cluster) therefore comes first, in every run.
+	if grace > 0 && len(w.running()) > 0 {
+		time.Sleep(killReaction)
 	}
 	if !w.k.cfg.NoEvents {
 		for _, c := range w.running() {

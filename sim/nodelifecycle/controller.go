@@ -76,6 +76,16 @@ func (c *Controller) Start(ctx context.Context) error {
 	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
 		return nil
 	}
+	// The checks run off the kubelets' beat (half a period and a millisecond later):
+	// a check at the very instant of a lease renewal would see it or not as goroutines
+	// happen to run, and a scenario would not repeat itself.
+	phase := time.NewTimer(c.cfg.MonitorPeriod/2 + time.Millisecond)
+	select {
+	case <-ctx.Done():
+		phase.Stop()
+		return nil
+	case <-phase.C:
+	}
 	t := time.NewTicker(c.cfg.MonitorPeriod)
 	defer t.Stop()
 	// Evictions are due at exact times (the end of a pod's tolerationSeconds), as the
