@@ -61,7 +61,18 @@ var unsteady = map[string]string{
 	"TaskManager pod failures/A TaskManager on a node that becomes NotReady is lost by heartbeat and replaced elsewhere": "the node " +
 		"lifecycle controller's monitor tick can fall on the instant the node's grace period ends; whether that tick already " +
 		"sees the node unreachable (eviction at 55 s or at 60 s) is goroutine order (seen under -race only)",
+	"Node failures/A job rides out a night of node failures":                                                 nodeComesBackRace,
+	"Node failures/A node that comes back after its TaskManager was replaced gets no TaskManager of its own": nodeComesBackRace,
 }
+
+// nodeComesBackRace is the race of the node scenarios above when a lost node comes back:
+// the kubelet renews node Leases every 10 s and the node lifecycle controller checks
+// nodes every 5 s, both from the cluster's start, so every renewal falls on a monitor
+// tick; whether that tick already sees the restarted kubelet's first renewal (the node
+// Ready at once, or 5 s later) is goroutine order (seen under -race only). Offsetting
+// the monitor's ticks from the renewals would close it.
+const nodeComesBackRace = "the node lifecycle controller's monitor tick falls on the instant of the restarted " +
+	"kubelet's first Lease renewal; the node is seen Ready on that tick or on the next, 5 s later (seen under -race only)"
 
 // traceDirEnv names a folder that receives both runs' traces when they differ, one
 // file per scenario.
