@@ -25,6 +25,26 @@ Feature: TaskManager pod failures
     And the latest failure of the job "CarTopSpeedWindowingExample" mentions "my-session-taskmanager-1-1"
     And "my-session" created 3 TaskManager pods
 
+  Scenario: A crashed TaskManager pod is not restarted in place but replaced (FLINK-17332)
+    TaskManager pods have restartPolicy Never: the kubelet leaves a crashed TaskManager's
+    pod Failed, and it is the resource manager that deletes it and decides on a new
+    one (reference §4.3, §9 fact 7).
+
+    Given a Kubernetes cluster with 3 nodes
+    And I deploy a session cluster "my-session" with the options:
+      | restart-strategy.type                 | fixed-delay |
+      | restart-strategy.fixed-delay.attempts | 3           |
+    And I submit the example "streaming/TopSpeedWindowing.jar" to "my-session" with parallelism 1
+    And within 2 minutes all 2 tasks of the job "CarTopSpeedWindowingExample" are running
+    And the TaskManager pods of "my-session" have the restart policy "Never"
+    And the JobManager pods of "my-session" have the restart policy "Always"
+    When the TaskManager pod "my-session-taskmanager-1-1" crashes with exit code 3
+    Then within a minute the TaskManager pods of "my-session" are "my-session-taskmanager-1-2"
+    And within 2 minutes all 2 tasks of the job "CarTopSpeedWindowingExample" are running
+    And within a minute the log of the JobManager of "my-session" contains "exitCode=3"
+    And no TaskManager pod of "my-session" was restarted in place
+    And "my-session" created 2 TaskManager pods
+
   Scenario: An OOM-killed TaskManager is replaced the same way
     Given a Kubernetes cluster with 3 nodes
     And I deploy a session cluster "my-session" with the options:

@@ -18,7 +18,9 @@
 //     the resource manager on any other watch error, retries watch creation with
 //     exponential back-off, deletes pods on cancel and release, keeps blocked nodes off
 //     new pods (§4.9), deletes the Deployment on deregistration, and recovers the pods
-//     of earlier attempts (§4.7).
+//     of earlier attempts (§4.7). Each pod create and delete gets the 10 s request
+//     timeout of Flink's fabric8 client, so that a JobManager cut off from the API
+//     server fails its pod creations (start failures, retried) instead of waiting.
 //   - The active resource manager (active.go) counts workers per WorkerSpec, acts on the
 //     slot manager's declarations with the release order of §4.6, rates start failures
 //     over a minute and pauses new pods after too many, stops workers that do not

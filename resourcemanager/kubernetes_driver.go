@@ -40,7 +40,17 @@ type kubernetesDriverConfig struct {
 	watchMaxDelay     time.Duration
 	// blockedNodes returns the blocked node ids; called on the loop.
 	blockedNodes func() []string
+	// requestTimeout bounds each pod create, delete and Deployment get (not the
+	// watch, whose stream lives as long as its context). Default
+	// defaultRequestTimeout.
+	requestTimeout time.Duration
 }
+
+// defaultRequestTimeout is how long one Kubernetes request of the driver may take:
+// Flink's fabric8 client gives every request 10 s (its requestTimeout default) and
+// then fails it, so that a JobManager cut off from the API server sees its pod
+// creations fail — start failures, retried — instead of waiting for ever.
+const defaultRequestTimeout = 10 * time.Second
 
 // kubernetesDriver is the resource manager's Kubernetes driver (reference §4.1–§4.5,
 // §4.7, §4.9): TaskManager pods named <cid>-taskmanager-<attempt>-<index>, owned by the
@@ -84,6 +94,9 @@ func newKubernetesDriver(cfg kubernetesDriverConfig) *kubernetesDriver {
 	}
 	if cfg.blockedNodes == nil {
 		cfg.blockedNodes = func() []string { return nil }
+	}
+	if cfg.requestTimeout <= 0 {
+		cfg.requestTimeout = defaultRequestTimeout
 	}
 	return &kubernetesDriver{cfg: cfg, requests: map[string]*podRequest{}}
 }
@@ -388,8 +401,11 @@ func (d *kubernetesDriver) cancel(req *podRequest) {
 
 func (d *kubernetesDriver) releaseResource(id ResourceID) { d.stopPod(string(id)) }
 
-// createPod sets the JobManager Deployment as the pod's owner and creates it.
+// createPod sets the JobManager Deployment as the pod's owner and creates it, within
+// the request timeout.
 func (d *kubernetesDriver) createPod(ctx context.Context, pod *corev1.Pod) error {
+	ctx, cancel := context.WithTimeout(ctx, d.cfg.requestTimeout)
+	defer cancel()
 	owner, err := d.ownerReference(ctx)
 	if err != nil {
 		return err
@@ -423,16 +439,20 @@ func (d *kubernetesDriver) ownerReference(ctx context.Context) (metav1.OwnerRefe
 	return ref, nil
 }
 
-// stopPod deletes a pod off the loop; failures are only logged.
+// stopPod deletes a pod off the loop, within the request timeout; failures are only
+// logged (a pod whose deletion failed is deleted again when its termination shows on
+// the watch).
 func (d *kubernetesDriver) stopPod(name string) {
-	d.l.goAsync(func(ctx context.Context) {
+	d.l.goAsync(func(loopCtx context.Context) {
+		ctx, cancel := context.WithTimeout(loopCtx, d.cfg.requestTimeout)
+		defer cancel()
 		err := d.pods().Delete(ctx, name, metav1.DeleteOptions{})
 		switch {
 		case err == nil:
 			d.cfg.log.Debug("deleted TaskManager pod", "pod", name)
 		case apierrors.IsNotFound(err):
 			d.cfg.log.Debug("TaskManager pod already gone", "pod", name)
-		case ctx.Err() == nil:
+		case loopCtx.Err() == nil:
 			d.cfg.log.Warn("could not delete TaskManager pod", "pod", name, "error", err)
 		}
 	})

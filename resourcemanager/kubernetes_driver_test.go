@@ -242,6 +242,38 @@ func TestKubernetesResourceManagerDriver(t *testing.T) {
 		})
 	})
 
+	t.Run("testRequestResourceFailsWhenTheAPIServerDoesNotAnswer", func(t *testing.T) {
+		// fabric8's requestTimeout (10 s): a JobManager cut off from the API server
+		// sees its pod creation fail (a start failure the active resource manager
+		// retries), not hang until the API server is back.
+		synctest.Test(t, func(t *testing.T) {
+			const jobManagerIP = "10.244.9.9"
+			h := newDriverHarness(t, harnessOptions{beforeInit: func(h *driverHarness) {
+				link := h.cluster.Network().Route(jobManagerIP, h.cluster.APIServerIP())
+				h.client = &injectingClient{Interface: h.cluster.Server().ClientsetOver(jobManagerUser, link)}
+			}})
+			defer h.stop()
+			h.mustInit()
+			h.cluster.Network().Partition(jobManagerIP, h.cluster.APIServerIP())
+			start := time.Now()
+			r := h.request()
+			eventually(t, time.Minute, "the request fails", func() bool { n, _, _ := r.result(); return n > 0 })
+			if n, _, err := r.result(); n != 1 || err == nil {
+				t.Fatalf("request completed %d times with error %v, want one failure", n, err)
+			}
+			if took := time.Since(start); took < defaultRequestTimeout || took > defaultRequestTimeout+time.Second {
+				t.Fatalf("the request failed after %v, want the request timeout %v", took, defaultRequestTimeout)
+			}
+			if n := h.cluster.Server().RequestLog().Count(jobManagerUser, "create", "pods"); n != 0 {
+				t.Fatalf("%d pod creations reached the API server through the partition", n)
+			}
+			h.cluster.Network().Unpartition(jobManagerIP, h.cluster.APIServerIP())
+			if w := h.waitCompleted(h.request()); w.ID != "my-flink-taskmanager-1-2" {
+				t.Fatalf("worker %q after the partition, want my-flink-taskmanager-1-2", w.ID)
+			}
+		})
+	})
+
 	t.Run("testCreateTaskManagerPodsOwnedByTheDeployment", func(t *testing.T) {
 		// Fabric8FlinkKubeClientTest testCreateFlinkTaskManagerPod and
 		// testCreateTwoTaskManagerPods: the owner is the Deployment, fetched once.

@@ -29,6 +29,8 @@ type observer struct {
 
 	mu          sync.Mutex
 	createdPods []string // in the order the observer saw them
+	// restartedPods are the pods whose containers the kubelet restarted in place.
+	restartedPods map[string]bool
 }
 
 // startObserver watches the cluster through cs until stop closes; Shutdown on the
@@ -66,6 +68,20 @@ func startObserver(cs kubernetes.Interface, namespace string, record func(string
 			defer o.mu.Unlock()
 			o.createdPods = append(o.createdPods, obj.(*corev1.Pod).Name)
 		},
+		UpdateFunc: func(_, cur any) {
+			p := cur.(*corev1.Pod)
+			for _, cs := range p.Status.ContainerStatuses {
+				if cs.RestartCount > 0 {
+					o.mu.Lock()
+					if o.restartedPods == nil {
+						o.restartedPods = map[string]bool{}
+					}
+					o.restartedPods[p.Name] = true
+					o.mu.Unlock()
+					return
+				}
+			}
+		},
 	})
 	handle(o.factory.Core().V1().ConfigMaps().Informer(), "configmap", configMapChanges)
 	handle(o.factory.Core().V1().Services().Informer(), "service", serviceChanges)
@@ -102,6 +118,24 @@ func (w *World) observedPodCreations(prefix string) []string {
 			out = append(out, name)
 		}
 	}
+	return out
+}
+
+// restartedPodsOf are the pods, named with prefix, whose containers the observer saw
+// restarted in place by the kubelet, sorted.
+func (w *World) restartedPodsOf(prefix string) []string {
+	if w.observer == nil {
+		return nil
+	}
+	w.observer.mu.Lock()
+	defer w.observer.mu.Unlock()
+	var out []string
+	for name := range w.observer.restartedPods {
+		if strings.HasPrefix(name, prefix) {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
 	return out
 }
 

@@ -20,6 +20,7 @@ func (w *World) registerAssertSteps(sc *godog.ScenarioContext) {
 	sc.Step(`^the service "([^"]*)" is headless$`, w.theServiceIsHeadless)
 	sc.Step(`^the service "([^"]*)" has type "([^"]*)"$`, w.theServiceHasType)
 	sc.Step(`^the configmap "([^"]*)" has the key "([^"]*)"$`, w.theConfigMapHasTheKey)
+	sc.Step(`^the configmap "([^"]*)" does not have the key "([^"]*)"$`, w.theConfigMapDoesNotHaveTheKey)
 	sc.Step(`^within (.+) the JobManager pod of "([^"]*)" is Running$`, w.withinTheJobManagerPodIsRunning)
 	sc.Step(`^within (.+) nothing labelled "([^"]*)" remains$`, w.withinNothingLabelledRemains)
 	sc.Step(`^for (.+) objects labelled "([^"]*)" remain$`, w.forObjectsLabelledRemain)
@@ -151,6 +152,23 @@ func (w *World) theConfigMapHasTheKey(name, key string) error {
 		}
 		sort.Strings(keys)
 		return fmt.Errorf("configmap %q has no key %q (keys: %s)", name, key, strings.Join(keys, ", "))
+	}
+	return nil
+}
+
+// theConfigMapDoesNotHaveTheKey checks that a ConfigMap lacks a data key.
+// Example: And the configmap "flink-config-my-session" does not have the key "log4j-console.properties"
+func (w *World) theConfigMapDoesNotHaveTheKey(name, key string) error {
+	cs, err := w.kube()
+	if err != nil {
+		return err
+	}
+	cm, err := cs.CoreV1().ConfigMaps(w.namespace).Get(context.Background(), name, metav1.GetOptions{})
+	if err != nil {
+		return err
+	}
+	if _, ok := cm.Data[key]; ok {
+		return fmt.Errorf("configmap %q has the key %q", name, key)
 	}
 	return nil
 }

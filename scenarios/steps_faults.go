@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/cucumber/godog"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -28,6 +29,12 @@ func (j *jobSide) registerFaultSteps(sc *godog.ScenarioContext) {
 	sc.Step(`^the node of the TaskManager pod "([^"]*)" becomes NotReady$`, j.theNodeOfTheTaskManagerPodBecomesNotReady)
 	sc.Step(`^the node "([^"]*)" gets the label "([^"]*)"$`, j.theNodeGetsTheLabel)
 	sc.Step(`^the API server refuses the next (\d+) TaskManager pod creations with "([^"]*)"$`, j.theAPIServerRefusesPodCreations)
+	sc.Step(`^the API server refuses TaskManager pod creations for (.+) with "([^"]*)"$`, j.theAPIServerRefusesPodCreationsFor)
+	sc.Step(`^the TaskManager pod "([^"]*)" hangs$`, j.theTaskManagerPodHangs)
+	sc.Step(`^the TaskManager pod "([^"]*)" resumes$`, j.theTaskManagerPodResumes)
+	sc.Step(`^the JobManager of "([^"]*)" is cut off from the API server$`, j.theJobManagerIsCutOffFromTheAPIServer)
+	sc.Step(`^the JobManager of "([^"]*)" reaches the API server again$`, j.theJobManagerReachesTheAPIServerAgain)
+	sc.Step(`^(\d+ hours?) pass with a TaskManager pod of "([^"]*)" crashing every (\d+ (?:minutes?|hours?)|an? (?:minute|hour))$`, j.timePassesWithCrashingTaskManagers)
 }
 
 func (j *jobSide) theTaskManagerPodCrashes(name string) error {
@@ -120,11 +127,132 @@ func (j *jobSide) theAPIServerRefusesPodCreations(n int, message string) error {
 	return nil
 }
 
-// refusePodCreations fails the next creations of TaskManager pods with 403 Forbidden,
-// as a ResourceQuota does.
+// theAPIServerRefusesPodCreationsFor refuses every TaskManager pod creation for a
+// simulated duration, as an exhausted ResourceQuota does until someone raises it.
+// Example: Given the API server refuses TaskManager pod creations for 2 hours with "exceeded quota: pods, requested: pods=1, used: pods=10, limited: pods=10"
+func (j *jobSide) theAPIServerRefusesPodCreationsFor(within, message string) error {
+	d, err := parseDuration(within)
+	if err != nil {
+		return err
+	}
+	if _, err := j.kube(); err != nil {
+		return err
+	}
+	if j.cluster.Server() == nil {
+		return fmt.Errorf("API faults need the in-process API server: do not tag this scenario for a real one")
+	}
+	j.cluster.Server().AddFault(&refusePodCreations{left: -1, until: timeNow().Add(d), message: message})
+	j.tracef("the API server refuses TaskManager pod creations for %v: %s", d, message)
+	return nil
+}
+
+// theTaskManagerPodHangs makes the TaskManager process hang: the pod stays Running,
+// but the process answers nothing, its network holds and it ignores SIGTERM (a
+// stop-the-world pause, a deadlock, a stuck disk).
+// Example: When the TaskManager pod "my-session-taskmanager-1-1" hangs
+func (j *jobSide) theTaskManagerPodHangs(name string) error {
+	if _, err := j.kube(); err != nil {
+		return err
+	}
+	j.tracef("TaskManager pod %s hangs", name)
+	return j.cluster.Kubelet().Hang(j.namespace, name, "")
+}
+
+// theTaskManagerPodResumes ends a hang: held traffic and requests go on.
+// Example: When the TaskManager pod "my-session-taskmanager-1-1" resumes
+func (j *jobSide) theTaskManagerPodResumes(name string) error {
+	if _, err := j.kube(); err != nil {
+		return err
+	}
+	j.tracef("TaskManager pod %s resumes", name)
+	return j.cluster.Kubelet().Resume(j.namespace, name, "")
+}
+
+// theJobManagerIsCutOffFromTheAPIServer cuts the JobManager pod off from the API
+// server only: its Kubernetes requests hang until their deadlines and its watches
+// deliver nothing, while the TaskManagers and the REST clients still reach it.
+// Example: When the JobManager of "my-session" is cut off from the API server
+func (j *jobSide) theJobManagerIsCutOffFromTheAPIServer(id string) error {
+	name, err := j.jobManagerPod(id)
+	if err != nil {
+		return err
+	}
+	if j.cluster.Server() == nil {
+		return fmt.Errorf("partitions from the API server need the in-process API server: do not tag this scenario for a real one")
+	}
+	if j.cutOff == nil {
+		j.cutOff = map[string]string{}
+	}
+	j.cutOff[id] = name
+	j.tracef("JobManager pod %s is cut off from the API server", name)
+	return j.cluster.PartitionFromAPIServer(context.Background(), j.namespace, name)
+}
+
+// theJobManagerReachesTheAPIServerAgain mends the cut of the step above; held watch
+// events then arrive.
+// Example: When the JobManager of "my-session" reaches the API server again
+func (j *jobSide) theJobManagerReachesTheAPIServerAgain(id string) error {
+	name, ok := j.cutOff[id]
+	if !ok {
+		return fmt.Errorf("the JobManager of %q was not cut off from the API server in this scenario", id)
+	}
+	delete(j.cutOff, id)
+	j.tracef("JobManager pod %s reaches the API server again", name)
+	return j.cluster.HealAPIServer(context.Background(), j.namespace, name)
+}
+
+// timePassesWithCrashingTaskManagers lets simulated time pass while, at a fixed
+// period, one Running TaskManager pod of the cluster (drawn with the scenario's seed)
+// crashes with exit code 1: TaskManager churn.
+// Example: When 24 hours pass with a TaskManager pod of "my-session" crashing every 2 hours
+func (j *jobSide) timePassesWithCrashingTaskManagers(total, id, every string) error {
+	d, err := parseDuration(total)
+	if err != nil {
+		return err
+	}
+	period, err := parseDuration(every)
+	if err != nil {
+		return err
+	}
+	if period < time.Minute || period > d {
+		return fmt.Errorf("every %s over %s: choose a period between a minute and the whole time", every, total)
+	}
+	if _, err := j.kube(); err != nil {
+		return err
+	}
+	var crashed []string
+	end := timeNow().Add(d)
+	for !timeNow().Add(period).After(end) {
+		time.Sleep(period)
+		settle()
+		pods, err := j.taskManagerPods(id)
+		if err != nil {
+			return err
+		}
+		running := runningPods(pods)
+		if len(running) == 0 {
+			return fmt.Errorf("after %v of churn %q has no Running TaskManager pod to crash: %s", d-end.Sub(timeNow()), id, describePods(pods))
+		}
+		victim := running[j.Rand.IntN(len(running))].Name
+		j.tracef("TaskManager pod %s crashes with exit code 1", victim)
+		if err := j.cluster.Kubelet().Crash(j.namespace, victim, "", 1); err != nil {
+			return err
+		}
+		crashed = append(crashed, victim)
+	}
+	if rest := end.Sub(timeNow()); rest > 0 {
+		time.Sleep(rest)
+	}
+	j.tracef("%s passed; %d TaskManager pods of %q crashed", total, len(crashed), id)
+	return nil
+}
+
+// refusePodCreations fails creations of TaskManager pods with 403 Forbidden, as a
+// ResourceQuota does: the next left ones, or (left < 0) all until the time until.
 type refusePodCreations struct {
 	mu      sync.Mutex
 	left    int
+	until   time.Time
 	message string
 }
 
@@ -133,8 +261,8 @@ func (f *refusePodCreations) Intercept(req apiserver.Request, serve func() (runt
 		return serve()
 	}
 	f.mu.Lock()
-	refuse := f.left > 0
-	if refuse {
+	refuse := f.left > 0 || (f.left < 0 && time.Now().Before(f.until))
+	if f.left > 0 {
 		f.left--
 	}
 	f.mu.Unlock()

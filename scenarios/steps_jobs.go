@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,6 +34,8 @@ type jobSide struct {
 	lostNode string
 	// watchesBefore is the number of pod watches before the last watch fault.
 	watchesBefore int
+	// cutOff are the JobManager pods cut off from the API server, by cluster id.
+	cutOff map[string]string
 }
 
 // submittedJob is a job a step submitted, known by its name.
@@ -69,6 +72,8 @@ func (w *World) registerJobSteps(sc *godog.ScenarioContext) {
 	sc.Step(`^within (.+) no TaskManager pod of "([^"]*)" remains$`, j.withinNoTaskManagerPodRemains)
 	sc.Step(`^"([^"]*)" created (\d+) TaskManager pods?$`, j.createdTaskManagerPods)
 	sc.Step(`^the TaskManager pod creations of "([^"]*)" were attempted at (.+)$`, j.thePodCreationsWereAttemptedAt)
+	sc.Step(`^"([^"]*)" attempted between (\d+) and (\d+) TaskManager pod creations$`, j.attemptedBetweenPodCreations)
+	sc.Step(`^"([^"]*)" attempted at most (\d+) TaskManager pod creations? in any minute$`, j.attemptedAtMostPodCreationsPerMinute)
 	sc.Step(`^within (.+) (\d+) TaskManagers? (?:is|are) registered with "([^"]*)"$`, j.withinTaskManagersAreRegistered)
 	sc.Step(`^within (.+) the log of the JobManager of "([^"]*)" contains "([^"]*)"$`, j.withinTheJobManagerLogContains)
 	sc.Step(`^the log of the JobManager of "([^"]*)" contains "([^"]*)"$`, j.theJobManagerLogContains)
@@ -657,7 +662,7 @@ func (j *jobSide) forTheTaskManagerPodStaysPending(within, name string) error {
 		if p.Status.Phase != corev1.PodPending || p.DeletionTimestamp != nil {
 			return fmt.Errorf("the TaskManager pod %q is %s", name, podState(p))
 		}
-		time.Sleep(time.Second)
+		time.Sleep(checkPeriod(d))
 	}
 	return nil
 }
@@ -684,7 +689,7 @@ func (j *jobSide) forTheTaskManagerPodsRemain(within, id string) error {
 		if !slices.Equal(podNames(pods), podNames(before)) {
 			return fmt.Errorf("the TaskManager pods of %q changed from %s to %s", id, describePods(before), describePods(pods))
 		}
-		time.Sleep(time.Second)
+		time.Sleep(checkPeriod(d))
 	}
 	return nil
 }
@@ -750,6 +755,44 @@ func (j *jobSide) thePodCreationsWereAttemptedAt(id, list string) error {
 	if !slices.Equal(got, want) {
 		return fmt.Errorf("the TaskManager pod creations of %q were attempted at %s, want %s", id, strings.Join(got, ", "), strings.Join(want, ", "))
 	}
+	return nil
+}
+
+// attemptedBetweenPodCreations checks the number of TaskManager pod creations that
+// reached the API server, successful or refused.
+// Example: Then "my-session" attempted between 100 and 130 TaskManager pod creations
+func (j *jobSide) attemptedBetweenPodCreations(id string, low, high int) error {
+	if _, err := j.kube(); err != nil {
+		return err
+	}
+	settle()
+	if n := len(j.podCreations(id)); n < low || n > high {
+		return fmt.Errorf("%q attempted %d TaskManager pod creations, want between %d and %d", id, n, low, high)
+	}
+	return nil
+}
+
+// attemptedAtMostPodCreationsPerMinute checks the densest minute of TaskManager pod
+// creations (a sliding window over the request log): the start-failure rate
+// (resourcemanager.start-worker.max-failure-rate) bounds it.
+// Example: Then "my-session" attempted at most 3 TaskManager pod creations in any minute
+func (j *jobSide) attemptedAtMostPodCreationsPerMinute(id string, n int) error {
+	if _, err := j.kube(); err != nil {
+		return err
+	}
+	settle()
+	entries := j.podCreations(id)
+	first := 0
+	for i, e := range entries {
+		for e.Time.Sub(entries[first].Time) >= time.Minute {
+			first++
+		}
+		if in := i - first + 1; in > n {
+			return fmt.Errorf("%q attempted %d TaskManager pod creations within a minute from %s, want at most %d",
+				id, in, entries[first].Time.Sub(entries[0].Time).Round(time.Second), n)
+		}
+	}
+	j.tracef("%q attempted %d TaskManager pod creations, at most %d in any minute", id, len(entries), n)
 	return nil
 }
 
@@ -983,8 +1026,11 @@ func (j *jobSide) withinTheRESTEndpointListsTheJob(within, id, name string) erro
 
 // ---- logging --------------------------------------------------------------------------
 
-// iChangeTheRootLogLevel edits log4j-console.properties in flink-config-<id>, as the
-// Flink docs suggest for changing the log level of a running cluster.
+// iChangeTheRootLogLevel edits the logging configuration in flink-config-<id>, as the
+// Flink docs suggest for changing the log level of a running cluster:
+// rootLogger.level of log4j-console.properties, else <root level> of
+// logback-console.xml.
+// Example: When I change the root log level of "my-session" to DEBUG in its configmap
 func (j *jobSide) iChangeTheRootLogLevel(id, level string) error {
 	cs, err := j.kube()
 	if err != nil {
@@ -995,10 +1041,26 @@ func (j *jobSide) iChangeTheRootLogLevel(id, level string) error {
 	if err != nil {
 		return err
 	}
-	props, ok := cm.Data["log4j-console.properties"]
-	if !ok {
-		return fmt.Errorf("configmap %q has no log4j-console.properties: deploy with a log4j-console.properties in the client's conf dir", name)
+	file := "log4j-console.properties"
+	if props, ok := cm.Data[file]; ok {
+		cm.Data[file] = withLog4jRootLevel(props, level)
+	} else if xml, ok := cm.Data["logback-console.xml"]; ok {
+		file = "logback-console.xml"
+		if !logbackRootLevel.MatchString(xml) {
+			return fmt.Errorf("configmap %q: logback-console.xml has no <root level=\"…\">", name)
+		}
+		cm.Data[file] = logbackRootLevel.ReplaceAllString(xml, `${1}`+level+`${3}`)
+	} else {
+		return fmt.Errorf("configmap %q has neither log4j-console.properties nor logback-console.xml: deploy with one in the client's conf dir", name)
 	}
+	_, err = cs.CoreV1().ConfigMaps(j.namespace).Update(context.Background(), cm, metav1.UpdateOptions{})
+	j.tracef("root log level of %q set to %s in %s of configmap %s", id, level, file, name)
+	return err
+}
+
+var logbackRootLevel = regexp.MustCompile(`(<root\b[^>]*\blevel\s*=\s*")([^"]*)(")`)
+
+func withLog4jRootLevel(props, level string) string {
 	var lines []string
 	found := false
 	for _, l := range strings.Split(props, "\n") {
@@ -1010,8 +1072,5 @@ func (j *jobSide) iChangeTheRootLogLevel(id, level string) error {
 	if !found {
 		lines = append(lines, "rootLogger.level = "+level)
 	}
-	cm.Data["log4j-console.properties"] = strings.Join(lines, "\n")
-	_, err = cs.CoreV1().ConfigMaps(j.namespace).Update(context.Background(), cm, metav1.UpdateOptions{})
-	j.tracef("root log level of %q set to %s in configmap %s", id, level, name)
-	return err
+	return strings.Join(lines, "\n")
 }

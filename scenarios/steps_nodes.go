@@ -3,6 +3,7 @@ package scenarios
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -12,6 +13,8 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
+
+	"flinksim/sim"
 )
 
 // Node faults and capacity (reference §4.8; Kubernetes node lifecycle): a node that
@@ -34,10 +37,14 @@ func (j *jobSide) registerNodeSteps(sc *godog.ScenarioContext) {
 	sc.Step(`^for (.+) no TaskManager pod of "([^"]*)" exists$`, j.forNoTaskManagerPodExists)
 	sc.Step(`^within (.+) the JobManager pod of "([^"]*)" is gone$`, j.withinTheJobManagerPodIsGone)
 	sc.Step(`^for (.+) "([^"]*)" keeps (\d+) Running TaskManager pods?$`, j.forKeepsRunningTaskManagerPods)
+	sc.Step(`^for (.+) "([^"]*)" has at most (\d+) TaskManager pods?$`, j.forHasAtMostTaskManagerPods)
 	sc.Step(`^within (.+) no TaskManager pod of "([^"]*)" runs on the lost node$`, j.withinNoTaskManagerPodRunsOnTheLostNode)
 	sc.Step(`^within (.+) the pod "([^"]*)" has the event "([^"]*)" mentioning "([^"]*)"$`, j.withinThePodHasTheEvent)
 	sc.Step(`^the TaskManager pod "([^"]*)" requests (\S+) CPU and (\S+) memory$`, j.theTaskManagerPodRequests)
 	sc.Step(`^the (TaskManager|JobManager) pods? (?:of|named) "([^"]*)" (?:has|have) the restart policy "([^"]*)"$`, j.thePodsHaveTheRestartPolicy)
+	sc.Step(`^the TaskManager pod "([^"]*)" limits (\S+) CPU and (\S+) memory$`, j.theTaskManagerPodLimits)
+	sc.Step(`^no TaskManager pod of "([^"]*)" was restarted in place$`, j.noTaskManagerPodWasRestartedInPlace)
+	sc.Step(`^every ConfigMap and Secret the TaskManager pod "([^"]*)" mounts exists$`, j.everyVolumeOfTheTaskManagerPodExists)
 }
 
 // theNodeBecomesNotReady stops a node's kubelet, as when the machine crashes.
@@ -135,9 +142,14 @@ func (j *jobSide) aNodeJoinsTheCluster(name, cpu, memory string) error {
 	if err != nil {
 		return fmt.Errorf("memory %q: %w", memory, err)
 	}
+	podCIDR, err := j.freePodCIDR()
+	if err != nil {
+		return err
+	}
 	capacity := corev1.ResourceList{corev1.ResourceCPU: c, corev1.ResourceMemory: m, corev1.ResourcePods: resource.MustParse("110")}
 	node := &corev1.Node{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"kubernetes.io/hostname": name, "kubernetes.io/os": "linux"}},
+		Spec:       corev1.NodeSpec{PodCIDR: podCIDR, PodCIDRs: []string{podCIDR}},
 		Status:     corev1.NodeStatus{Capacity: capacity, Allocatable: capacity},
 	}
 	if _, err := cs.CoreV1().Nodes().Create(context.Background(), node, metav1.CreateOptions{}); err != nil {
@@ -145,6 +157,28 @@ func (j *jobSide) aNodeJoinsTheCluster(name, cpu, memory string) error {
 	}
 	j.tracef("node %s (%s CPU, %s memory) joins the cluster", name, cpu, memory)
 	return nil
+}
+
+// freePodCIDR is the first /24 of the cluster's pod range (sim.ClusterPodCIDR) that no
+// node has: what node IPAM in kube-controller-manager gives a node that registers.
+func (j *jobSide) freePodCIDR() (string, error) {
+	nodes, err := j.cluster.Client().CoreV1().Nodes().List(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		return "", err
+	}
+	used := map[string]bool{}
+	for _, n := range nodes.Items {
+		used[n.Spec.PodCIDR] = true
+	}
+	cluster := netip.MustParsePrefix(sim.ClusterPodCIDR)
+	base := cluster.Addr().As4()
+	for i := range 1 << (24 - cluster.Bits()) {
+		cidr := netip.PrefixFrom(netip.AddrFrom4([4]byte{base[0], base[1] + byte(i>>8), base[2] + byte(i), 0}), 24).String()
+		if !used[cidr] {
+			return cidr, nil
+		}
+	}
+	return "", fmt.Errorf("no pod CIDR left in %s for a new node", sim.ClusterPodCIDR)
 }
 
 func nodeReady(n *corev1.Node) bool {
@@ -222,7 +256,7 @@ func (j *jobSide) forKeepsRunningTaskManagerPods(within, id string, n int) error
 		return err
 	}
 	start := timeNow()
-	for deadline := start.Add(d); timeNow().Before(deadline); time.Sleep(time.Second) {
+	for deadline := start.Add(d); timeNow().Before(deadline); time.Sleep(checkPeriod(d)) {
 		settle()
 		pods, err := j.taskManagerPods(id)
 		if err != nil {
@@ -231,6 +265,30 @@ func (j *jobSide) forKeepsRunningTaskManagerPods(within, id string, n int) error
 		if got := len(runningPods(pods)); got != n {
 			return fmt.Errorf("after %v %q has %d Running TaskManager pods, want %d all along: %s",
 				timeNow().Sub(start).Round(time.Second), id, got, n, describePods(pods))
+		}
+	}
+	return nil
+}
+
+// forHasAtMostTaskManagerPods checks, every simulated second for the whole duration,
+// that a cluster has no more than n TaskManager pods that are not being deleted, in
+// any phase: failed pods do not pile up.
+// Example: And for 2 hours "my-session" has at most 1 TaskManager pod
+func (j *jobSide) forHasAtMostTaskManagerPods(within, id string, n int) error {
+	d, err := parseDuration(within)
+	if err != nil {
+		return err
+	}
+	start := timeNow()
+	for deadline := start.Add(d); timeNow().Before(deadline); time.Sleep(checkPeriod(d)) {
+		settle()
+		pods, err := j.taskManagerPods(id)
+		if err != nil {
+			return err
+		}
+		if len(pods) > n {
+			return fmt.Errorf("after %v %q has %d TaskManager pods, want at most %d all along: %s",
+				timeNow().Sub(start).Round(time.Second), id, len(pods), n, describePods(pods))
 		}
 	}
 	return nil
@@ -249,7 +307,7 @@ func (j *jobSide) forKeepsRunningTaskManagerPodsOrNone(within, id string, none b
 		return err
 	}
 	start := timeNow()
-	for deadline := start.Add(d); timeNow().Before(deadline); time.Sleep(time.Second) {
+	for deadline := start.Add(d); timeNow().Before(deadline); time.Sleep(checkPeriod(d)) {
 		settle()
 		pods, err := j.taskManagerPods(id)
 		if err != nil {
@@ -342,6 +400,17 @@ func (j *jobSide) withinThePodHasTheEvent(within, pod, reason, fragment string) 
 // theTaskManagerPodRequests checks the main container's resource requests.
 // Example: Then the TaskManager pod "my-session-taskmanager-1-1" requests 2 CPU and 2048Mi memory
 func (j *jobSide) theTaskManagerPodRequests(name, cpu, memory string) error {
+	return j.mainContainerResources(name, "requests", cpu, memory)
+}
+
+// theTaskManagerPodLimits checks the main container's resource limits (requests times
+// kubernetes.taskmanager.cpu.limit-factor and .memory.limit-factor).
+// Example: Then the TaskManager pod "my-session-taskmanager-1-1" limits 3 CPU and 3072Mi memory
+func (j *jobSide) theTaskManagerPodLimits(name, cpu, memory string) error {
+	return j.mainContainerResources(name, "limits", cpu, memory)
+}
+
+func (j *jobSide) mainContainerResources(name, what, cpu, memory string) error {
 	p, err := j.pod(name)
 	if err != nil {
 		return err
@@ -358,9 +427,13 @@ func (j *jobSide) theTaskManagerPodRequests(name, cpu, memory string) error {
 		if err != nil {
 			return fmt.Errorf("memory %q: %w", memory, err)
 		}
-		gotCPU, gotMem := c.Resources.Requests[corev1.ResourceCPU], c.Resources.Requests[corev1.ResourceMemory]
+		list := c.Resources.Requests
+		if what == "limits" {
+			list = c.Resources.Limits
+		}
+		gotCPU, gotMem := list[corev1.ResourceCPU], list[corev1.ResourceMemory]
 		if gotCPU.Cmp(wantCPU) != 0 || gotMem.Cmp(wantMem) != 0 {
-			return fmt.Errorf("the TaskManager pod %q requests %s CPU and %s memory, want %s and %s", name, gotCPU.String(), gotMem.String(), cpu, memory)
+			return fmt.Errorf("the TaskManager pod %q %s %s CPU and %s memory, want %s and %s", name, what, gotCPU.String(), gotMem.String(), cpu, memory)
 		}
 		return nil
 	}
@@ -396,5 +469,74 @@ func (j *jobSide) thePodsHaveTheRestartPolicy(role, id, policy string) error {
 	if len(wrong) > 0 {
 		return fmt.Errorf("%s pods of %q without restart policy %s: %s", role, id, policy, strings.Join(wrong, ", "))
 	}
+	return nil
+}
+
+// noTaskManagerPodWasRestartedInPlace checks that the kubelet restarted no container
+// of the cluster's TaskManager pods during the scenario: with restartPolicy Never a
+// crashed TaskManager's pod fails and the resource manager replaces it (FLINK-17332).
+// Example: Then no TaskManager pod of "my-session" was restarted in place
+func (j *jobSide) noTaskManagerPodWasRestartedInPlace(id string) error {
+	settle()
+	if restarted := j.restartedPodsOf(id + "-taskmanager-"); len(restarted) > 0 {
+		return fmt.Errorf("the kubelet restarted TaskManager pods of %q in place: %s", id, strings.Join(restarted, ", "))
+	}
+	return nil
+}
+
+// everyVolumeOfTheTaskManagerPodExists checks that every ConfigMap and Secret a
+// TaskManager pod mounts (volumes and projected sources) exists, so that the kubelet
+// can start it (FLINK-24674).
+// Example: Then every ConfigMap and Secret the TaskManager pod "my-session-taskmanager-1-1" mounts exists
+func (j *jobSide) everyVolumeOfTheTaskManagerPodExists(name string) error {
+	p, err := j.pod(name)
+	if err != nil {
+		return err
+	}
+	cs, err := j.kube()
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	var missing, mounted []string
+	check := func(kind, obj string, optional *bool) {
+		if optional != nil && *optional {
+			return
+		}
+		mounted = append(mounted, kind+" "+obj)
+		var err error
+		if kind == "configmap" {
+			_, err = cs.CoreV1().ConfigMaps(j.namespace).Get(ctx, obj, metav1.GetOptions{})
+		} else {
+			_, err = cs.CoreV1().Secrets(j.namespace).Get(ctx, obj, metav1.GetOptions{})
+		}
+		if err != nil {
+			missing = append(missing, kind+" "+obj)
+		}
+	}
+	for _, v := range p.Spec.Volumes {
+		switch {
+		case v.ConfigMap != nil:
+			check("configmap", v.ConfigMap.Name, v.ConfigMap.Optional)
+		case v.Secret != nil:
+			check("secret", v.Secret.SecretName, v.Secret.Optional)
+		case v.Projected != nil:
+			for _, src := range v.Projected.Sources {
+				if src.ConfigMap != nil {
+					check("configmap", src.ConfigMap.Name, src.ConfigMap.Optional)
+				}
+				if src.Secret != nil {
+					check("secret", src.Secret.Name, src.Secret.Optional)
+				}
+			}
+		}
+	}
+	if len(mounted) == 0 {
+		return fmt.Errorf("the TaskManager pod %q mounts no ConfigMap or Secret (it should mount its cluster's flink-config)", name)
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("the TaskManager pod %q mounts what does not exist: %s", name, strings.Join(missing, ", "))
+	}
+	j.tracef("TaskManager pod %s mounts %s", name, strings.Join(mounted, ", "))
 	return nil
 }

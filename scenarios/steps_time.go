@@ -114,3 +114,10 @@ func throughout(d time.Duration, what string, cond func() (bool, string, error))
 }
 
 func timeNow() time.Time { return time.Now() }
+
+// checkPeriod is how often a "for <duration> …" step looks, in simulated time: every
+// second up to ten minutes, then 600 times over the duration (every 12 s over two
+// hours), so that hours of checks stay cheap in wall time.
+func checkPeriod(d time.Duration) time.Duration {
+	return max(time.Second, d/600)
+}

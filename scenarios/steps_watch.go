@@ -220,7 +220,7 @@ func (j *jobSide) forTheJobManagerDoesNotRestart(within, id string) error {
 		return err
 	}
 	start := timeNow()
-	for deadline := start.Add(d); timeNow().Before(deadline); time.Sleep(time.Second) {
+	for deadline := start.Add(d); timeNow().Before(deadline); time.Sleep(checkPeriod(d)) {
 		settle()
 		n, seen, err := j.jobManagerRestarts(id)
 		if err != nil {
