@@ -50,22 +50,27 @@ func (j *jobSide) registerNodeSteps(sc *godog.ScenarioContext) {
 // theNodeBecomesNotReady stops a node's kubelet, as when the machine crashes.
 // Example: When the node "node-2" becomes NotReady
 func (j *jobSide) theNodeBecomesNotReady(node string) error {
+	return j.onNode(node, true, "node "+node+" becomes NotReady: its kubelet stops and its pods are cut from the network",
+		func() error { return j.cluster.NodeNotReady(node) })
+}
+
+// onNode traces and runs a step's action on a node once the cluster runs; lost
+// remembers the node as the one a fault took away.
+func (j *jobSide) onNode(node string, lost bool, trace string, act func() error) error {
 	if _, err := j.kube(); err != nil {
 		return err
 	}
-	j.lostNode = node
-	j.tracef("node %s becomes NotReady: its kubelet stops and its pods are cut from the network", node)
-	return j.cluster.NodeNotReady(node)
+	if lost {
+		j.lostNode = node
+	}
+	j.tracef("%s", trace)
+	return act()
 }
 
 // theNodeBecomesReadyAgain starts a stopped node's kubelet again.
 // Example: When the node "node-2" becomes Ready again
 func (j *jobSide) theNodeBecomesReadyAgain(node string) error {
-	if _, err := j.kube(); err != nil {
-		return err
-	}
-	j.tracef("node %s comes back", node)
-	return j.cluster.NodeReady(node)
+	return j.onNode(node, false, "node "+node+" comes back", func() error { return j.cluster.NodeReady(node) })
 }
 
 // theLostNodeBecomesReadyAgain brings back the node a fault took away.
@@ -80,23 +85,13 @@ func (j *jobSide) theLostNodeBecomesReadyAgain() error {
 // theNodeIsDeleted removes a node, as a cloud provider does for a vanished machine.
 // Example: When the node "node-2" is deleted
 func (j *jobSide) theNodeIsDeleted(node string) error {
-	if _, err := j.kube(); err != nil {
-		return err
-	}
-	j.lostNode = node
-	j.tracef("kubectl delete node/%s", node)
-	return j.cluster.DeleteNode(node)
+	return j.onNode(node, true, "kubectl delete node/"+node, func() error { return j.cluster.DeleteNode(node) })
 }
 
 // iDrainTheNode cordons a node and evicts its pods (kubectl drain).
 // Example: When I drain the node "node-2"
 func (j *jobSide) iDrainTheNode(node string) error {
-	if _, err := j.kube(); err != nil {
-		return err
-	}
-	j.lostNode = node
-	j.tracef("kubectl drain %s", node)
-	return j.cluster.DrainNode(context.Background(), node)
+	return j.onNode(node, true, "kubectl drain "+node, func() error { return j.cluster.DrainNode(context.Background(), node) })
 }
 
 // theNodeOfAnyTaskManagerPod targets a role: the node of the first (by name) running
