@@ -163,7 +163,7 @@ func (s *Server) serveCRUD(w http.ResponseWriter, r *http.Request, user string, 
 		writeError(w, methodNotAllowed(r.Method, info))
 		return
 	}
-	obj, err := s.cfg.API.Handle(user, action)
+	obj, err := s.cfg.API.HandleContext(r.Context(), user, action)
 	if err != nil {
 		s.cfg.Log.Debug("kubeserver: request failed", "user", user, "verb", info.verb, "resource", gvr.Resource, "namespace", ns, "name", name, "err", err)
 		writeError(w, err)

@@ -16,6 +16,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
@@ -507,5 +508,36 @@ func TestAnonymousUserOverPlainHTTP(t *testing.T) {
 	}
 	if _, err := New(Config{API: c.Server(), Anonymous: "x", Address: "0.0.0.0:0"}); err == nil || !strings.Contains(err.Error(), "not a loopback address") {
 		t.Errorf("New on a public address: %v", err)
+	}
+}
+
+// holdUntilCancelled holds every get of a ConfigMap until the caller's context ends,
+// and says when that happened.
+type holdUntilCancelled struct{ released chan struct{} }
+
+func (f holdUntilCancelled) Intercept(req apiserver.Request, serve func() (runtime.Object, error)) (runtime.Object, error) {
+	if req.Verb != "get" || req.Resource.Resource != "configmaps" {
+		return serve()
+	}
+	<-req.Context().Done()
+	close(f.released)
+	return nil, req.Context().Err()
+}
+
+// TestAClientGivingUpReleasesItsRequest: a request the simulated API server holds (a
+// latency fault, a cut link) ends when the HTTP client disconnects, as on a real server.
+func TestAClientGivingUpReleasesItsRequest(t *testing.T) {
+	c, cfg := serve(t, false)
+	f := holdUntilCancelled{released: make(chan struct{})}
+	c.Server().AddFault(f)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if _, err := clientFor(t, cfg).CoreV1().ConfigMaps("default").Get(ctx, "held", metav1.GetOptions{}); err == nil {
+		t.Fatal("a held request answered")
+	}
+	select {
+	case <-f.released:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the server still holds the request of a client that gave up")
 	}
 }

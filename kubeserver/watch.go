@@ -41,7 +41,7 @@ func (s *Server) serveWatch(w http.ResponseWriter, r *http.Request, user string,
 			return
 		}
 		listOpts := metav1.ListOptions{LabelSelector: opts.LabelSelector, FieldSelector: opts.FieldSelector}
-		list, err := s.cfg.API.Handle(user, clienttesting.NewListActionWithOptions(gvr, gvr.GroupVersion().WithKind(info.res.kind+"List"), ns, listOpts))
+		list, err := s.cfg.API.HandleContext(r.Context(), user, clienttesting.NewListActionWithOptions(gvr, gvr.GroupVersion().WithKind(info.res.kind+"List"), ns, listOpts))
 		if err != nil {
 			writeError(w, err)
 			return
@@ -63,7 +63,7 @@ func (s *Server) serveWatch(w http.ResponseWriter, r *http.Request, user string,
 		opts.ResourceVersion = lm.GetResourceVersion()
 		opts.SendInitialEvents, opts.ResourceVersionMatch = nil, ""
 	}
-	wi, err := s.cfg.API.HandleWatch(user, clienttesting.NewWatchActionWithOptions(gvr, ns, opts))
+	wi, err := s.cfg.API.HandleWatchContext(r.Context(), user, clienttesting.NewWatchActionWithOptions(gvr, ns, opts))
 	if err != nil {
 		writeError(w, err)
 		return
