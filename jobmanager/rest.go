@@ -63,6 +63,20 @@ func millis(t time.Time) int64 {
 	return t.UnixMilli()
 }
 
+// listJobs returns every job of the leadership term, or answers 503.
+func (jm *JobManager) listJobs(w http.ResponseWriter, r *http.Request) ([]jobDetails, bool) {
+	s := jm.leaderOrFail(w)
+	if s == nil {
+		return nil, false
+	}
+	jobs, err := s.dispatcher.list(r.Context())
+	if err != nil {
+		writeErrors(w, http.StatusServiceUnavailable, err.Error())
+		return nil, false
+	}
+	return jobs, true
+}
+
 // leaderOrFail returns the leadership term or answers 503.
 func (jm *JobManager) leaderOrFail(w http.ResponseWriter) *session {
 	s := jm.current()
@@ -163,13 +177,8 @@ func lastModification(j jobDetails) time.Time {
 }
 
 func (jm *JobManager) jobsOverview(w http.ResponseWriter, r *http.Request) {
-	s := jm.leaderOrFail(w)
-	if s == nil {
-		return
-	}
-	jobs, err := s.dispatcher.list(r.Context())
-	if err != nil {
-		writeErrors(w, http.StatusServiceUnavailable, err.Error())
+	jobs, ok := jm.listJobs(w, r)
+	if !ok {
 		return
 	}
 	out := []map[string]any{}
@@ -181,13 +190,8 @@ func (jm *JobManager) jobsOverview(w http.ResponseWriter, r *http.Request) {
 }
 
 func (jm *JobManager) jobs(w http.ResponseWriter, r *http.Request) {
-	s := jm.leaderOrFail(w)
-	if s == nil {
-		return
-	}
-	jobs, err := s.dispatcher.list(r.Context())
-	if err != nil {
-		writeErrors(w, http.StatusServiceUnavailable, err.Error())
+	jobs, ok := jm.listJobs(w, r)
+	if !ok {
 		return
 	}
 	out := []map[string]any{}

@@ -854,8 +854,13 @@ func (j *jobSide) withinTheJobManagerLogContains(within, id, fragment string) er
 	if err != nil {
 		return err
 	}
-	return eventually(d, fmt.Sprintf("the log of the JobManager of %q contains %q", id, fragment), func() (bool, string, error) {
-		name, err := j.jobManagerPod(id)
+	return j.awaitLogLine(d, fmt.Sprintf("the log of the JobManager of %q contains %q", id, fragment), func() (string, error) { return j.jobManagerPod(id) }, fragment)
+}
+
+// awaitLogLine waits until the log of the pod that pod names contains fragment.
+func (j *jobSide) awaitLogLine(d time.Duration, what string, pod func() (string, error), fragment string) error {
+	return eventually(d, what, func() (bool, string, error) {
+		name, err := pod()
 		if err != nil {
 			return false, err.Error(), nil
 		}
@@ -888,13 +893,7 @@ func (j *jobSide) withinTheTaskManagerLogContains(within, name, fragment string)
 	if err != nil {
 		return err
 	}
-	return eventually(d, fmt.Sprintf("the log of %q contains %q", name, fragment), func() (bool, string, error) {
-		log, err := j.podLog(name)
-		if err != nil {
-			return false, err.Error(), nil
-		}
-		return strings.Contains(log, fragment), lastLines(log, 3), nil
-	})
+	return j.awaitLogLine(d, fmt.Sprintf("the log of %q contains %q", name, fragment), func() (string, error) { return name, nil }, fragment)
 }
 
 func (j *jobSide) theTaskManagerLogDoesNotContain(name, fragment string) error {
