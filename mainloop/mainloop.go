@@ -2,7 +2,8 @@
 // task posted to it, one at a time, and only that goroutine touches the component's
 // state; remote calls run on goroutines of their own (Go) and post their results
 // back; timers post their task when they fire (After). Flink's RpcEndpoint main thread
-// and the resource manager's loop work the same way.
+// works the same way; the resource manager, the JobMasters, the HA process and the
+// TaskExecutors each run on one.
 //
 // The queue is unbounded, so posting never blocks: the loop may post to itself and a
 // network handler never waits for a busy loop to accept its message.
@@ -25,6 +26,7 @@ type Loop struct {
 	wake    chan struct{}
 	stopped bool
 	closing chan struct{}
+	done    chan struct{}
 	timers  map[*Timer]struct{}
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -34,28 +36,37 @@ type Loop struct {
 // New makes a loop; tasks posted before Run wait for it.
 func New() *Loop {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Loop{wake: make(chan struct{}, 1), closing: make(chan struct{}), timers: map[*Timer]struct{}{}, ctx: ctx, cancel: cancel}
+	return &Loop{wake: make(chan struct{}, 1), closing: make(chan struct{}), done: make(chan struct{}), timers: map[*Timer]struct{}{}, ctx: ctx, cancel: cancel}
 }
 
-// Run executes tasks until ctx ends, then refuses new tasks, stops the timers,
-// cancels the context of the goroutines started with Go and waits for them.
+// Run executes tasks until ctx ends or Stop is called — a task still queued then never
+// runs — and then refuses new tasks, stops the timers, cancels the context of the
+// goroutines started with Go and waits for them. A loop stopped before Run runs no
+// task: Run only does the shutdown.
 func (l *Loop) Run(ctx context.Context) {
-	stop := context.AfterFunc(ctx, l.cancel)
-	defer stop()
 	defer l.stop()
+	ended := func() bool { return ctx.Err() != nil || l.ctx.Err() != nil }
+	if ended() {
+		return
+	}
+	// The goroutines started with Go learn at once that ctx ended, even while a task
+	// runs.
+	defer context.AfterFunc(ctx, l.cancel)()
 	for {
 		l.mu.Lock()
 		tasks := l.queue
 		l.queue = nil
 		l.mu.Unlock()
 		for _, t := range tasks {
-			if l.ctx.Err() != nil {
+			if ended() {
 				return
 			}
 			t()
 		}
 		select {
 		case <-l.wake:
+		case <-ctx.Done():
+			return
 		case <-l.ctx.Done():
 			return
 		}
@@ -71,6 +82,10 @@ func (l *Loop) Context() context.Context { return l.ctx }
 // Closing is closed once the loop stopped serving tasks.
 func (l *Loop) Closing() <-chan struct{} { return l.closing }
 
+// Done is closed once Run has finished its shutdown: the loop stopped serving tasks,
+// its timers are stopped and every goroutine started with Go has returned.
+func (l *Loop) Done() <-chan struct{} { return l.done }
+
 func (l *Loop) stop() {
 	l.cancel()
 	l.mu.Lock()
@@ -84,6 +99,7 @@ func (l *Loop) stop() {
 		t.timer.Stop()
 	}
 	l.async.Wait()
+	close(l.done)
 }
 
 // Post queues f; false when the loop has stopped (f never runs).

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"flinksim/internal/mutation"
+	"flinksim/mainloop"
 )
 
 // The active resource manager (reference §4.6, §4.7; Flink's ActiveResourceManager):
@@ -42,7 +43,7 @@ type activeState struct {
 	lost int
 	// coolDown is set while new workers are paused after too many start failures;
 	// recheck says a declaration check was deferred by it.
-	coolDown *loopTimer
+	coolDown *mainloop.Timer
 	recheck  bool
 	// checking guards checkResourceDeclarations against re-entry; checkAgain asks it
 	// for another round.
@@ -273,7 +274,7 @@ func (rm *ResourceManager) recordStartFailure() {
 	}
 	rm.log.Warn("reached the maximum start failure rate; pausing new workers", "pause", rm.s.startRetryInterval,
 		"failuresLastMinute", a.failures.count(now))
-	a.coolDown = rm.loop.after(rm.s.startRetryInterval, func() {
+	a.coolDown = rm.loop.After(rm.s.startRetryInterval, func() {
 		a.coolDown = nil
 		if a.recheck {
 			a.recheck = false
@@ -287,7 +288,7 @@ func (rm *ResourceManager) recordStartFailure() {
 // allocation or recovery).
 func (rm *ResourceManager) scheduleRegistrationTimeout(id ResourceID) {
 	a := &rm.active
-	rm.loop.after(rm.s.registrationTimeout, func() {
+	rm.loop.After(rm.s.registrationTimeout, func() {
 		if !a.currentUnregistered[id] && !a.previousUnregistered[id] {
 			return
 		}
@@ -328,7 +329,7 @@ func (rm *ResourceManager) onPreviousAttemptWorkersRecovered(workers []workerNod
 		rm.log.Info("worker recovered from a previous attempt", "worker", w.ID)
 	}
 	if len(workers) > 0 && rm.s.recoveryTimeout > 0 {
-		rm.loop.after(rm.s.recoveryTimeout, func() {
+		rm.loop.After(rm.s.recoveryTimeout, func() {
 			if !rm.ready {
 				rm.log.Info("recovery timeout passed; serving resource requirements", "unregistered", len(a.previousUnregistered))
 			}

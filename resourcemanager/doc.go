@@ -6,8 +6,8 @@
 //
 // # Layers
 //
-// As in Flink there are three parts, all owned by one main loop (loop.go): a single
-// goroutine runs every state change; Kubernetes calls and calls to TaskManagers run on
+// As in Flink there are three parts, all owned by one main loop (a mainloop.Loop): a
+// single goroutine runs every state change; Kubernetes calls and calls to TaskManagers run on
 // goroutines of their own and post their results back.
 //
 //   - The Kubernetes driver (kubernetes_driver.go) creates TaskManager pods named

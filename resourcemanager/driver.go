@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"flinksim/config"
+	"flinksim/mainloop"
 )
 
 // workerNode is a worker a driver started or recovered (Flink's KubernetesWorkerNode):
@@ -33,9 +34,10 @@ type driver interface {
 	// initialize starts the driver: watches, recovery of previous workers (reported to
 	// h before it returns). It runs on the loop goroutine before the loop serves any
 	// task; an error fails the resource manager's start.
-	initialize(ctx context.Context, l *loop, h eventHandler) error
+	initialize(ctx context.Context, l *mainloop.Loop, h eventHandler) error
 	// terminate stops the driver's background work. It runs on the loop goroutine after
-	// the loop stopped serving tasks.
+	// the loop has stopped (mainloop.Loop.Run returned: no task runs any more, and the
+	// goroutines of the loop, whose context ended, have returned).
 	terminate()
 	// requestResource starts a worker with process specification spec. done runs on the
 	// loop exactly once — with the worker once it is allocated, or with an error —

@@ -20,6 +20,7 @@ import (
 
 	"flinksim/config"
 	"flinksim/kubeobjects"
+	"flinksim/mainloop"
 	"flinksim/process"
 	"flinksim/sim"
 	"flinksim/sim/apiserver"
@@ -336,11 +337,11 @@ func (h *recordingHandler) onError(err error) { h.errors = append(h.errors, err)
 
 // onLoop lets the bubble settle (timers that are due have fired, their tasks are
 // queued), then runs f on the loop and waits for it.
-func onLoop(t *testing.T, l *loop, f func()) {
+func onLoop(t *testing.T, l *mainloop.Loop, f func()) {
 	t.Helper()
 	synctest.Wait()
 	done := make(chan struct{})
-	if !l.post(func() { f(); close(done) }) {
+	if !l.Post(func() { f(); close(done) }) {
 		t.Fatal("the loop has stopped")
 	}
 	<-done

@@ -20,6 +20,7 @@ import (
 
 	"flinksim/config"
 	"flinksim/kubeobjects"
+	"flinksim/mainloop"
 )
 
 // kubernetesDriverConfig is what the Kubernetes driver needs; New fills it from the
@@ -64,7 +65,7 @@ type kubernetesDriver struct {
 	cfg kubernetesDriverConfig
 
 	// Owned by the loop.
-	l        *loop
+	l        *mainloop.Loop
 	h        eventHandler
 	running  bool
 	template *kubeobjects.FlinkPod
@@ -105,7 +106,7 @@ var _ driver = (*kubernetesDriver)(nil)
 
 // initialize watches the TaskManager pods, loads the TaskManager pod template and
 // recovers the pods of previous attempts (reference §4.1).
-func (d *kubernetesDriver) initialize(ctx context.Context, l *loop, h eventHandler) error {
+func (d *kubernetesDriver) initialize(ctx context.Context, l *mainloop.Loop, h eventHandler) error {
 	d.l, d.h, d.running = l, h, true
 	w, err := d.createWatch(ctx)
 	if err != nil {
@@ -198,16 +199,16 @@ func (d *kubernetesDriver) startWatch(w watch.Interface) {
 	stop := make(chan struct{})
 	var once sync.Once
 	d.stopWatch = func() { once.Do(func() { close(stop) }) }
-	d.l.goAsync(func(ctx context.Context) {
+	d.l.Go(func(ctx context.Context) {
 		defer w.Stop()
 		for {
 			select {
 			case ev, ok := <-w.ResultChan():
 				if !ok {
-					d.l.post(func() { d.onWatchClosed(gen) })
+					d.l.Post(func() { d.onWatchClosed(gen) })
 					return
 				}
-				d.l.post(func() { d.onWatchEvent(gen, ev) })
+				d.l.Post(func() { d.onWatchEvent(gen, ev) })
 			case <-stop:
 				return
 			case <-ctx.Done():
@@ -226,9 +227,9 @@ func (d *kubernetesDriver) rewatch() {
 	}
 	d.watchGen++
 	gen := d.watchGen
-	d.l.goAsync(func(ctx context.Context) {
+	d.l.Go(func(ctx context.Context) {
 		w, err := d.createWatch(ctx)
-		posted := d.l.post(func() {
+		posted := d.l.Post(func() {
 			if !d.running || gen != d.watchGen {
 				if w != nil {
 					w.Stop()
@@ -352,13 +353,13 @@ func (d *kubernetesDriver) requestResource(spec config.TaskManagerMemory, done f
 	})
 	if err != nil {
 		err = fmt.Errorf("cannot build TaskManager pod %s: %w", name, err)
-		d.l.post(func() { d.onPodCreated(req, err) })
+		d.l.Post(func() { d.onPodCreated(req, err) })
 		return func() { d.cancel(req) }
 	}
 	d.cfg.log.Info("creating TaskManager pod", "pod", name, "cpu", spec.CPUCores, "memory", spec.TotalProcess.String())
-	d.l.goAsync(func(ctx context.Context) {
+	d.l.Go(func(ctx context.Context) {
 		err := d.createPod(ctx, pod)
-		d.l.post(func() { d.onPodCreated(req, err) })
+		d.l.Post(func() { d.onPodCreated(req, err) })
 	})
 	return func() { d.cancel(req) }
 }
@@ -443,7 +444,7 @@ func (d *kubernetesDriver) ownerReference(ctx context.Context) (metav1.OwnerRefe
 // logged (a pod whose deletion failed is deleted again when its termination shows on
 // the watch).
 func (d *kubernetesDriver) stopPod(name string) {
-	d.l.goAsync(func(loopCtx context.Context) {
+	d.l.Go(func(loopCtx context.Context) {
 		ctx, cancel := context.WithTimeout(loopCtx, d.cfg.requestTimeout)
 		defer cancel()
 		err := d.pods().Delete(ctx, name, metav1.DeleteOptions{})

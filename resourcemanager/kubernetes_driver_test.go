@@ -21,6 +21,7 @@ import (
 
 	"flinksim/config"
 	"flinksim/kubeobjects"
+	"flinksim/mainloop"
 	"flinksim/sim"
 )
 
@@ -37,7 +38,7 @@ type driverHarness struct {
 	blocked []string
 	local   kubeobjects.Local
 
-	l       *loop
+	l       *mainloop.Loop
 	d       *kubernetesDriver
 	h       *recordingHandler
 	initErr error
@@ -84,17 +85,14 @@ func (h *driverHarness) startDriver() {
 		blockedNodes: func() []string { return h.blocked },
 	})
 	h.h = &recordingHandler{}
-	h.l = newLoop()
+	h.l = mainloop.New()
 	ctx, cancel := context.WithCancel(context.Background())
-	h.l.start(ctx)
 	h.initErr = h.d.initialize(ctx, h.l, h.h)
-	done := make(chan struct{})
-	go func() { h.l.run(ctx); close(done) }()
+	go h.l.Run(ctx)
 	h.stopRun = func() {
 		cancel()
-		<-done
+		<-h.l.Done()
 		h.d.terminate()
-		h.l.stop()
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"flinksim/mainloop"
 )
 
 // The TaskManager registrations (Flink's ResourceManager base class): who is
@@ -15,7 +17,7 @@ type taskExecutor struct {
 	id        ResourceID
 	instance  InstanceID
 	reg       TaskManagerRegistration
-	heartbeat *loopTimer
+	heartbeat *mainloop.Timer
 }
 
 // expectedError is the cause given to a TaskManager whose registration is closed on
@@ -77,7 +79,7 @@ func (rm *ResourceManager) heartbeat(id ResourceID, instance InstanceID, report 
 // watchHeartbeat (re)starts the heartbeat timeout of a registration.
 func (rm *ResourceManager) watchHeartbeat(te *taskExecutor) {
 	te.heartbeat.Cancel()
-	te.heartbeat = rm.loop.after(rm.s.heartbeatTimeout, func() {
+	te.heartbeat = rm.loop.After(rm.s.heartbeatTimeout, func() {
 		if rm.taskExecutors[te.id] != te {
 			return
 		}
@@ -102,6 +104,6 @@ func (rm *ResourceManager) closeTaskManagerConnection(id ResourceID, cause error
 	rm.sm.unregisterTaskManager(te.instance)
 	rm.log.Info("closing the TaskManager connection", "taskmanager", id, "cause", cause)
 	gw := te.reg.Gateway
-	rm.loop.goAsync(func(context.Context) { gw.DisconnectResourceManager(cause) })
+	rm.loop.Go(func(context.Context) { gw.DisconnectResourceManager(cause) })
 	return te
 }

@@ -13,6 +13,7 @@ import (
 
 	"flinksim/config"
 	"flinksim/kubeobjects"
+	"flinksim/mainloop"
 )
 
 // Config configures a ResourceManager.
@@ -74,12 +75,15 @@ type ResourceManager struct {
 	s       settings
 	log     *slog.Logger
 	rand    *rand.Rand
-	loop    *loop
+	loop    *mainloop.Loop
 	driver  driver
 	onFatal func(error)
 	started atomic.Bool
 	readyCh chan struct{}
-	cancel  context.CancelCauseFunc
+	// cancel ends the context the driver was initialized with (and with it what the
+	// driver keeps from initialize, the first pod watch): when Start returns, or at
+	// once when the resource manager fails.
+	cancel context.CancelCauseFunc
 
 	// Owned by the loop.
 	fatal         error
@@ -135,7 +139,7 @@ func newResourceManager(s settings, cfg Config) *ResourceManager {
 		log = slog.New(slog.DiscardHandler)
 	}
 	rm := &ResourceManager{
-		s: s, log: log, rand: cfg.Rand, loop: newLoop(), onFatal: cfg.OnFatalError,
+		s: s, log: log, rand: cfg.Rand, loop: mainloop.New(), onFatal: cfg.OnFatalError,
 		readyCh:       make(chan struct{}),
 		taskExecutors: map[ResourceID]*taskExecutor{},
 		blocked:       map[string]bool{},
@@ -270,21 +274,20 @@ func (rm *ResourceManager) Start(ctx context.Context) error {
 	if !rm.started.CompareAndSwap(false, true) {
 		return errors.New("resourcemanager: Start was already called; a ResourceManager runs once, build a new one with New")
 	}
-	parent := ctx
-	ctx, cancel := context.WithCancelCause(ctx)
+	driverCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	rm.cancel = cancel
-	rm.loop.start(ctx)
-	err := rm.driver.initialize(ctx, rm.loop, rm)
+	err := rm.driver.initialize(driverCtx, rm.loop, rm)
 	if err == nil {
 		rm.sm.start()
-		rm.loop.run(ctx)
+	} else {
+		rm.loop.Stop() // Run serves no task, it only shuts the loop down
 	}
+	rm.loop.Run(ctx) // until ctx ends or fail stops the loop
 	rm.driver.terminate()
 	cancel(nil)
-	rm.loop.stop()
 	switch {
-	case err != nil && parent.Err() != nil:
+	case err != nil && ctx.Err() != nil:
 		return nil // stopped while starting
 	case err != nil:
 		// As fatal as a failure while running: the JobManager must learn of it now,
@@ -311,41 +314,27 @@ func (rm *ResourceManager) fail(err error) {
 	rm.log.Error("fatal error", "error", err)
 	if h := rm.onFatal; h != nil {
 		fatal := rm.fatal
-		rm.loop.goAsync(func(context.Context) { h(fatal) })
+		rm.loop.Go(func(context.Context) { h(fatal) })
 	}
 	rm.cancel(rm.fatal)
+	rm.loop.Stop()
 }
 
 // onError implements eventHandler: the driver's errors are fatal.
 func (rm *ResourceManager) onError(err error) { rm.fail(err) }
 
-// do runs f on the loop and returns its result.
+// do runs f on the loop and returns its result; ErrStopped when the loop stopped first.
 func do[T any](ctx context.Context, rm *ResourceManager, f func() (T, error)) (T, error) {
-	type result struct {
-		v   T
-		err error
-	}
-	reply := make(chan result, 1)
-	var zero T
-	if !rm.loop.post(func() {
-		v, err := f()
-		reply <- result{v, err}
-	}) {
-		return zero, ErrStopped
-	}
-	select {
-	case r := <-reply:
-		return r.v, r.err
-	case <-rm.loop.closing:
-		select {
-		case r := <-reply:
-			return r.v, r.err
-		default:
+	var v T
+	var err error
+	if cerr := rm.loop.Call(ctx, func() { v, err = f() }); cerr != nil {
+		if errors.Is(cerr, mainloop.ErrStopped) {
+			cerr = ErrStopped
 		}
-		return zero, ErrStopped
-	case <-ctx.Done():
-		return zero, ctx.Err()
+		var zero T
+		return zero, cerr
 	}
+	return v, err
 }
 
 func (rm *ResourceManager) exec(ctx context.Context, f func() error) error {

@@ -10,12 +10,13 @@ import (
 	"time"
 
 	"flinksim/config"
+	"flinksim/mainloop"
 )
 
 // fakeDriver stands for the platform in the active resource manager's tests, as
 // Flink's TestingResourceManagerDriver does. Its state is touched only on the loop.
 type fakeDriver struct {
-	l         *loop
+	l         *mainloop.Loop
 	h         eventHandler
 	recovered []workerNode
 	initErr   error
@@ -32,7 +33,7 @@ type fakeRequest struct {
 	finished  bool
 }
 
-func (d *fakeDriver) initialize(_ context.Context, l *loop, h eventHandler) error {
+func (d *fakeDriver) initialize(_ context.Context, l *mainloop.Loop, h eventHandler) error {
 	d.l, d.h = l, h
 	if d.initErr != nil {
 		return d.initErr

@@ -78,14 +78,14 @@ func newSlotManager(rm *ResourceManager) *slotManager {
 
 // start runs the reconciliation now and every resourcemanager.taskmanager-timeout.
 func (sm *slotManager) start() {
-	sm.rm.loop.post(sm.periodicReconcile)
+	sm.rm.loop.Post(sm.periodicReconcile)
 }
 
 func (sm *slotManager) periodicReconcile() {
 	if sm.reconcile() {
 		sm.declareWithDelay()
 	}
-	sm.rm.loop.after(sm.rm.s.taskManagerTimeout, sm.periodicReconcile)
+	sm.rm.loop.After(sm.rm.s.taskManagerTimeout, sm.periodicReconcile)
 }
 
 // ---- requirements -------------------------------------------------------------------
@@ -119,7 +119,7 @@ func (sm *slotManager) checkWithDelay() {
 		return
 	}
 	sm.checkScheduled = true
-	sm.rm.loop.after(d, func() {
+	sm.rm.loop.After(d, func() {
 		sm.checkScheduled = false
 		sm.checkResourceRequirements()
 	})
@@ -267,7 +267,7 @@ func (sm *slotManager) notifyNotEnoughResources(job JobID) {
 		return
 	}
 	acquired, notify := sm.acquired(job), req.NotEnoughResources
-	sm.rm.loop.goAsync(func(context.Context) { notify(acquired) })
+	sm.rm.loop.Go(func(context.Context) { notify(acquired) })
 }
 
 // ---- slots of registered TaskManagers ----------------------------------------------
@@ -307,9 +307,9 @@ func (sm *slotManager) allocateSlot(instance InstanceID, job JobID) {
 	tm.updateIdle(time.Now())
 	req := SlotRequest{Slot: SlotID{ResourceID: tm.te.id, Index: idx}, Job: job, Allocation: alloc, TargetAddress: sm.jobs[job].TargetAddress}
 	gw := tm.te.reg.Gateway
-	sm.rm.loop.goAsync(func(ctx context.Context) {
+	sm.rm.loop.Go(func(ctx context.Context) {
 		err := gw.RequestSlot(ctx, req)
-		sm.rm.loop.post(func() { sm.onSlotRequestDone(instance, idx, alloc, err) })
+		sm.rm.loop.Post(func() { sm.onSlotRequestDone(instance, idx, alloc, err) })
 	})
 }
 
@@ -488,9 +488,9 @@ func (sm *slotManager) reconcile() bool {
 func (sm *slotManager) releaseIdle(tm *registeredTM) {
 	instance, since, gw := tm.te.instance, tm.idleSince, tm.te.reg.Gateway
 	sm.rm.log.Info("TaskManager idle for resourcemanager.taskmanager-timeout; asking whether it can be released", "taskmanager", tm.te.id)
-	sm.rm.loop.goAsync(func(ctx context.Context) {
+	sm.rm.loop.Go(func(ctx context.Context) {
 		ok, err := gw.CanBeReleased(ctx)
-		sm.rm.loop.post(func() {
+		sm.rm.loop.Post(func() {
 			cur := sm.registered[instance]
 			if cur == nil || !cur.idle || !cur.idleSince.Equal(since) || err != nil || !ok {
 				return
@@ -513,7 +513,7 @@ func (sm *slotManager) declareWithDelay() {
 		return
 	}
 	sm.declareScheduled = true
-	sm.rm.loop.after(d, func() {
+	sm.rm.loop.After(d, func() {
 		sm.declareScheduled = false
 		sm.declare()
 	})
