@@ -39,13 +39,6 @@ func TestSameSeedSameTrace(t *testing.T) {
 	} else if !t.Run("again", func(t *testing.T) { second = runner.Run(t, suite(), o) }) {
 		t.Fatal("the second run failed, though the first passed with the same seeds")
 	}
-	for name := range unsteady {
-		for _, sum := range []*runner.Summary{first, second} {
-			if r := sum.Result(name); r != nil {
-				r.Trace = nil
-			}
-		}
-	}
 	if len(first.Results) == 0 {
 		t.Fatal("no scenario ran: nothing to compare")
 	}
@@ -56,30 +49,6 @@ func TestSameSeedSameTrace(t *testing.T) {
 		}
 		t.Fatalf("two runs with the same seeds left different traces (set %s=DIR to keep them for diff -r): %s", traceDirEnv, d)
 	}
-}
-
-// unsteady are the scenarios whose traces are not compared, with the race that lets
-// them differ. Each is a known gap, to be closed rather than added to.
-var unsteady = map[string]string{
-	"Jobs on a native Kubernetes cluster/An application cluster runs the job of pipeline.jars and removes itself when it finished": "at the instant " +
-		"the finished application's JobManager deletes its Deployment, its resource manager may or may not still " +
-		"request a replacement for the TaskManager the shutdown stops: goroutines of the JobManager race (not the simulator)",
-	"TaskManager pod failures/A TaskManager on a node that becomes NotReady is lost by heartbeat and replaced elsewhere": "the node " +
-		"lifecycle controller's monitor tick can fall on the instant the node's grace period ends; whether that tick already " +
-		"sees the node unreachable (eviction at 55 s or at 60 s) is goroutine order (seen under -race only)",
-	"Kubernetes HA data: what survives and what is cleaned up/Deleting the Deployment keeps the HA data; deploying again recovers the job from its latest checkpoint": "the " +
-		"same race as the application cluster's shutdown above: the garbage collector deletes the JobManager and TaskManager " +
-		"pods at one instant, and whether the resource manager requests a replacement for the deleted TaskManager before " +
-		"its own SIGTERM stops it is goroutine order",
-	"Kubernetes HA failover/Deleting the cluster ConfigMap under a leader is fatal for it, as in Flink": "seen once " +
-		"under -race: the two JobManager pods of the ReplicaSet got other generated names in the second run; the names " +
-		"are derived per (prefix, how often it was drawn), so a create retried or refused in one run shifts them",
-	"Owner-reference cleanup/Foreground deletion keeps the Deployment until the TaskManagers and the JobManager are gone": "while " +
-		"the Deployment waits for its dependents, the resource manager replaces each TaskManager pod the garbage collector " +
-		"deletes, in the same instant, until its SIGTERM arrives; how many rounds fit is goroutine order",
-	"Kubernetes HA data: what survives and what is cleaned up/An application whose leader is lost keeps its job id and its progress": "seen " +
-		"once under -race in make test: the ReplicaSet of the JobManager Deployment was created in the segment after the deploy " +
-		"step (the step's seal came before the Deployment controller's create at the same instant); not reproduced alone",
 }
 
 // traceDirEnv names a folder that receives both runs' traces when they differ, one

@@ -96,6 +96,7 @@ func (w *World) Register(sc *godog.ScenarioContext) {
 	})
 	sc.After(func(ctx context.Context, _ *godog.Scenario, err error) (context.Context, error) {
 		settle()
+		w.tracef("end") // when the last step returned
 		w.trace.freeze()
 		return ctx, nil
 	})

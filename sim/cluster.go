@@ -49,7 +49,7 @@ type Config struct {
 	// registry.k8s.io/pause and busybox. Images not there fail with ErrImagePull.
 	Images []*kubelet.Image
 	// VolumeSyncPeriod is how often the kubelet refreshes mounted ConfigMaps and
-	// Secrets in running pods. Default 60 s.
+	// Secrets in running pods (one to one and a half periods apart). Default 60 s.
 	VolumeSyncPeriod time.Duration
 	// LoadBalancerDelay is how long the simulated cloud provider takes to give a
 	// LoadBalancer Service its ingress IP (default 30 s). NoLoadBalancer leaves them without one,

@@ -48,7 +48,7 @@ func (l *Loop) EnqueueObject(obj interface{}) {
 func (l *Loop) Run(ctx context.Context, synced ...cache.InformerSynced) error {
 	q := l.q()
 	defer q.ShutDown()
-	if !cache.WaitForCacheSync(ctx.Done(), synced...) {
+	if !WaitForCacheSync(ctx, synced...) {
 		return nil
 	}
 	workers := l.Workers

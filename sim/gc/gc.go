@@ -18,6 +18,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 
+	"flinksim/sim/controller"
 	"flinksim/sim/kube"
 )
 
@@ -125,13 +126,12 @@ func (c *Collector) Start(ctx context.Context) error {
 	defer c.queue.ShutDown()
 	c.factory.Start(ctx.Done())
 	defer c.factory.Shutdown()
-	for r, inf := range c.informers {
-		if !cache.WaitForCacheSync(ctx.Done(), inf.HasSynced) {
-			if ctx.Err() != nil {
-				return nil
-			}
-			return fmt.Errorf("gc: informer for %s did not sync", r.GVR)
-		}
+	var synced []cache.InformerSynced
+	for _, inf := range c.informers {
+		synced = append(synced, inf.HasSynced)
+	}
+	if !controller.WaitForCacheSync(ctx, synced...) {
+		return nil
 	}
 	var wg sync.WaitGroup
 	for i := 0; i < c.cfg.Workers; i++ {

@@ -20,6 +20,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	"flinksim/process"
+	"flinksim/sim/controller"
 )
 
 // NetworkProvider gives a host's view of the cluster network.
@@ -54,7 +55,8 @@ type Config struct {
 	MinStart    time.Duration
 	StartJitter time.Duration
 	// VolumeSyncPeriod is how often mounted ConfigMaps and Secrets are refreshed in
-	// running pods (the kubelet's sync delay). Default 60 s.
+	// running pods (the kubelet's sync-frequency): each resync comes one to one and a
+	// half periods after the last, as the kubelet jitters it. Default 60 s.
 	VolumeSyncPeriod time.Duration
 	// Events records Kubernetes events (Started, Killing, BackOff, FailedMount…).
 	// Default true; benchmarks switch it off.
@@ -161,7 +163,7 @@ func (k *Kubelet) Start(ctx context.Context) error {
 		k.factory.Shutdown()
 		k.wg.Wait()
 	}()
-	if !cache.WaitForCacheSync(ctx.Done(), k.podInf.HasSynced, k.nodeInf.HasSynced, k.cmInf.HasSynced, k.secInf.HasSynced) {
+	if !controller.WaitForCacheSync(ctx, k.podInf.HasSynced, k.nodeInf.HasSynced, k.cmInf.HasSynced, k.secInf.HasSynced) {
 		return nil
 	}
 	// Pods seen before the caches synced.
@@ -222,7 +224,8 @@ func (k *Kubelet) podChanged(obj interface{}) {
 		}()
 		return
 	}
-	w := newPodWorker(k, key, pod, time.Now().Add(k.cfg.MinStart+k.startJitter(pod)))
+	r := k.podRand(pod)
+	w := newPodWorker(k, key, pod, r, time.Now().Add(k.cfg.MinStart+time.Duration(r.Int64N(int64(k.cfg.StartJitter)+1))))
 	k.workers[key] = w
 	k.byUID[string(pod.UID)] = w
 	k.wg.Add(1)
@@ -232,14 +235,14 @@ func (k *Kubelet) podChanged(obj interface{}) {
 	}()
 }
 
-// startJitter is the random part of a pod's start-up latency. It derives from the
-// pod's UID rather than from one stream shared by all pods, so that pods whose workers
-// start at the same instant get the same latencies whichever worker draws first.
-func (k *Kubelet) startJitter(pod *corev1.Pod) time.Duration {
+// podRand is a pod's own random stream: its start-up latency and the jitter of its
+// volume resyncs come from it. It derives from the pod's UID rather than from one
+// stream shared by all pods, so that pods whose workers start at the same instant get
+// the same draws whichever worker draws first.
+func (k *Kubelet) podRand(pod *corev1.Pod) *rand.Rand {
 	h := fnv.New64a()
 	h.Write([]byte(pod.UID))
-	r := rand.New(rand.NewPCG(k.jitterSeed, h.Sum64()))
-	return time.Duration(r.Int64N(int64(k.cfg.StartJitter) + 1))
+	return rand.New(rand.NewPCG(k.jitterSeed, h.Sum64()))
 }
 
 // nodeAdded starts the pods already bound to a node that just appeared.

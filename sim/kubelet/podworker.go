@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"path"
 	"strings"
 	"sync"
@@ -44,6 +45,7 @@ type podWorker struct {
 	uid                   string
 	evicted               *killSpec
 	nextRefresh           time.Time
+	rand                  *rand.Rand // the pod's own stream (Kubelet.podRand)
 	lastMountEvent        time.Time
 	mountError            string
 	initializedAt         time.Time
@@ -71,13 +73,13 @@ const (
 	hangOff
 )
 
-func newPodWorker(k *Kubelet, key string, pod *corev1.Pod, startAt time.Time) *podWorker {
+func newPodWorker(k *Kubelet, key string, pod *corev1.Pod, r *rand.Rand, startAt time.Time) *podWorker {
 	var names []string
 	for _, c := range pod.Spec.Containers {
 		names = append(names, c.Name)
 	}
 	return &podWorker{
-		k: k, key: key, pod: pod, startAt: startAt, containerNames: names,
+		k: k, key: key, pod: pod, rand: r, startAt: startAt, containerNames: names,
 		node: pod.Spec.NodeName, namespace: pod.Namespace, name: pod.Name, uid: string(pod.UID),
 		updates: make(chan *corev1.Pod, 1), faults: make(chan fault, 8), exits: make(chan exit, 8), done: make(chan struct{}),
 		volumes: map[string]*podVolume{}, byName: map[string]*ctr{}, logs: newPodLogs(),
@@ -323,7 +325,7 @@ func (w *podWorker) prepare(ctx context.Context) bool {
 		}
 	}
 	w.prepared = true
-	w.nextRefresh = time.Now().Add(w.k.cfg.VolumeSyncPeriod)
+	w.scheduleRefresh()
 	return true
 }
 
@@ -359,7 +361,17 @@ func (w *podWorker) refreshVolumes() {
 			vol.set(files)
 		}
 	}
-	w.nextRefresh = time.Now().Add(w.k.cfg.VolumeSyncPeriod)
+	w.scheduleRefresh()
+}
+
+// scheduleRefresh sets the next volume resync. The kubelet requeues a pod after each
+// sync with wait.Jitter(sync-frequency, 0.5): one to one and a half periods later.
+// The jitter also keeps a resync from falling on the very instant a process in the
+// pod rereads the file (log4j's monitorInterval is a whole number of seconds), where
+// which of the two comes first would be goroutine order.
+func (w *podWorker) scheduleRefresh() {
+	p := w.k.cfg.VolumeSyncPeriod
+	w.nextRefresh = time.Now().Add(p + time.Duration(w.rand.Int64N(int64(p)/2+1)))
 }
 
 // start runs a new instance of a container.
@@ -588,7 +600,8 @@ func (w *podWorker) anyRunning() bool {
 	return false
 }
 
-// killReaction is how long after a graceful deletion the kubelet sends SIGTERM.
+// killReaction is the least time after a graceful deletion before the kubelet sends
+// SIGTERM; each pod adds a jitter of up to the same again from its own stream.
 const killReaction = 10 * time.Millisecond
 
 // terminate is graceful deletion: SIGTERM, wait up to the grace period, publish the
@@ -600,11 +613,13 @@ func (w *podWorker) terminate(ctx context.Context) {
 		grace = time.Duration(*pod.DeletionGracePeriodSeconds) * time.Second
 	}
 	// A kubelet learns of a deletion from its watch and then kills: never in the same
-	// instant as the deletion. What else reacts to the deletion at once (a resource
-	// manager replacing a deleted TaskManager while the garbage collector removes the
-	// whole cluster) therefore comes first, in every run.
+	// instant as the deletion, and pods deleted together (a cluster the garbage
+	// collector removes) are not killed in one instant either. What reacts to one
+	// pod's end (a resource manager replacing a TaskManager) therefore has it done
+	// before, or after, its own process's SIGTERM — the same in every run, where one
+	// instant for all would leave the order to goroutine scheduling.
 	if grace > 0 && len(w.running()) > 0 {
-		time.Sleep(killReaction)
+		time.Sleep(killReaction + time.Duration(w.rand.Int64N(int64(killReaction))))
 	}
 	if !w.k.cfg.NoEvents {
 		for _, c := range w.running() {

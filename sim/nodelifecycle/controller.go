@@ -15,6 +15,8 @@ import (
 	coordinationlisters "k8s.io/client-go/listers/coordination/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
+
+	"flinksim/sim/controller"
 )
 
 // Config configures the controller.
@@ -73,7 +75,7 @@ func New(cfg Config) (*Controller, error) {
 func (c *Controller) Start(ctx context.Context) error {
 	c.factory.Start(ctx.Done())
 	defer c.factory.Shutdown()
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
+	if !controller.WaitForCacheSync(ctx, c.synced...) {
 		return nil
 	}
 	// The checks run off the kubelets' beat (half a period and a millisecond later):

@@ -12,6 +12,7 @@ import (
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 
+	"flinksim/sim/controller"
 	"flinksim/sim/endpoints"
 	"flinksim/sim/network"
 )
@@ -67,7 +68,7 @@ func New(cfg Config) (*Proxy, error) {
 func (p *Proxy) Start(ctx context.Context) error {
 	p.factory.Start(ctx.Done())
 	defer p.factory.Shutdown()
-	cache.WaitForCacheSync(ctx.Done(), p.svcInf.HasSynced, p.sliceInf.HasSynced)
+	controller.WaitForCacheSync(ctx, p.svcInf.HasSynced, p.sliceInf.HasSynced)
 	<-ctx.Done()
 	return nil
 }
