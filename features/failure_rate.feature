@@ -36,7 +36,7 @@ Feature: Start-failure rate and cool-down over hours
     Then for 2 hours "my-session" has at most 1 TaskManager pod
     And "my-session" attempted at most 3 TaskManager pod creations in any minute
     And "my-session" attempted between 60 and 80 TaskManager pod creations
-    And the log of the JobManager of "my-session" contains "flink-main-container(exitCode=127"
+    And the log of the JobManager of "my-session" contains "flink-main-container(exitCode=128"
     And the JobManager of "my-session" has restarted 0 times
     And the job "CarTopSpeedWindowingExample" is RUNNING
 

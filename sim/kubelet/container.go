@@ -94,9 +94,13 @@ func terminatedState(c *ctr, code int32, at time.Time, id string) corev1.Contain
 	if c.kill != nil {
 		code, reason, msg = c.kill.code, c.kill.reason, c.kill.msg
 	}
+	started := metav1.NewTime(c.startedAt)
+	if reason == "StartError" {
+		started = metav1.Unix(0, 0) // never started: the runtime reports the epoch
+	}
 	return corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{
 		ExitCode: code, Reason: reason, Message: msg, ContainerID: id,
-		StartedAt: metav1.NewTime(c.startedAt), FinishedAt: metav1.NewTime(at),
+		StartedAt: started, FinishedAt: metav1.NewTime(at),
 	}}
 }
 

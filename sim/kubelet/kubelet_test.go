@@ -267,11 +267,19 @@ func TestUnknownImageAndUnknownCommand(t *testing.T) {
 			t.Fatal(err)
 		}
 		p := waitFor(t, cs, "nocmd", time.Minute, "Failed", func(p *corev1.Pod) bool { return p.Status.Phase == corev1.PodFailed })
-		if code := p.Status.ContainerStatuses[0].State.Terminated.ExitCode; code != 127 {
-			t.Fatalf("exit code %d, want 127", code)
+		term := p.Status.ContainerStatuses[0].State.Terminated
+		if term.ExitCode != 128 || term.Reason != "StartError" || !strings.Contains(term.Message, `exec: "no-such-command": executable file not found in $PATH`) || !term.StartedAt.Equal(&metav1.Time{Time: time.Unix(0, 0)}) {
+			t.Fatalf("a command the runtime cannot exec ended %+v, want containerd's StartError: exit 128, never started", term)
 		}
-		if got := logsOf(t, cs, "nocmd", nil); !strings.Contains(got, `exec: "no-such-command": executable file not found in $PATH`) {
-			t.Fatalf("log %q", got)
+		if got := logsOf(t, cs, "nocmd", nil); got != "" {
+			t.Fatalf("a container that never started has the log %q, want none", got)
+		}
+		evs, err := cs.CoreV1().Events("default").List(ctx, metav1.ListOptions{FieldSelector: "involvedObject.name=nocmd,reason=Failed"})
+		if err != nil || len(evs.Items) != 1 || !strings.HasPrefix(evs.Items[0].Message, "Error: failed to create containerd task") {
+			t.Fatalf("Failed events %+v (%v), want one saying the task could not be created", evs, err)
+		}
+		if started, _ := cs.CoreV1().Events("default").List(ctx, metav1.ListOptions{FieldSelector: "involvedObject.name=nocmd,reason=Started"}); len(started.Items) != 0 {
+			t.Fatalf("a Started event for a container that never started: %+v", started.Items)
 		}
 		if _, err := cs.CoreV1().Pods("default").Create(ctx, pod("bashmiss", corev1.RestartPolicyNever, container("main", "bash", "-c", "kubernetes-nothing.sh arg")), metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)

@@ -424,16 +424,22 @@ func (w *podWorker) start(ctx context.Context, c *ctr) {
 		penv.Args = args[1:]
 	}
 	if prog == nil {
+		// The runtime cannot exec the command: the container is created but never
+		// starts, and ends at once with containerd's StartError (exit 128, no log).
 		missing := "<none>"
 		if len(args) > 0 {
 			missing = args[0]
 		}
-		fmt.Fprintf(logs, "exec: %q: executable file not found in $PATH\n", missing)
-		prog = func(context.Context, *process.Env) error { return process.Exit(127, nil) }
+		c.kill = &killSpec{code: 128, reason: "StartError", msg: startError(missing)}
+		prog = func(context.Context, *process.Env) error { return process.Exit(128, nil) }
 	}
 	if !w.k.cfg.NoEvents {
 		w.containerEvent(ctx, c, "Created", "Container created")
-		w.containerEvent(ctx, c, "Started", "Container started")
+		if c.kill != nil {
+			w.k.event(ctx, w.pod, corev1.EventTypeWarning, "Failed", "Error: "+c.kill.msg)
+		} else {
+			w.containerEvent(ctx, c, "Started", "Container started")
+		}
 	}
 	go func() {
 		err := runProgram(runCtx, prog, penv)
@@ -443,6 +449,13 @@ func (w *podWorker) start(ctx context.Context, c *ctr) {
 		case <-w.done:
 		}
 	}()
+}
+
+// startError is containerd's message for a command the container cannot exec.
+func startError(command string) string {
+	return fmt.Sprintf("failed to create containerd task: failed to create shim task: OCI runtime create failed: "+
+		"runc create failed: unable to start container process: error during container init: "+
+		"exec: %q: executable file not found in $PATH: unknown", command)
 }
 
 // kubeClient is the client the pod's processes share: one per pod, made on first use.
