@@ -114,8 +114,7 @@ func (h *haProcess) run(ctx context.Context, wait func() error) error {
 	haDone := make(chan error, 1)
 	go func() { haDone <- h.services.Start(haCtx) }()
 	loopCtx, stopLoop := context.WithCancel(context.Background())
-	loopDone := make(chan struct{})
-	go func() { defer close(loopDone); h.loop.Run(loopCtx) }()
+	go h.loop.Run(loopCtx)
 
 	var wg sync.WaitGroup
 	if r, err := h.services.LeaderRetriever(ha.RestServerComponent, func(info ha.LeaderInformation) {
@@ -153,7 +152,7 @@ func (h *haProcess) run(ctx context.Context, wait func() error) error {
 	<-haDone
 	wg.Wait()
 	stopLoop()
-	<-loopDone
+	<-h.loop.Done()
 	if h.cleanupOnExit.Load() {
 		ctx, cancel := context.WithTimeout(context.Background(), haCallTimeout)
 		defer cancel()

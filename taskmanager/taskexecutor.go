@@ -104,8 +104,7 @@ func (te *taskExecutor) run(ctx context.Context, l net.Listener) error {
 	srv := rpc.NewServer(nil)
 	te.register(srv)
 	loopCtx, stopLoop := context.WithCancel(context.Background())
-	loopDone := make(chan struct{})
-	go func() { defer close(loopDone); te.loop.Run(loopCtx) }()
+	go te.loop.Run(loopCtx)
 	srvCtx, stopSrv := context.WithCancel(context.Background())
 	srvDone := make(chan error, 1)
 	go func() { srvDone <- srv.Serve(srvCtx, l) }()
@@ -121,7 +120,7 @@ func (te *taskExecutor) run(ctx context.Context, l net.Listener) error {
 	te.shutdown(err)
 	stopSrv()
 	stopLoop()
-	<-loopDone
+	<-te.loop.Done()
 	if serr := <-srvDone; err == nil && serr != nil {
 		err = serr
 	}
