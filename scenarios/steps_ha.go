@@ -109,10 +109,7 @@ func (h *haSide) iDeployAnHASessionClusterWithTheOptions(id string, n int, table
 	if err != nil {
 		return err
 	}
-	if err := h.deploySession(id, conf); err != nil {
-		return err
-	}
-	return h.lastErr
+	return h.deploySession(id, conf)
 }
 
 // iDeployAnHAApplicationCluster deploys an application cluster with Kubernetes HA.

@@ -963,10 +963,7 @@ func (j *jobSide) iDeployASessionClusterWithTheOptions(id string, table *godog.T
 	if err != nil {
 		return err
 	}
-	if err := j.deploySession(id, conf); err != nil {
-		return err
-	}
-	return j.lastErr
+	return j.deploySession(id, conf)
 }
 
 func (j *jobSide) iDeployAnApplicationClusterWith(id, jar string, table *godog.Table) error {
