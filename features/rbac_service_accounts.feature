@@ -8,8 +8,7 @@ Feature: RBAC and service accounts
   docs suggest binding the built-in "edit" ClusterRole to it.
 
   Background:
-    Given the Kubernetes cluster enforces RBAC
-    And a Kubernetes cluster with 3 nodes
+    Given a Kubernetes cluster with 3 nodes that enforces RBAC
 
   Scenario: A service account bound to "edit" runs the whole cluster
     Given the service account "flink" exists

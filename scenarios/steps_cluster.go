@@ -11,6 +11,7 @@ import (
 func (w *World) registerClusterSteps(sc *godog.ScenarioContext) {
 	sc.Step(`^a Kubernetes cluster$`, w.aKubernetesCluster)
 	sc.Step(`^a Kubernetes cluster with (\d+) nodes?$`, w.aKubernetesClusterWithNodes)
+	sc.Step(`^a Kubernetes cluster with (\d+) nodes? that enforces RBAC$`, w.aKubernetesClusterWithNodesThatEnforcesRBAC)
 	sc.Step(`^a Kubernetes cluster with (\d+) nodes? of (\S+) CPU and (\S+) memory$`, w.aKubernetesClusterWithNodesOf)
 	sc.Step(`^the garbage collector is disabled$`, w.theGarbageCollectorIsDisabled)
 }
@@ -19,6 +20,14 @@ func (w *World) aKubernetesCluster() error { return w.startCluster() }
 
 func (w *World) aKubernetesClusterWithNodes(n int) error {
 	return w.aKubernetesClusterWithNodesOf(n, sim.DefaultNode.CPU, sim.DefaultNode.Memory)
+}
+
+// aKubernetesClusterWithNodesThatEnforcesRBAC starts a cluster whose API server
+// authorizes every request by RBAC, as a real one does (the default cluster lets
+// everyone do everything).
+func (w *World) aKubernetesClusterWithNodesThatEnforcesRBAC(n int) error {
+	w.clusterCfg.RBAC = true
+	return w.aKubernetesClusterWithNodes(n)
 }
 
 func (w *World) aKubernetesClusterWithNodesOf(n int, cpu, memory string) error {
