@@ -15,6 +15,9 @@
 //	                 starts no cool-down (new pods are requested at once)
 //	leader-takeover  ha: a JobManager never takes the lock over from another holder, even
 //	                 when that holder's lease has expired (standbys stay standbys)
+//	idempotent-add   ha: a state-handle store write retried after its response was lost
+//	                 finds its own pointer and fails with "already exists", discarding
+//	                 the state the pointer names (Flink before FLINK-28265)
 //
 // features/mutation_test.go runs, for each name, a scenario that relies on the
 // behaviour with the mutation set and checks that it fails, and fails for the expected
@@ -37,6 +40,7 @@ const (
 	IdleRelease    = "idle-release"
 	FailureRate    = "failure-rate"
 	LeaderTakeover = "leader-takeover"
+	IdempotentAdd  = "idempotent-add"
 )
 
 // On reports whether the named behaviour is switched off for this process.
