@@ -37,6 +37,9 @@ func TestMutationsMakeScenariosFail(t *testing.T) {
 		{mutation.LeaderTakeover,
 			"^Kubernetes_HA_failover$/^A_crashed_leader_does_not_release_the_lock",
 			`a new JobManager of "my-session" leads`},
+		{mutation.IdempotentAdd,
+			"^Kubernetes_HA_failover$/^A_checkpoint_whose_pointer_was_stored_but_whose_response_was_lost",
+			`whose pointer write lost its response, FAILED`},
 	} {
 		t.Run(m.mutation, func(t *testing.T) {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestFeatures$/"+m.scenario, "-test.count=1")
