@@ -1,13 +1,16 @@
 @failure-rate @resourcemanager
 Feature: Start-failure rate and cool-down over hours
-  Reference §2.3, §4.6 and §4.8 (fact 11): TaskManager pods that fail before their
-  TaskManager registers — a pod creation the API server refuses, a container that
-  cannot start — are start failures. They are counted over a sliding minute; when the
-  count reaches resourcemanager.start-worker.max-failure-rate, the resource manager
-  starts no new pod for resourcemanager.start-worker.retry-interval. So a cluster
-  that cannot get TaskManagers for hours asks for them at a bounded pace, keeps no
-  failed pods around, and its JobManager stays up; once the cause is gone, the next
-  pod starts and the job runs.
+  Flink docs: Configuration → ResourceManager, the options
+  resourcemanager.start-worker.max-failure-rate (10 per minute) and
+  resourcemanager.start-worker.retry-interval (3 s); reference §2.3, §4.6 and §4.8
+  (fact 11). TaskManager pods that fail before their TaskManager registers — a pod
+  creation the API server refuses, a container that cannot start — are start failures.
+  They are counted over a sliding minute; when the count reaches
+  resourcemanager.start-worker.max-failure-rate, the resource manager starts no new
+  pod for resourcemanager.start-worker.retry-interval. So a cluster that cannot get
+  TaskManagers for hours asks for them at a bounded pace, keeps no failed pods around,
+  and its JobManager stays up; once the cause is gone, the next pod starts and the job
+  runs.
 
   Background:
     Given a Kubernetes cluster with 3 nodes

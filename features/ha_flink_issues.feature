@@ -1,8 +1,8 @@
 @ha @flink-issues
 Feature: Kubernetes HA failure stories from Flink's issue tracker
   Bugs Flink fixed in its Kubernetes HA services, each encoded with the fixed behaviour
-  (reference §5.4–§5.6, §5.9). FLINK-28265 (a committed ConfigMap update whose response
-  was lost) is in ha_failover.feature.
+  (reference §5.4–§5.6, §5.9). FLINK-28265 (a checkpoint pointer stored in the job
+  ConfigMap whose response was lost) is in ha_failover.feature.
 
   Background:
     Given a Kubernetes cluster with 3 nodes

@@ -1,13 +1,16 @@
 @jobs
 Feature: Jobs on a native Kubernetes cluster
-  Jobs arrive as Flink's REST API takes them (POST /jars/upload, POST /jars/<id>/run)
-  or, in application mode, from pipeline.jars; the JobManager asks the resource
-  manager for their slots, deploys their tasks to TaskManagers, checkpoints streaming
-  jobs every execution.checkpointing.interval while all tasks run, and restarts failed
-  jobs as restart-strategy.type says — fixed-delay, failure-rate, exponential-delay
-  (the default with checkpointing) or none (the default without) — with Flink's keys
-  and defaults. The examples are the jars the apache/flink image ships under
-  /opt/flink/examples; other jobs are simulated ones with scripted failures.
+  Flink docs: Native Kubernetes → Session Mode and Application Mode (→ Using plugins,
+  → Logging), REST API, Checkpointing, Task Failure Recovery and Configuration →
+  Fault Tolerance. Jobs arrive as Flink's REST API takes them (POST /jars/upload, POST
+  /jars/<id>/run) or, in application mode, from pipeline.jars; the JobManager asks the
+  resource manager for their slots, deploys their tasks to TaskManagers, checkpoints
+  streaming jobs every execution.checkpointing.interval while all tasks run, and
+  restarts failed jobs as restart-strategy.type says — fixed-delay, failure-rate,
+  exponential-delay (the default with checkpointing) or none (the default without) —
+  with Flink's keys and defaults. The examples are the jars the apache/flink image
+  ships under /opt/flink/examples; other jobs are simulated ones with scripted
+  failures.
 
   Scenario: A batch job finishes and its result is SUCCEEDED
     Given a Kubernetes cluster with 3 nodes

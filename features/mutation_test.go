@@ -37,6 +37,12 @@ func TestMutationsMakeScenariosFail(t *testing.T) {
 		{mutation.LeaderTakeover,
 			"^Kubernetes_HA_failover$/^A_crashed_leader_does_not_release_the_lock",
 			`a new JobManager of "my-session" leads`},
+		{mutation.PendingSpares,
+			"^TaskManager_pod_failures$/^Redundant_TaskManagers_that_cannot_be_scheduled_stay_Pending",
+			`want my-session-taskmanager-1-1, my-session-taskmanager-1-2, my-session-taskmanager-1-3, my-session-taskmanager-1-4`},
+		{mutation.IdempotentAdd,
+			"^Kubernetes_HA_failover$/^A_checkpoint_whose_pointer_was_stored_but_whose_response_was_lost",
+			`whose pointer write lost its response, FAILED`},
 	} {
 		t.Run(m.mutation, func(t *testing.T) {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestFeatures$/"+m.scenario, "-test.count=1")

@@ -1,6 +1,8 @@
 @node-failures @resourcemanager
 Feature: Node failures
   What happens to a Flink cluster when a Kubernetes node fails (reference §4.5, §4.8;
+  Flink docs: Configuration → Kubernetes for kubernetes.taskmanager.tolerations and
+  kubernetes.taskmanager.node-selector, heartbeat.timeout, Task Failure Recovery;
   Kubernetes "Taints and Tolerations" → taint-based evictions, and "Safely Drain a
   Node"). A node whose kubelet stops reporting turns NotReady after the grace period
   and is tainted node.kubernetes.io/unreachable; its pods are evicted once their

@@ -6,7 +6,8 @@ Feature: Owner-reference cleanup
   goes depends on the propagation policy (Kubernetes "Garbage Collection"): background
   deletes the Deployment at once and its dependents after; foreground keeps the
   Deployment until its dependents are gone; orphan leaves the dependents running
-  without owner.
+  without owner. The HA ConfigMaps have no owner and survive the Deployment
+  (Native Kubernetes → High-Availability on Kubernetes): ha_cleanup.feature.
 
   Background:
     Given a Kubernetes cluster with 3 nodes

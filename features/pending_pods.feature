@@ -1,12 +1,15 @@
 @pending-pods @resourcemanager
 Feature: Pending TaskManager pods
-  Reference §4.4 and §4.8: a TaskManager pod request completes when the pod is
-  scheduled, and there is no timeout for Pending pods — the resource manager waits
-  for the scheduler, without asking for more pods, and the job waits for its slots
-  (slot.request.timeout). The scheduler leaves a pod that fits no node Pending with a
-  FailedScheduling event ("0/1 nodes are available: 1 Insufficient cpu.") and tries
-  again when capacity changes: a pod deleted elsewhere, a node added. Every pod of
-  the Flink side requests what it is given: the JobManager 1 CPU
+  Flink docs: Native Kubernetes (Flink allocates and de-allocates TaskManagers as the
+  jobs need them) and Configuration → ResourceManager; reference §4.4 and §4.8. A
+  TaskManager pod request completes when the pod is scheduled, and there is no timeout
+  for Pending pods — the resource manager waits for the scheduler, without asking for
+  more pods, and the job waits for its slots (slot.request.timeout). Spare
+  TaskManagers that stay Pending (slotmanager.redundant-taskmanager-num, FLINK-31498)
+  are in pod_failures.feature. The scheduler leaves a pod that fits no node Pending
+  with a FailedScheduling event ("0/1 nodes are available: 1 Insufficient cpu.") and
+  tries again when capacity changes: a pod deleted elsewhere, a node added. Every pod
+  of the Flink side requests what it is given: the JobManager 1 CPU
   (kubernetes.jobmanager.cpu.amount), each TaskManager one CPU per slot.
 
   Scenario: A TaskManager that does not fit stays Pending until another cluster frees the node

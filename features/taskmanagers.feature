@@ -1,13 +1,17 @@
 @taskmanagers @resourcemanager
 Feature: TaskManager pods on demand
-  The resource manager inside the JobManager starts TaskManager pods as jobs need
-  slots (reference §4.6): a job's slot requirements are matched against free slots
-  of registered TaskManagers, then pending ones, and what is left becomes new pods of
-  taskmanager.numberOfTaskSlots slots each, named <cluster-id>-taskmanager-<attempt>-<index>
-  (§4.2). TaskManagers without allocated slots for resourcemanager.taskmanager-timeout
-  are released (§2.3, §7.4). After a JobManager restart the resource manager recovers
-  the running TaskManager pods of the previous attempt and names new pods with the
-  next attempt number (§4.7).
+  Flink docs: Native Kubernetes (TaskManagers allocated and de-allocated as jobs need
+  them; → Logging on resourcemanager.taskmanager-timeout), Configuration →
+  ResourceManager and Configuration → Kubernetes; FLINK-16439 (pod resources),
+  FLINK-24674 (mounted objects), FLINK-19289 and FLINK-38375 (TaskManagers after a
+  JobManager restart). The resource manager inside the JobManager starts TaskManager
+  pods as jobs need slots (reference §4.6): a job's slot requirements are matched
+  against free slots of registered TaskManagers, then pending ones, and what is left
+  becomes new pods of taskmanager.numberOfTaskSlots slots each, named
+  <cluster-id>-taskmanager-<attempt>-<index> (§4.2). TaskManagers without allocated
+  slots for resourcemanager.taskmanager-timeout are released (§2.3, §7.4). After a
+  JobManager restart the resource manager recovers the running TaskManager pods of the
+  previous attempt and names new pods with the next attempt number (§4.7).
 
   Background:
     Given a Kubernetes cluster with 3 nodes

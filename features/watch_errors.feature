@@ -1,13 +1,16 @@
 @watch-errors @resourcemanager
 Feature: Errors on the TaskManager pod watch
-  The resource manager watches its TaskManager pods (reference §4.1, §4.5, §4.8). A
+  The resource manager watches its TaskManager pods (reference §4.1, §4.5, §4.8;
+  Flink docs: Configuration → Kubernetes, kubernetes.transactional-operation.*). A
   watch that ends with 410 Gone ("too old resource version", after etcd compaction or
-  an API-server restart) or whose connection breaks is watched again from
-  resourceVersion 0, and the pods it lists again are reconciled; failing watch
-  creations are retried with exponential back-off
-  (kubernetes.transactional-operation.max-retries). Any other watch error is fatal to
-  the resource manager: the JobManager process ends and its Deployment restarts it,
-  and the new JobManager recovers the TaskManager pods of the previous attempt.
+  an API-server restart) is watched again from resourceVersion 0 (FLINK-20417: the
+  first scenario), as is one whose connection breaks, and the pods it lists again
+  are reconciled. Failing watch creations are retried with exponential back-off
+  (FLINK-33728: kubernetes.transactional-operation.initial-retry-delay,
+  max-retry-delay and max-retries). Any other watch error, or a watch creation that
+  still fails after the retries, is fatal to the resource manager: the JobManager
+  process ends and its Deployment restarts it, and the new JobManager recovers the
+  TaskManager pods of the previous attempt.
 
   Background:
     Given a Kubernetes cluster with 3 nodes
@@ -34,14 +37,36 @@ Feature: Errors on the TaskManager pod watch
     Then within a minute the TaskManager pods of "my-session" are "my-session-taskmanager-1-2"
     And the JobManager of "my-session" has restarted 0 times
 
-  Scenario: Failing watch creations are retried with back-off
+  Scenario: Refused watch creations are retried with exponential back-off (FLINK-33728)
+    Since FLINK-33728 the resource manager creates the pod watch again with back-off:
+    kubernetes.transactional-operation.initial-retry-delay (50 ms), doubled after each
+    failure up to kubernetes.transactional-operation.max-retry-delay (1 min), at most
+    kubernetes.transactional-operation.max-retries (15) times.
+
     Given the API server refuses the next 3 TaskManager pod watches with 503
     When the API server ends the TaskManager pod watch of "my-session" with 410 Gone
     And 2 minutes pass
     Then the resource manager of "my-session" watched the TaskManager pods again 4 times
+    And the resource manager of "my-session" watched the TaskManager pods again at +0s, +50ms, +150ms and +350ms
     And the JobManager of "my-session" has restarted 0 times
     When the TaskManager pod "my-session-taskmanager-1-1" crashes
     Then within a minute the TaskManager pods of "my-session" are "my-session-taskmanager-1-2"
+
+  Scenario: Watch creations refused beyond kubernetes.transactional-operation.max-retries end the JobManager (FLINK-33728)
+    Fifteen retries with back-off capped at a minute take almost six minutes; when the
+    last one is refused too, the resource manager fails fatally, the JobManager process
+    ends and its Deployment restarts it; the new JobManager watches again and recovers
+    the TaskManager of the previous attempt.
+
+    Given the API server refuses the next 16 TaskManager pod watches with 503
+    When the API server ends the TaskManager pod watch of "my-session" with 410 Gone
+    And 5 minutes pass
+    Then the resource manager of "my-session" watched the TaskManager pods again at +0s, +50ms, +150ms, +350ms, +750ms, +1.55s, +3.15s, +6.35s, +12.75s, +25.55s, +51.15s, +1m42.35s, +2m42.35s, +3m42.35s and +4m42.35s
+    And the JobManager of "my-session" has restarted 0 times
+    And within 2 minutes the JobManager of "my-session" has restarted 1 time
+    And within 2 minutes the log of the JobManager of "my-session" contains "recovered=1 attempt=2"
+    And within 2 minutes 1 TaskManager is registered with "my-session"
+    And the TaskManager pods of "my-session" are "my-session-taskmanager-1-1"
 
   Scenario: Any other watch error restarts the JobManager, which recovers its TaskManagers
     Without HA the restarted JobManager does not know the session's jobs any more; its

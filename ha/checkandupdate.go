@@ -45,20 +45,43 @@ type UpdateFunc func(cm *corev1.ConfigMap) (bool, error)
 //     includes a 409 on the write); errors of update itself are returned as they are.
 //     When all attempts failed the result is a *RetriesExhaustedError around the
 //     last failure.
+//   - Once a write may have been applied, the outcome stays unknown until an attempt
+//     settles it: if the attempts after it only fail with Kubernetes client errors (a
+//     GET that fails, the caller's context ending), the result is a
+//     *PossiblyInconsistentError too, even though the last failure was not a write.
+//     Callers rely on this to keep the state a committed write may point at.
 func CheckAndUpdateConfigMap(ctx context.Context, client kubernetes.Interface, namespace, name string, maxRetries int, update UpdateFunc) (bool, error) {
 	var last error
+	uncertain := false // an earlier attempt's write may have been applied
 	for attempt := 0; attempt <= maxRetries; attempt++ {
 		updated, err := checkAndUpdateOnce(ctx, client, namespace, name, update)
 		if err == nil {
 			return updated, nil
 		}
+		var pie *PossiblyInconsistentError
+		if errors.As(err, &pie) {
+			uncertain = true
+		}
 		var ce *ClientError
-		if !errors.As(err, &ce) || ctx.Err() != nil {
+		if !errors.As(err, &ce) {
 			return false, err
+		}
+		if ctx.Err() != nil {
+			return false, stillUncertain(uncertain, err)
 		}
 		last = err
 	}
-	return false, &RetriesExhaustedError{Attempts: maxRetries + 1, Err: last}
+	return false, stillUncertain(uncertain, &RetriesExhaustedError{Attempts: maxRetries + 1, Err: last})
+}
+
+// stillUncertain marks err as possibly inconsistent when an earlier write may have
+// been applied and err does not say so already.
+func stillUncertain(uncertain bool, err error) error {
+	var pie *PossiblyInconsistentError
+	if !uncertain || errors.As(err, &pie) {
+		return err
+	}
+	return &PossiblyInconsistentError{Err: err}
 }
 
 func checkAndUpdateOnce(ctx context.Context, client kubernetes.Interface, namespace, name string, update UpdateFunc) (bool, error) {

@@ -153,6 +153,35 @@ func TestFabric8FlinkKubeClient(t *testing.T) {
 		})
 	})
 
+	// A write that may have been applied leaves the outcome unknown; retries that
+	// only fail to read do not settle it.
+	t.Run("lostWriteThenFailingReadsStaysPossiblyInconsistent", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			c, stop := startCluster(t, 1)
+			defer stop()
+			createConfigMap(t, c.Client(), name, nil, map[string]string{"n": "0"})
+			c.Server().AddFault(&fault{match: on("", "update", name), err: errTimeout, loseResponse: true, times: 1})
+			gets := &fault{match: on("", "get", name), err: errInternal("get failed"), skip: 1}
+			c.Server().AddFault(gets)
+			_, err := CheckAndUpdateConfigMap(ctx, c.Client(), testNamespace, name, maxRetries, func(cm *corev1.ConfigMap) (bool, error) {
+				cm.Data["n"] = "1"
+				return true, nil
+			})
+			var exhausted *RetriesExhaustedError
+			var pie *PossiblyInconsistentError
+			if !errors.As(err, &pie) || !errors.As(err, &exhausted) {
+				t.Errorf("err %v; want possibly inconsistent, with the retries exhausted", err)
+			}
+			if gets.Hits() != maxRetries {
+				t.Errorf("%d failed GETs, want %d", gets.Hits(), maxRetries)
+			}
+			c.Server().RemoveFault(gets)
+			if got := getConfigMap(t, c.Client(), name).Data["n"]; got != "1" {
+				t.Errorf("n = %q; the lost write should have been applied", got)
+			}
+		})
+	})
+
 	t.Run("testCreateConfigMapAlreadyExisting", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			c, stop := startCluster(t, 1)

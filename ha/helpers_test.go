@@ -113,6 +113,8 @@ type fault struct {
 	loseResponse bool
 	// times limits how many requests it hits (0: all).
 	times int
+	// skip lets the first skip matched requests pass untouched.
+	skip int
 
 	mu   sync.Mutex
 	hits int
@@ -123,6 +125,11 @@ func (f *fault) Intercept(req apiserver.Request, serve func() (runtime.Object, e
 		return serve()
 	}
 	f.mu.Lock()
+	if f.skip > 0 {
+		f.skip--
+		f.mu.Unlock()
+		return serve()
+	}
 	if f.times > 0 && f.hits >= f.times {
 		f.mu.Unlock()
 		return serve()

@@ -17,6 +17,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+
+	"flinksim/internal/mutation"
 )
 
 // StateHandle points at a state file in the HA storage directory (Flink's
@@ -53,6 +55,17 @@ func decodePointer(v string) (pointer, error) {
 		return pointer{}, errors.New("not a state handle pointer: no path")
 	}
 	return p, nil
+}
+
+// DecodeEntry reads a store entry as a ConfigMap holds it: the state file it points at
+// and whether it is marked for deletion (for tools and checks that look at the data
+// without a store).
+func DecodeEntry(value string) (h StateHandle, markedForDeletion bool, err error) {
+	p, err := decodePointer(value)
+	if err != nil {
+		return StateHandle{}, false, err
+	}
+	return StateHandle{Path: p.Path}, p.MarkedForDeletion, nil
 }
 
 // StateHandleStoreConfig describes a StateHandleStore.
@@ -143,7 +156,10 @@ func (s *StateHandleStore) Add(ctx context.Context, key string, state []byte) (S
 					s.log.Warn("overwriting an unreadable entry", "key", key, "err", err)
 				case p.MarkedForDeletion:
 					return false, errMarked
-				case old == value:
+				case old == value && !mutation.On(mutation.IdempotentAdd):
+					// A retry of a write that was applied although its response was
+					// lost finds its own pointer: that is success, and the file it
+					// points at must stay (FLINK-28265).
 					return true, nil
 				default:
 					return false, fmt.Errorf("key %s in ConfigMap %s: %w", key, s.cfg.ConfigMapName, ErrAlreadyExists)
@@ -175,7 +191,10 @@ func (s *StateHandleStore) Add(ctx context.Context, key string, state []byte) (S
 }
 
 // Replace stores state under an existing key and deletes the file of the entry it
-// replaces:
+// replaces. A retry that finds its own pointer under key (the write was applied but
+// its response lost) deletes the file the first attempt replaced, never the new one
+// (Flink's replace would take its own pointer for the old one: the FLINK-28265 case,
+// which Flink fixed for add only):
 //
 //   - key missing: an error wrapping ErrNotExist, the new file deleted;
 //   - key marked for deletion: ErrNotExist, after a best-effort completion of that
@@ -192,8 +211,11 @@ func (s *StateHandleStore) Replace(ctx context.Context, key string, state []byte
 	value := encodePointer(pointer{Path: h.Path})
 	var old *pointer
 	updated, err := s.update(ctx, func(cm *corev1.ConfigMap) (bool, error) {
-		old = nil
 		content, ok := cm.Data[key]
+		if ok && content == value {
+			return true, nil // a retry after an applied write: old is what it replaced
+		}
+		old = nil
 		if !ok {
 			return false, fmt.Errorf("key %s in ConfigMap %s: %w", key, s.cfg.ConfigMapName, ErrNotExist)
 		}

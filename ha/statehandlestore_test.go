@@ -171,6 +171,21 @@ func TestKubernetesStateHandleStore(t *testing.T) {
 				t.Errorf("keys %v, deletions %d; want 1 entry, nothing discarded", keys, s.fs.TotalDeletes())
 			}
 		}},
+		{"addKeepsStateWhenALostWriteIsFollowedByFailingReads", func(t *testing.T, s *shs) {
+			// The pointer is committed but its response lost; every read of the
+			// retries fails, so nothing tells whether the pointer is there: the state
+			// it may name must stay (FLINK-28265).
+			s.c.Server().AddFault(&fault{match: on("", "update", testClusterConfigMap), err: errTimeout, loseResponse: true, times: 1})
+			s.c.Server().AddFault(&fault{match: on("", "get", testClusterConfigMap), err: errInternal("etcd is unavailable"), skip: 1})
+			_, err := s.store.Add(s.ctx, testKey, []byte("state"))
+			var pie *PossiblyInconsistentError
+			if !errors.As(err, &pie) {
+				t.Fatalf("err %v, want possibly inconsistent", err)
+			}
+			if len(s.files()) != 1 || s.fs.TotalDeletes() != 0 {
+				t.Errorf("files %v, deletions %d; want the state the committed pointer names kept", s.files(), s.fs.TotalDeletes())
+			}
+		}},
 		{"testAddFailedWhenConfigMapNotExistAndDiscardState", func(t *testing.T, s *shs) {
 			deleteTestConfigMap(t, s.c.Client(), testClusterConfigMap)
 			_, err := s.store.Add(s.ctx, testKey, []byte("state"))
@@ -267,6 +282,25 @@ func TestKubernetesStateHandleStore(t *testing.T) {
 			}
 			if len(s.files()) != 2 || s.fs.TotalDeletes() != 0 {
 				t.Errorf("files %v, deletions %d; want nothing discarded", s.files(), s.fs.TotalDeletes())
+			}
+		}},
+		{"replaceRetriedAfterALostResponseKeepsTheNewState", func(t *testing.T, s *shs) {
+			// The new pointer is committed but its response lost; the retry finds it
+			// under the key and must delete the old state, not the new one.
+			old := s.add(t, testKey, "old")
+			s.c.Server().AddFault(&fault{match: on("", "update", testClusterConfigMap), err: errTimeout, loseResponse: true, times: 1})
+			if err := s.store.Replace(s.ctx, testKey, []byte("new")); err != nil {
+				t.Fatal(err)
+			}
+			h, err := s.store.Get(s.ctx, testKey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b, err := s.store.Retrieve(s.ctx, h); err != nil || string(b) != "new" {
+				t.Fatalf("state under %s: %q, %v; want new", testKey, b, err)
+			}
+			if files := s.files(); s.fs.Deletes(old.Path) != 1 || len(files) != 1 || files[0] != h.Path {
+				t.Errorf("old state deleted %d times, files %v; want only the new state left", s.fs.Deletes(old.Path), files)
 			}
 		}},
 		{"testGetAndExist", func(t *testing.T, s *shs) {

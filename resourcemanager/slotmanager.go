@@ -466,6 +466,9 @@ func (sm *slotManager) reconcile() bool {
 		}
 		pend = append(pend, pendingView{id: id, planned: planned, spec: p.spec})
 	}
+	if mutation.On(mutation.PendingSpares) {
+		pend = nil
+	}
 	res := reconcile(views, pend, time.Now(), sm.rm.s.taskManagerTimeout, sm.rm.s.required, sm.rm.s.defaultSpec)
 	for _, id := range res.releasePending {
 		delete(sm.pending, id)

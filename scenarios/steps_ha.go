@@ -8,10 +8,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/cucumber/godog"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	"flinksim/config"
 	"flinksim/ha"
@@ -31,6 +33,8 @@ type haSide struct {
 	// former is the leader before the last change seen.
 	former  map[string]leaderView
 	latency *faults.Fault
+	// lostPointers are the installed checkpoint-pointer faults, by job name.
+	lostPointers map[string]*lostCheckpointPointer
 }
 
 // leaderView is who leads a cluster: the JobManager pod, its lock identity and its
@@ -41,7 +45,7 @@ type leaderView struct {
 }
 
 func (j *jobSide) registerHASteps(sc *godog.ScenarioContext) {
-	h := &haSide{jobSide: j, leaders: map[string]leaderView{}, former: map[string]leaderView{}}
+	h := &haSide{jobSide: j, leaders: map[string]leaderView{}, former: map[string]leaderView{}, lostPointers: map[string]*lostCheckpointPointer{}}
 	sc.Step(`^I deploy an HA session cluster "([^"]*)" with (\d+) JobManagers?$`, h.iDeployAnHASessionCluster)
 	sc.Step(`^I deploy an HA session cluster "([^"]*)" with (\d+) JobManagers? and the options:$`, h.iDeployAnHASessionClusterWithTheOptions)
 	sc.Step(`^I deploy an HA application cluster "([^"]*)" running "([^"]*)" with (\d+) JobManagers?$`, h.iDeployAnHAApplicationCluster)
@@ -68,6 +72,10 @@ func (j *jobSide) registerHASteps(sc *godog.ScenarioContext) {
 	sc.Step(`^ConfigMap updates take (.+) at the API server$`, h.configMapUpdatesTake)
 	sc.Step(`^ConfigMap updates are fast again$`, h.configMapUpdatesAreFastAgain)
 	sc.Step(`^the API server loses the response to the next update of the configmap "([^"]*)"$`, h.theAPIServerLosesTheNextUpdateResponse)
+	sc.Step(`^the API server loses the response to the next checkpoint pointer written to the job ConfigMap of "([^"]*)"$`, h.theAPIServerLosesTheNextCheckpointPointerResponse)
+	sc.Step(`^within (.+) the checkpoint of "([^"]*)" whose pointer write lost its response is COMPLETED$`, h.withinTheLostCheckpointIsCompleted)
+	sc.Step(`^the job ConfigMap of "([^"]*)" points at the state of that checkpoint$`, h.theJobConfigMapPointsAtTheLostCheckpoint)
+	sc.Step(`^within (.+) the job "([^"]*)" runs from a restored checkpoint no older than the one whose pointer write lost its response$`, h.withinTheJobRestoresNoOlderThanTheLostCheckpoint)
 }
 
 // haOptions are the options of an HA cluster with n JobManagers.
@@ -514,11 +522,21 @@ func (h *haSide) iDeleteTheConfigMap(name string) error {
 //
 //	within 2 minutes the job "TopSpeedWindowing" runs from a restored checkpoint
 func (h *haSide) withinTheJobRunsFromARestoredCheckpoint(within, name string) error {
+	return h.awaitRestored(within, name, 0)
+}
+
+// awaitRestored waits until the job is RUNNING from a restored checkpoint whose id is
+// at least minID.
+func (h *haSide) awaitRestored(within, name string, minID int64) error {
 	sj, err := h.job(name)
 	if err != nil {
 		return err
 	}
-	return waitUntil(within, fmt.Sprintf("the job %q runs from a restored checkpoint", name), func() (bool, string, error) {
+	what := fmt.Sprintf("the job %q runs from a restored checkpoint", name)
+	if minID > 0 {
+		what += fmt.Sprintf(" with an id of at least %d", minID)
+	}
+	return waitUntil(within, what, func() (bool, string, error) {
 		var out struct {
 			Latest struct {
 				Restored *struct {
@@ -535,6 +553,9 @@ func (h *haSide) withinTheJobRunsFromARestoredCheckpoint(within, name string) er
 		}
 		if out.Latest.Restored == nil || info.State != "RUNNING" {
 			return false, "state " + info.State + ", nothing restored", nil
+		}
+		if out.Latest.Restored.ID < minID {
+			return false, fmt.Sprintf("state %s, restored checkpoint %d", info.State, out.Latest.Restored.ID), nil
 		}
 		h.tracef("job %q restored checkpoint %d", name, out.Latest.Restored.ID)
 		return true, "", nil
@@ -560,20 +581,28 @@ func (h *haSide) theJobHasTheID(name, id string) error {
 //	the job ConfigMap of "TopSpeedWindowing" does not exist
 func (h *haSide) theJobConfigMap(name, state string) error {
 	settle()
-	sj, err := h.job(name)
+	cmName, err := h.jobConfigMapName(name)
 	if err != nil {
 		return err
 	}
-	id, err := ha.ParseJobID(sj.id)
-	if err != nil {
-		return err
-	}
-	cmName := ha.JobConfigMapName(sj.cluster, id)
 	_, err = h.clusterConfigMap(cmName)
 	if exists := err == nil; exists != (state == "exists") {
 		return fmt.Errorf("configmap %s: exists is %v", cmName, exists)
 	}
 	return nil
+}
+
+// jobConfigMapName is the HA ConfigMap <cluster-id>-<job-id>-config-map of a job.
+func (h *haSide) jobConfigMapName(name string) (string, error) {
+	sj, err := h.job(name)
+	if err != nil {
+		return "", err
+	}
+	id, err := ha.ParseJobID(sj.id)
+	if err != nil {
+		return "", err
+	}
+	return ha.JobConfigMapName(sj.cluster, id), nil
 }
 
 // theAPIServerExpiresTheConfigMapWatches ends every open watch on ConfigMaps of the
@@ -626,7 +655,7 @@ func (h *haSide) configMapUpdatesAreFastAgain() error {
 }
 
 // theAPIServerLosesTheNextUpdateResponse commits the next update of a ConfigMap but
-// loses the response, so the client does not know whether it happened (FLINK-28265).
+// loses the response, so the client does not know whether it happened.
 //
 //	the API server loses the response to the next update of the configmap "my-session-cluster-config-map"
 func (h *haSide) theAPIServerLosesTheNextUpdateResponse(name string) error {
@@ -636,4 +665,211 @@ func (h *haSide) theAPIServerLosesTheNextUpdateResponse(name string) error {
 	h.cluster.Server().AddFault(faults.LoseResponse(faults.Match{Verb: "update", Resource: "configmaps", Name: name}, faults.Times(1)))
 	h.tracef("the API server loses the response to the next update of configmap %s", name)
 	return nil
+}
+
+// lostCheckpointPointer is the fault of the FLINK-28265 steps. It serves every update
+// of one job ConfigMap and, through faults.LoseResponse, loses the response to the
+// first one that adds a checkpoint pointer (a checkpointID-* key the ConfigMap did not
+// hold before): the pointer is stored, the JobManager gets a 504. Updates of the
+// checkpoint counter and removals of subsumed checkpoints pass, whichever come first.
+type lostCheckpointPointer struct {
+	lose *faults.Fault
+
+	mu   sync.Mutex
+	keys map[string]bool // the checkpoint keys after the last update served
+	id   int64           // the checkpoint whose pointer write lost its response; 0 before
+}
+
+func checkpointKeys(data map[string]string) map[string]bool {
+	keys := map[string]bool{}
+	for k := range data {
+		if _, err := ha.CheckpointIDFromKey(k); err == nil {
+			keys[k] = true
+		}
+	}
+	return keys
+}
+
+// Intercept implements apiserver.Fault.
+func (f *lostCheckpointPointer) Intercept(req apiserver.Request, serve func() (runtime.Object, error)) (runtime.Object, error) {
+	if !f.lose.Match().Matches(req) {
+		return serve()
+	}
+	obj, err := serve()
+	cm, ok := obj.(*corev1.ConfigMap)
+	if err != nil || !ok {
+		return obj, err
+	}
+	f.mu.Lock()
+	keys := checkpointKeys(cm.Data)
+	var added int64
+	if f.id == 0 {
+		for k := range keys {
+			if id, _ := ha.CheckpointIDFromKey(k); !f.keys[k] {
+				added = max(added, id)
+			}
+		}
+		f.id = added
+	}
+	f.keys = keys
+	f.mu.Unlock()
+	if added == 0 {
+		return obj, nil
+	}
+	return f.lose.Intercept(req, func() (runtime.Object, error) { return obj, nil })
+}
+
+// lost is the id of the checkpoint whose pointer write lost its response, 0 while
+// none did.
+func (f *lostCheckpointPointer) lost() int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.id
+}
+
+// theAPIServerLosesTheNextCheckpointPointerResponse makes the API server commit the
+// next checkpoint pointer (checkpointID-<id>) written into the job's ConfigMap
+// <cluster-id>-<job-id>-config-map but lose the response, so that the JobManager does
+// not know whether the checkpoint was stored (FLINK-28265).
+//
+//	the API server loses the response to the next checkpoint pointer written to the job ConfigMap of "CarTopSpeedWindowingExample"
+func (h *haSide) theAPIServerLosesTheNextCheckpointPointerResponse(name string) error {
+	if _, err := h.kube(); err != nil {
+		return err
+	}
+	cmName, err := h.jobConfigMapName(name)
+	if err != nil {
+		return err
+	}
+	settle()
+	cm, err := h.clusterConfigMap(cmName)
+	if err != nil {
+		return fmt.Errorf("the job ConfigMap of %q: %w", name, err)
+	}
+	f := &lostCheckpointPointer{
+		lose: faults.LoseResponse(faults.Match{Verb: "update", Resource: "configmaps", Namespace: h.namespace, Name: cmName}, faults.Times(1)),
+		keys: checkpointKeys(cm.Data),
+	}
+	h.cluster.Server().AddFault(f)
+	h.lostPointers[name] = f
+	h.tracef("the API server loses the response to the next checkpoint pointer written to configmap %s", cmName)
+	return nil
+}
+
+// lostCheckpoint is the id of the checkpoint of a job whose pointer write lost its
+// response.
+func (h *haSide) lostCheckpoint(name string) (int64, error) {
+	f, err := h.lostPointer(name)
+	if err != nil {
+		return 0, err
+	}
+	if id := f.lost(); id > 0 {
+		return id, nil
+	}
+	return 0, fmt.Errorf("no checkpoint pointer of %q was written since the fault was installed", name)
+}
+
+// lostPointer is the checkpoint-pointer fault installed for a job.
+func (h *haSide) lostPointer(name string) (*lostCheckpointPointer, error) {
+	f, ok := h.lostPointers[name]
+	if !ok {
+		return nil, fmt.Errorf("no response to a checkpoint pointer of %q is lost: use \"the API server loses the response to the next checkpoint pointer written to the job ConfigMap of %q\" first", name, name)
+	}
+	return f, nil
+}
+
+// withinTheLostCheckpointIsCompleted waits until the checkpoint whose pointer write
+// lost its response shows COMPLETED in the job's checkpoint history; FAILED fails at
+// once.
+//
+//	within a minute the checkpoint of "CarTopSpeedWindowingExample" whose pointer write lost its response is COMPLETED
+func (h *haSide) withinTheLostCheckpointIsCompleted(within, name string) error {
+	sj, err := h.job(name)
+	if err != nil {
+		return err
+	}
+	f, err := h.lostPointer(name)
+	if err != nil {
+		return err
+	}
+	return waitUntil(within, fmt.Sprintf("the checkpoint of %q whose pointer write lost its response is COMPLETED", name), func() (bool, string, error) {
+		id := f.lost()
+		if id == 0 {
+			return false, "no checkpoint pointer was written yet", nil
+		}
+		var out struct {
+			History []struct {
+				ID      int64  `json:"id"`
+				Status  string `json:"status"`
+				Failure string `json:"failure_message"`
+			} `json:"history"`
+		}
+		if err := h.rest(sj.cluster, "/jobs/"+sj.id+"/checkpoints", &out); err != nil {
+			return false, err.Error(), nil
+		}
+		for _, c := range out.History {
+			switch {
+			case c.ID != id:
+			case c.Status == "COMPLETED":
+				h.tracef("checkpoint %d of %q completed although the response to its pointer write was lost", id, name)
+				return true, "", nil
+			case c.Status == "FAILED":
+				return false, "", fmt.Errorf("checkpoint %d of %q, whose pointer write lost its response, FAILED: %s", id, name, c.Failure)
+			}
+		}
+		return false, fmt.Sprintf("checkpoint %d is not in the history yet", id), nil
+	})
+}
+
+// theJobConfigMapPointsAtTheLostCheckpoint checks that the job ConfigMap holds the
+// pointer of the checkpoint whose write lost its response, not marked for deletion,
+// and that the state file it names is there: the handle is not broken.
+//
+//	the job ConfigMap of "CarTopSpeedWindowingExample" points at the state of that checkpoint
+func (h *haSide) theJobConfigMapPointsAtTheLostCheckpoint(name string) error {
+	id, err := h.lostCheckpoint(name)
+	if err != nil {
+		return err
+	}
+	cmName, err := h.jobConfigMapName(name)
+	if err != nil {
+		return err
+	}
+	store, err := h.objectStore()
+	if err != nil {
+		return err
+	}
+	settle()
+	cm, err := h.clusterConfigMap(cmName)
+	if err != nil {
+		return err
+	}
+	key := ha.CheckpointKey(id)
+	v, ok := cm.Data[key]
+	if !ok {
+		return fmt.Errorf("configmap %s has no key %s (keys: %v)", cmName, key, keys(cm.Data))
+	}
+	handle, marked, err := ha.DecodeEntry(v)
+	switch {
+	case err != nil:
+		return fmt.Errorf("configmap %s: %s is unreadable: %w", cmName, key, err)
+	case marked:
+		return fmt.Errorf("configmap %s: %s is marked for deletion", cmName, key)
+	}
+	if _, err := store.Read(context.Background(), handle.Path); err != nil {
+		return fmt.Errorf("configmap %s: %s points at %s, which cannot be read (a broken state handle): %w", cmName, key, handle.Path, err)
+	}
+	return nil
+}
+
+// withinTheJobRestoresNoOlderThanTheLostCheckpoint waits until the job runs from a
+// restored checkpoint at least as new as the one whose pointer write lost its response.
+//
+//	within 2 minutes the job "CarTopSpeedWindowingExample" runs from a restored checkpoint no older than the one whose pointer write lost its response
+func (h *haSide) withinTheJobRestoresNoOlderThanTheLostCheckpoint(within, name string) error {
+	id, err := h.lostCheckpoint(name)
+	if err != nil {
+		return err
+	}
+	return h.awaitRestored(within, name, id)
 }

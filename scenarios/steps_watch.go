@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,6 +32,7 @@ func (j *jobSide) registerWatchSteps(sc *godog.ScenarioContext) {
 	sc.Step(`^within (.+) the JobManager of "([^"]*)" has restarted (\d+) times?$`, j.withinTheJobManagerHasRestarted)
 	sc.Step(`^for (.+) the JobManager of "([^"]*)" does not restart$`, j.forTheJobManagerDoesNotRestart)
 	sc.Step(`^the resource manager of "([^"]*)" watched the TaskManager pods again (once|twice|\d+ times)$`, j.theResourceManagerWatchedAgain)
+	sc.Step(`^the resource manager of "([^"]*)" watched the TaskManager pods again at (.+)$`, j.theResourceManagerWatchedAgainAt)
 }
 
 // podWatchOf matches the resource manager's pod watches in the current namespace.
@@ -198,13 +200,17 @@ func (j *jobSide) withinTheJobManagerHasRestarted(within, id string, n int) erro
 
 // podWatches counts the pod watches the resource managers of the current namespace
 // opened, failed ones included (the API request log).
-func (j *jobSide) podWatches() int {
+func (j *jobSide) podWatches() int { return len(j.podWatchRequests()) }
+
+// podWatchRequests are the pod watch requests of the resource managers of the current
+// namespace, failed ones included, in order.
+func (j *jobSide) podWatchRequests() []apiserver.Entry {
 	m := j.podWatchOf()
 	// The server logs the end of an open watch too ("... the open watch ..."); those are
 	// not new watches.
-	return len(j.cluster.Server().RequestLog().Entries(func(e apiserver.Entry) bool {
+	return j.cluster.Server().RequestLog().Entries(func(e apiserver.Entry) bool {
 		return m.Matches(e.Request) && !strings.Contains(e.Fault, "the open watch")
-	}))
+	})
 }
 
 // forTheJobManagerDoesNotRestart checks, every simulated second for the whole
@@ -263,4 +269,34 @@ func countWord(s string) (int, error) {
 		return 0, fmt.Errorf("%q: write once, twice or <n> times", s)
 	}
 	return n, nil
+}
+
+// theResourceManagerWatchedAgainAt compares the times of the pod watches the resource
+// manager opened (or tried to) since the last watch fault a step injected, relative to
+// the first of them, with a list like "+0s, +50ms, +150ms and +350ms": the back-off
+// between failed watch creations (kubernetes.transactional-operation.initial-retry-delay,
+// doubled up to ...max-retry-delay).
+// Example: Then the resource manager of "my-session" watched the TaskManager pods again at +0s, +50ms, +150ms and +350ms
+func (j *jobSide) theResourceManagerWatchedAgainAt(id, list string) error {
+	if _, err := j.kube(); err != nil {
+		return err
+	}
+	settle()
+	entries := j.podWatchRequests()
+	if j.watchesBefore > len(entries) {
+		return fmt.Errorf("the API request log holds %d pod watches, fewer than the %d before the watch fault", len(entries), j.watchesBefore)
+	}
+	entries = entries[j.watchesBefore:]
+	var got []string
+	for _, e := range entries {
+		got = append(got, "+"+e.Time.Sub(entries[0].Time).String())
+	}
+	var want []string
+	for _, w := range strings.Split(strings.ReplaceAll(list, " and ", ", "), ",") {
+		want = append(want, strings.TrimSpace(w))
+	}
+	if !slices.Equal(got, want) {
+		return fmt.Errorf("since the watch fault the resource manager of %q watched the TaskManager pods at %s, want %s", id, strings.Join(got, ", "), strings.Join(want, ", "))
+	}
+	return nil
 }

@@ -13,8 +13,15 @@
 //	                 (resourcemanager.taskmanager-timeout has no effect)
 //	failure-rate     resourcemanager: reaching resourcemanager.start-worker.max-failure-rate
 //	                 starts no cool-down (new pods are requested at once)
+//	pending-spares   resourcemanager: the periodic check does not count pending
+//	                 TaskManagers as spares (slotmanager.redundant-taskmanager-num), so
+//	                 spares that stay Pending are requested again on every check (Flink
+//	                 before FLINK-31498)
 //	leader-takeover  ha: a JobManager never takes the lock over from another holder, even
 //	                 when that holder's lease has expired (standbys stay standbys)
+//	idempotent-add   ha: a state-handle store write retried after its response was lost
+//	                 finds its own pointer and fails with "already exists", discarding
+//	                 the state the pointer names (Flink before FLINK-28265)
 //
 // features/mutation_test.go runs, for each name, a scenario that relies on the
 // behaviour with the mutation set and checks that it fails, and fails for the expected
@@ -37,6 +44,8 @@ const (
 	IdleRelease    = "idle-release"
 	FailureRate    = "failure-rate"
 	LeaderTakeover = "leader-takeover"
+	IdempotentAdd  = "idempotent-add"
+	PendingSpares  = "pending-spares"
 )
 
 // On reports whether the named behaviour is switched off for this process.
