@@ -64,3 +64,23 @@ Feature: Hung TaskManagers and a JobManager cut off from the API server
     And within 2 minutes all 8 tasks of the job "CarTopSpeedWindowingExample" are running
     And within a minute "my-session" has exactly 2 TaskManager pods
     And the JobManager of "my-session" has restarted 0 times
+
+  Scenario: Every TaskManager pod a label selector picks crashes at once, and all are replaced
+    When the pods labelled "app=my-session,component=taskmanager" crash
+    Then within a minute the TaskManager pods of "my-session" are "my-session-taskmanager-1-3, my-session-taskmanager-1-4"
+    And within 2 minutes all 8 tasks of the job "CarTopSpeedWindowingExample" are running
+    And the job "CarTopSpeedWindowingExample" has restarted 1 time
+    And the JobManager of "my-session" has restarted 0 times
+
+  Scenario: A crashed TaskManager of one job restarts that job only
+    The second job's slots are on a TaskManager of its own, as the first job's fill
+    both of theirs; the crash of "any TaskManager pod of the job" hits that one.
+
+    Given I submit the example "streaming/StateMachineExample.jar" to "my-session" with parallelism 2
+    And within 2 minutes all 4 tasks of the job "State machine job" are running
+    When any TaskManager pod of the job "State machine job" crashes
+    Then within a minute that TaskManager pod is gone
+    And within 2 minutes all 4 tasks of the job "State machine job" are running
+    And the job "State machine job" has restarted 1 time
+    And the job "CarTopSpeedWindowingExample" has restarted 0 times
+    And within a minute "my-session" has exactly 3 TaskManager pods

@@ -5,11 +5,15 @@ import (
 	"errors"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
-	corev1informers "k8s.io/client-go/informers/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilnet "k8s.io/apimachinery/pkg/util/net"
+	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 )
@@ -39,7 +43,8 @@ type ConfigMapWatcherConfig struct {
 //
 // It is a client-go shared informer, which re-lists and re-watches by itself after
 // watch errors, so — as in Flink, whose shared informer never calls its handlers'
-// error paths — handlers see no errors. Unlike Flink's it does not coalesce bursts
+// error paths — handlers see no errors. A list or watch the API server does not answer
+// is tried again on fabric8's reconnect schedule (see reconnecting). Unlike Flink's it does not coalesce bursts
 // of updates; it never reorders them either.
 type ConfigMapWatcher struct {
 	cfg      ConfigMapWatcherConfig
@@ -56,9 +61,56 @@ func NewConfigMapWatcher(cfg ConfigMapWatcherConfig) (*ConfigMapWatcher, error) 
 		return nil, errors.New("ha: ConfigMap watcher: Namespace and Name must be set")
 	}
 	selector := fields.OneTermEqualSelector(metav1.ObjectNameField, cfg.Name).String()
-	inf := corev1informers.NewFilteredConfigMapInformer(cfg.Client, cfg.Namespace, 0, cache.Indexers{},
-		func(o *metav1.ListOptions) { o.FieldSelector = selector })
+	cms := cfg.Client.CoreV1().ConfigMaps(cfg.Namespace)
+	lw := &cache.ListWatch{
+		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+			o.FieldSelector = selector
+			return reconnecting(ctx, func() (runtime.Object, error) { return cms.List(ctx, o) })
+		},
+		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
+			o.FieldSelector = selector
+			return reconnecting(ctx, func() (watch.Interface, error) { return cms.Watch(ctx, o) })
+		},
+	}
+	inf := cache.NewSharedIndexInformerWithOptions(cache.ToListWatcherWithWatchListSemantics(lw, cfg.Client), &corev1.ConfigMap{},
+		cache.SharedIndexInformerOptions{Indexers: cache.Indexers{}})
 	return &ConfigMapWatcher{cfg: cfg, informer: inf}, nil
+}
+
+// reconnectInterval is how long fabric8's informer waits before it tries a list or
+// watch that the API server did not answer again: Config.watchReconnectInterval (1 s)
+// doubled per attempt, at most 2⁵ times (its ExponentialBackoffIntervalCalculator), with
+// no jitter.
+func reconnectInterval(attempt int) time.Duration { return time.Second << min(attempt, 5) }
+
+// reconnecting sends the informer's list or watch until the API server answers it,
+// waiting reconnectInterval between attempts, as fabric8's informer reconnects: a
+// refused connection, 429 Too Many Requests, 500, 503 or 504 is tried again; any other
+// answer (a 410 that asks for a new list, a refusal) goes to client-go's reflector. The
+// reflector would wait on its own after such a failure, but for a time jittered from
+// the process-wide random source, so that when a process came back after an outage
+// would differ from run to run.
+func reconnecting[T any](ctx context.Context, send func() (T, error)) (T, error) {
+	for attempt := 0; ; attempt++ {
+		v, err := send()
+		if err == nil || !unanswered(err) || ctx.Err() != nil {
+			return v, err
+		}
+		t := time.NewTimer(reconnectInterval(attempt))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return v, err
+		case <-t.C:
+		}
+	}
+}
+
+// unanswered reports whether err says the API server did not serve the request (rather
+// than answering it).
+func unanswered(err error) bool {
+	return utilnet.IsConnectionRefused(err) || apierrors.IsTooManyRequests(err) || apierrors.IsInternalError(err) ||
+		apierrors.IsServiceUnavailable(err) || apierrors.IsServerTimeout(err) || apierrors.IsTimeout(err)
 }
 
 // Name is the watched ConfigMap's name.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"slices"
@@ -228,6 +229,78 @@ func (c *cluster) counts(id string) map[string]int {
 
 func (c *cluster) runningTasks(id string) int { return c.counts(id)["running"] }
 func (c *cluster) totalTasks(id string) int   { return c.counts(id)["total"] }
+
+// vertexTaskManagers asks /jobs/<id>/vertices/<vertex>/taskmanagers of every vertex
+// which TaskManagers run how many of its tasks.
+func (c *cluster) vertexTaskManagers(id string) map[string]int {
+	get := func(path string, out any) {
+		resp, err := (&http.Client{Transport: c.tr}).Get(c.rest.URL() + path)
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			c.t.Fatalf("GET %s: %s", path, resp.Status)
+		}
+		if err := jsonDecode(resp, out); err != nil {
+			c.t.Fatal(err)
+		}
+	}
+	var job struct {
+		Vertices []struct {
+			ID string `json:"id"`
+		} `json:"vertices"`
+	}
+	get("/jobs/"+id, &job)
+	running := map[string]int{}
+	for _, v := range job.Vertices {
+		var out struct {
+			ID           string `json:"id"`
+			TaskManagers []struct {
+				ID     string         `json:"taskmanager-id"`
+				Status string         `json:"status"`
+				Counts map[string]int `json:"status-counts"`
+			} `json:"taskmanagers"`
+		}
+		get("/jobs/"+id+"/vertices/"+v.ID+"/taskmanagers", &out)
+		if out.ID != v.ID {
+			c.t.Fatalf("the taskmanagers of vertex %s answer for vertex %q", v.ID, out.ID)
+		}
+		for _, tm := range out.TaskManagers {
+			if tm.Status != "RUNNING" {
+				c.t.Fatalf("vertex %s on %s: status %s, want RUNNING", v.ID, tm.ID, tm.Status)
+			}
+			running[tm.ID] += tm.Counts["RUNNING"]
+		}
+	}
+	return running
+}
+
+// TestTheTaskManagersOfAVertexAreTheOnesRunningItsTasks: Flink's
+// /jobs/<id>/vertices/<vertex>/taskmanagers names where a job runs.
+func TestTheTaskManagersOfAVertexAreTheOnesRunningItsTasks(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := startCluster(t, 1, map[string]string{"taskmanager.numberOfTaskSlots": "2"})
+		defer c.close()
+		id := c.submit("examples/streaming/TopSpeedWindowing.jar", 3)
+		c.eventually(2*time.Minute, "all tasks run", func() (bool, string) { return c.allTasksRunning(id) })
+		// Two vertices of parallelism 3 share three slots: two of one TaskManager, one of
+		// the other.
+		got := c.vertexTaskManagers(id)
+		counts := slices.Sorted(maps.Values(got))
+		if !slices.Equal(slices.Sorted(maps.Keys(got)), c.taskManagerPods()) || !slices.Equal(counts, []int{2, 4}) {
+			t.Fatalf("running tasks by TaskManager %v, want 4 on one TaskManager pod and 2 on the other (%v)", got, c.taskManagerPods())
+		}
+		resp, err := (&http.Client{Transport: c.tr}).Get(c.rest.URL() + "/jobs/" + id + "/vertices/ffff/taskmanagers")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			t.Fatalf("an unknown vertex: %s, want 404", resp.Status)
+		}
+	})
+}
 
 func TestSessionClusterRunsAJob(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {

@@ -34,6 +34,9 @@ type vertexDetails struct {
 	Status      gateway.ExecutionState
 	Start, End  time.Time
 	Tasks       map[gateway.ExecutionState]int
+	// TaskManagers counts the vertex's current task executions by the TaskManager
+	// whose slot they were deployed into, and by state.
+	TaskManagers map[resourcemanager.ResourceID]map[gateway.ExecutionState]int
 }
 
 type checkpointCounts struct {
@@ -59,11 +62,18 @@ func (m *jobMaster) details() jobDetails {
 		d.Timestamps[k] = v
 	}
 	for vi, v := range m.g.vertices {
-		vd := vertexDetails{ID: v.id, Name: v.name, Parallelism: v.parallelism, Tasks: map[gateway.ExecutionState]int{}}
+		vd := vertexDetails{ID: v.id, Name: v.name, Parallelism: v.parallelism, Tasks: map[gateway.ExecutionState]int{},
+			TaskManagers: map[resourcemanager.ResourceID]map[gateway.ExecutionState]int{}}
 		var states []gateway.ExecutionState
 		if vi < len(m.executions) {
 			for _, e := range m.executions[vi] {
 				vd.Tasks[e.state]++
+				if e.tm != "" {
+					if vd.TaskManagers[e.tm] == nil {
+						vd.TaskManagers[e.tm] = map[gateway.ExecutionState]int{}
+					}
+					vd.TaskManagers[e.tm][e.state]++
+				}
 				d.Tasks[e.state]++
 				states = append(states, e.state)
 				if !e.started.IsZero() && (vd.Start.IsZero() || e.started.Before(vd.Start)) {

@@ -34,6 +34,7 @@ func (jm *JobManager) restHandler() http.Handler {
 	route("GET", "/jobs/{jobid}/checkpoints", jm.checkpoints)
 	route("GET", "/jobs/{jobid}/exceptions", jm.exceptions)
 	route("GET", "/jobs/{jobid}/metrics", jm.jobMetrics)
+	route("GET", "/jobs/{jobid}/vertices/{vertexid}/taskmanagers", jm.vertexTaskManagers)
 	route("GET", "/taskmanagers", jm.taskManagers)
 	route("GET", "/jobmanager/config", jm.jobManagerConfig)
 	route("GET", "/jars", jm.listJars)
@@ -267,6 +268,33 @@ func (jm *JobManager) job(w http.ResponseWriter, r *http.Request) {
 		"maxParallelism": -1, "now": now.UnixMilli(), "timestamps": ts, "vertices": vertices, "status-counts": statusCounts(j.Tasks),
 		"plan": map[string]any{"jid": j.ID, "name": j.Name, "type": j.Type, "nodes": nodes},
 	})
+}
+
+// vertexTaskManagers answers which TaskManagers run a vertex's tasks, as Flink's
+// JobVertexTaskManagersHandler does (without the metrics and the aggregated figures).
+func (jm *JobManager) vertexTaskManagers(w http.ResponseWriter, r *http.Request) {
+	j, ok := jm.jobDetailsOf(w, r)
+	if !ok {
+		return
+	}
+	i := slices.IndexFunc(j.Vertices, func(v vertexDetails) bool { return v.ID == r.PathValue("vertexid") })
+	if i < 0 {
+		writeErrors(w, http.StatusNotFound, "JobVertexID "+r.PathValue("vertexid")+" not found.")
+		return
+	}
+	v := j.Vertices[i]
+	tms := []map[string]any{}
+	for _, id := range slices.Sorted(maps.Keys(v.TaskManagers)) {
+		counts := v.TaskManagers[id]
+		var states []gateway.ExecutionState
+		for st, n := range counts {
+			for range n {
+				states = append(states, st)
+			}
+		}
+		tms = append(tms, map[string]any{"taskmanager-id": id, "status": aggregateState(states), "status-counts": statusCounts(counts)})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": v.ID, "name": v.Name, "now": time.Now().UnixMilli(), "taskmanagers": tms})
 }
 
 func (jm *JobManager) cancelJob(w http.ResponseWriter, r *http.Request) {

@@ -2,76 +2,187 @@ package scenarios
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/cucumber/godog"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 
-	"flinksim/sim/apiserver"
+	"flinksim/sim/faults"
 )
+
+// Pod faults (reference §4.5, §4.6, §4.8): processes that crash, are OOM-killed, are
+// evicted, are deleted or hang, named by pod name, by role (targets.go) or by label
+// selector; quota refusals of TaskManager pod creations; TaskManager churn. API-server
+// faults are in steps_apifaults.go, network cuts in steps_network.go.
 
 // registerFaultSteps registers the faults of pods, nodes and the API server that the
 // job scenarios inject.
 func (j *jobSide) registerFaultSteps(sc *godog.ScenarioContext) {
-	sc.Step(`^the TaskManager pod "([^"]*)" crashes$`, j.theTaskManagerPodCrashes)
-	sc.Step(`^the TaskManager pod "([^"]*)" crashes with exit code (\d+)$`, j.theTaskManagerPodCrashesWithExitCode)
-	sc.Step(`^the TaskManager pod "([^"]*)" is OOM-killed$`, j.theTaskManagerPodIsOOMKilled)
-	sc.Step(`^the TaskManager pod "([^"]*)" is evicted$`, j.theTaskManagerPodIsEvicted)
-	sc.Step(`^the JobManager of "([^"]*)" crashes$`, j.theJobManagerCrashes)
+	sc.Step(`^`+notLeadingTarget+` crashes$`, j.podCrashes)
+	sc.Step(`^`+anyPodTarget+` crashes with exit code (\d+)$`, j.podCrashesWithExitCode)
+	sc.Step(`^`+anyPodTarget+` is OOM-killed$`, j.podIsOOMKilled)
+	sc.Step(`^`+anyPodTarget+` is evicted$`, j.podIsEvicted)
+	sc.Step(`^`+notLeadingTarget+` is deleted$`, j.podIsDeleted)
+	sc.Step(`^`+anyPodTarget+` hangs$`, j.podHangs)
+	sc.Step(`^`+anyPodTarget+` resumes$`, j.podResumes)
+	sc.Step(`^the pods labelled "([^"]*)" (crash|crash with exit code \d+|are OOM-killed|are evicted|hang|resume)$`, j.thePodsLabelled)
 	sc.Step(`^I delete the pod "([^"]*)"$`, j.iDeleteThePod)
 	sc.Step(`^the node of the TaskManager pod "([^"]*)" becomes NotReady$`, j.theNodeOfTheTaskManagerPodBecomesNotReady)
 	sc.Step(`^the node "([^"]*)" gets the label "([^"]*)"$`, j.theNodeGetsTheLabel)
 	sc.Step(`^the API server refuses the next (\d+) TaskManager pod creations with "([^"]*)"$`, j.theAPIServerRefusesPodCreations)
 	sc.Step(`^the API server refuses TaskManager pod creations for (.+) with "([^"]*)"$`, j.theAPIServerRefusesPodCreationsFor)
-	sc.Step(`^the TaskManager pod "([^"]*)" hangs$`, j.theTaskManagerPodHangs)
-	sc.Step(`^the TaskManager pod "([^"]*)" resumes$`, j.theTaskManagerPodResumes)
-	sc.Step(`^the JobManager of "([^"]*)" is cut off from the API server$`, j.theJobManagerIsCutOffFromTheAPIServer)
-	sc.Step(`^the JobManager of "([^"]*)" reaches the API server again$`, j.theJobManagerReachesTheAPIServerAgain)
 	sc.Step(`^(\d+ hours?) pass with a TaskManager pod of "([^"]*)" crashing every (\d+ (?:minutes?|hours?)|an? (?:minute|hour))$`, j.timePassesWithCrashingTaskManagers)
 }
 
-func (j *jobSide) theTaskManagerPodCrashes(name string) error {
-	return j.theTaskManagerPodCrashesWithExitCode(name, 1)
-}
-
-func (j *jobSide) theTaskManagerPodCrashesWithExitCode(name string, code int) error {
-	if _, err := j.kube(); err != nil {
-		return err
+// describeTarget names the pod a step picked, with the words that picked it when they
+// were a role.
+func describeTarget(phrase string, t targetPod) string {
+	if strings.HasPrefix(phrase, "the TaskManager pod ") {
+		return "TaskManager pod " + t.name
 	}
-	j.tracef("TaskManager pod %s crashes with exit code %d", name, code)
-	return j.cluster.Kubelet().Crash(j.namespace, name, "", int32(code))
+	return fmt.Sprintf("%s pod %s (%s)", t.manager, t.name, phrase)
 }
 
-func (j *jobSide) theTaskManagerPodIsOOMKilled(name string) error {
-	if _, err := j.kube(); err != nil {
-		return err
-	}
-	j.tracef("TaskManager pod %s is OOM-killed", name)
-	return j.cluster.Kubelet().OOMKill(j.namespace, name, "flink-main-container")
+// podCrashes makes the pod's processes exit with code 1, as an uncaught error ends a
+// JVM; the kubelet restarts them by the pod's restart policy (a TaskManager pod's is
+// Never).
+// Example: When any TaskManager pod of the job "CarTopSpeedWindowingExample" crashes
+func (j *jobSide) podCrashes(target string) error {
+	return j.podCrashesWithExitCode(target, 1)
 }
 
-func (j *jobSide) theTaskManagerPodIsEvicted(name string) error {
-	if _, err := j.kube(); err != nil {
-		return err
-	}
-	j.tracef("TaskManager pod %s is evicted", name)
-	return j.cluster.Kubelet().Evict(j.namespace, name, "The node was low on resource: memory.")
-}
-
-func (j *jobSide) theJobManagerCrashes(id string) error {
-	name, err := j.jobManagerPod(id)
+// podCrashesWithExitCode makes the pod's processes exit with a code.
+// Example: When the TaskManager pod "my-session-taskmanager-1-1" crashes with exit code 3
+func (j *jobSide) podCrashesWithExitCode(target string, code int) error {
+	t, err := j.resolvePod(target)
 	if err != nil {
 		return err
 	}
-	j.tracef("JobManager pod %s crashes", name)
-	return j.cluster.Kubelet().Crash(j.namespace, name, "", 1)
+	j.tracef("%s crashes with exit code %d", describeTarget(target, t), code)
+	return j.cluster.Kubelet().Crash(j.namespace, t.name, "", int32(code))
+}
+
+// podIsOOMKilled ends the pod's main container as the kernel's OOM killer does (exit
+// 137, reason OOMKilled).
+// Example: When the TaskManager pod "my-session-taskmanager-1-1" is OOM-killed
+func (j *jobSide) podIsOOMKilled(target string) error {
+	t, err := j.resolvePod(target)
+	if err != nil {
+		return err
+	}
+	j.tracef("%s is OOM-killed", describeTarget(target, t))
+	return j.cluster.Kubelet().OOMKill(j.namespace, t.name, "flink-main-container")
+}
+
+// podIsEvicted fails the pod as the kubelet's eviction manager does under node
+// pressure: phase Failed, reason Evicted, containers not restarted.
+// Example: When any TaskManager pod of "my-session" is evicted
+func (j *jobSide) podIsEvicted(target string) error {
+	t, err := j.resolvePod(target)
+	if err != nil {
+		return err
+	}
+	j.tracef("%s is evicted", describeTarget(target, t))
+	return j.cluster.Kubelet().Evict(j.namespace, t.name, "The node was low on resource: memory.")
+}
+
+// podIsDeleted deletes the pod gracefully, as kubectl delete pod does.
+// Example: When a standby JobManager of "my-session" is deleted
+func (j *jobSide) podIsDeleted(target string) error {
+	t, err := j.resolvePod(target)
+	if err != nil {
+		return err
+	}
+	j.tracef("kubectl delete pod/%s (%s)", t.name, target)
+	return j.cluster.Client().CoreV1().Pods(j.namespace).Delete(context.Background(), t.name, metav1.DeleteOptions{})
+}
+
+// podHangs makes the pod's processes hang: the pod stays Running, but they answer
+// nothing, their network and their Kubernetes client hold and they ignore SIGTERM (a
+// stop-the-world pause, a deadlock, a stuck disk).
+// Example: When the leading JobManager of "my-session" hangs
+func (j *jobSide) podHangs(target string) error {
+	t, err := j.resolvePod(target)
+	if err != nil {
+		return err
+	}
+	if j.hung == nil {
+		j.hung = map[string]string{}
+	}
+	j.hung[target] = t.name
+	j.tracef("%s hangs", describeTarget(target, t))
+	return j.cluster.Kubelet().Hang(j.namespace, t.name, "")
+}
+
+// podResumes ends a hang that a step began with the same words (or, for a named pod,
+// any hang of it): held traffic and requests go on.
+// Example: When the leading JobManager of "my-session" resumes
+func (j *jobSide) podResumes(target string) error {
+	name, err := j.faultedPod(j.hung, target, "hang")
+	if err != nil {
+		return err
+	}
+	delete(j.hung, target)
+	j.tracef("pod %s (%s) resumes", name, target)
+	return j.cluster.Kubelet().Resume(j.namespace, name, "")
+}
+
+// faultedPod finds the pod a fault that a step began holds: by the same words, else
+// the pod the words name now, if the fault holds it.
+func (j *jobSide) faultedPod(held map[string]string, target, fault string) (string, error) {
+	if name, ok := held[target]; ok {
+		return name, nil
+	}
+	t, err := j.resolvePod(target)
+	if err != nil {
+		return "", err
+	}
+	for phrase, name := range held {
+		if name == t.name {
+			delete(held, phrase)
+			return name, nil
+		}
+	}
+	return "", fmt.Errorf("%s (%s) does not %s: no earlier step of this scenario began that", t.name, target, fault)
+}
+
+// thePodsLabelled strikes every Running pod a label selector selects, one after
+// another by name, in the same simulated instant.
+// Example: When the pods labelled "component=taskmanager" crash
+func (j *jobSide) thePodsLabelled(selector, what string) error {
+	pods, err := j.podsLabelled(selector)
+	if err != nil {
+		return err
+	}
+	running := runningPods(pods)
+	if len(running) == 0 {
+		return fmt.Errorf("no pod labelled %q is Running: %s", selector, describePods(pods))
+	}
+	k := j.cluster.Kubelet()
+	act := map[string]func(name string) error{
+		"crash":          func(name string) error { return k.Crash(j.namespace, name, "", 1) },
+		"are OOM-killed": func(name string) error { return k.OOMKill(j.namespace, name, "flink-main-container") },
+		"are evicted":    func(name string) error { return k.Evict(j.namespace, name, "The node was low on resource: memory.") },
+		"hang":           func(name string) error { return k.Hang(j.namespace, name, "") },
+		"resume":         func(name string) error { return k.Resume(j.namespace, name, "") },
+	}[what]
+	if code, ok := strings.CutPrefix(what, "crash with exit code "); ok {
+		n, err := strconv.Atoi(code)
+		if err != nil || n < 0 || n > 255 {
+			return fmt.Errorf("exit code %q: write a number from 0 to 255", code)
+		}
+		act = func(name string) error { return k.Crash(j.namespace, name, "", int32(n)) }
+	}
+	j.tracef("the pods labelled %q %s: %s", selector, what, strings.Join(podNames(running), ", "))
+	for _, p := range running {
+		if err := act(p.Name); err != nil {
+			return fmt.Errorf("pod %s: %w", p.Name, err)
+		}
+	}
+	return nil
 }
 
 func (j *jobSide) iDeleteThePod(name string) error {
@@ -118,13 +229,15 @@ func (j *jobSide) theNodeGetsTheLabel(node, label string) error {
 	return err
 }
 
+// theAPIServerRefusesPodCreations refuses the next n creations of TaskManager pods
+// (any cluster's) with 403 Forbidden, as an exhausted ResourceQuota does.
+// Example: Given the API server refuses the next 5 TaskManager pod creations with "exceeded quota: pods, requested: pods=1, used: pods=10, limited: pods=10"
 func (j *jobSide) theAPIServerRefusesPodCreations(n int, message string) error {
-	if _, err := j.kube(); err != nil {
-		return err
+	if n < 1 {
+		return fmt.Errorf("the next %d creations: write a number of at least 1", n)
 	}
-	j.cluster.Server().AddFault(&refusePodCreations{left: n, message: message})
-	j.tracef("the API server refuses the next %d TaskManager pod creations: %s", n, message)
-	return nil
+	return j.installAPIFault(faults.Forbidden(taskManagerPodCreations, message, faults.Times(n)),
+		fmt.Sprintf("the API server refuses the next %d TaskManager pod creations: %s", n, message))
 }
 
 // theAPIServerRefusesPodCreationsFor refuses every TaskManager pod creation for a
@@ -135,71 +248,12 @@ func (j *jobSide) theAPIServerRefusesPodCreationsFor(within, message string) err
 	if err != nil {
 		return err
 	}
-	if _, err := j.kube(); err != nil {
-		return err
-	}
-	if j.cluster.Server() == nil {
-		return fmt.Errorf("API faults need the in-process API server: do not tag this scenario for a real one")
-	}
-	j.cluster.Server().AddFault(&refusePodCreations{left: -1, until: timeNow().Add(d), message: message})
-	j.tracef("the API server refuses TaskManager pod creations for %v: %s", d, message)
-	return nil
+	return j.installAPIFault(faults.Forbidden(taskManagerPodCreations, message, faults.For(d)),
+		fmt.Sprintf("the API server refuses TaskManager pod creations for %v: %s", d, message))
 }
 
-// theTaskManagerPodHangs makes the TaskManager process hang: the pod stays Running,
-// but the process answers nothing, its network holds and it ignores SIGTERM (a
-// stop-the-world pause, a deadlock, a stuck disk).
-// Example: When the TaskManager pod "my-session-taskmanager-1-1" hangs
-func (j *jobSide) theTaskManagerPodHangs(name string) error {
-	if _, err := j.kube(); err != nil {
-		return err
-	}
-	j.tracef("TaskManager pod %s hangs", name)
-	return j.cluster.Kubelet().Hang(j.namespace, name, "")
-}
-
-// theTaskManagerPodResumes ends a hang: held traffic and requests go on.
-// Example: When the TaskManager pod "my-session-taskmanager-1-1" resumes
-func (j *jobSide) theTaskManagerPodResumes(name string) error {
-	if _, err := j.kube(); err != nil {
-		return err
-	}
-	j.tracef("TaskManager pod %s resumes", name)
-	return j.cluster.Kubelet().Resume(j.namespace, name, "")
-}
-
-// theJobManagerIsCutOffFromTheAPIServer cuts the JobManager pod off from the API
-// server only: its Kubernetes requests hang until their deadlines and its watches
-// deliver nothing, while the TaskManagers and the REST clients still reach it.
-// Example: When the JobManager of "my-session" is cut off from the API server
-func (j *jobSide) theJobManagerIsCutOffFromTheAPIServer(id string) error {
-	name, err := j.jobManagerPod(id)
-	if err != nil {
-		return err
-	}
-	if j.cluster.Server() == nil {
-		return fmt.Errorf("partitions from the API server need the in-process API server: do not tag this scenario for a real one")
-	}
-	if j.cutOff == nil {
-		j.cutOff = map[string]string{}
-	}
-	j.cutOff[id] = name
-	j.tracef("JobManager pod %s is cut off from the API server", name)
-	return j.cluster.PartitionFromAPIServer(context.Background(), j.namespace, name)
-}
-
-// theJobManagerReachesTheAPIServerAgain mends the cut of the step above; held watch
-// events then arrive.
-// Example: When the JobManager of "my-session" reaches the API server again
-func (j *jobSide) theJobManagerReachesTheAPIServerAgain(id string) error {
-	name, ok := j.cutOff[id]
-	if !ok {
-		return fmt.Errorf("the JobManager of %q was not cut off from the API server in this scenario", id)
-	}
-	delete(j.cutOff, id)
-	j.tracef("JobManager pod %s reaches the API server again", name)
-	return j.cluster.HealAPIServer(context.Background(), j.namespace, name)
-}
+// taskManagerPodCreations are the creations of TaskManager pods of any cluster.
+var taskManagerPodCreations = faults.Match{Verb: "create", Resource: "pods", Name: "*-taskmanager-*"}
 
 // timePassesWithCrashingTaskManagers lets simulated time pass while, at a fixed
 // period, one Running TaskManager pod of the cluster (drawn with the scenario's seed)
@@ -245,29 +299,4 @@ func (j *jobSide) timePassesWithCrashingTaskManagers(total, id, every string) er
 	}
 	j.tracef("%s passed; %d TaskManager pods of %q crashed", total, len(crashed), id)
 	return nil
-}
-
-// refusePodCreations fails creations of TaskManager pods with 403 Forbidden, as a
-// ResourceQuota does: the next left ones, or (left < 0) all until the time until.
-type refusePodCreations struct {
-	mu      sync.Mutex
-	left    int
-	until   time.Time
-	message string
-}
-
-func (f *refusePodCreations) Intercept(req apiserver.Request, serve func() (runtime.Object, error)) (runtime.Object, error) {
-	if req.Verb != "create" || req.Resource.Resource != "pods" || req.Subresource != "" || !strings.Contains(req.Name, "-taskmanager-") {
-		return serve()
-	}
-	f.mu.Lock()
-	refuse := f.left > 0 || (f.left < 0 && time.Now().Before(f.until))
-	if f.left > 0 {
-		f.left--
-	}
-	f.mu.Unlock()
-	if !refuse {
-		return serve()
-	}
-	return nil, apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, req.Name, errors.New(f.message))
 }

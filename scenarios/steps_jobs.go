@@ -23,10 +23,12 @@ import (
 	"flinksim/flinkrest"
 	"flinksim/jobjar"
 	"flinksim/sim/apiserver"
+	"flinksim/sim/faults"
 )
 
 // jobSide is the per-scenario state of the job steps: the jobs submitted (by name),
-// the object store the cluster's Flink pods reach, and the node a fault took away.
+// the object store the cluster's Flink pods reach, the node a fault took away, and
+// the pods and API-server faults that fault steps began.
 type jobSide struct {
 	*World
 	store    *dfs.FS
@@ -34,8 +36,17 @@ type jobSide struct {
 	lostNode string
 	// watchesBefore is the number of pod watches before the last watch fault.
 	watchesBefore int
-	// cutOff are the JobManager pods cut off from the API server, by cluster id.
-	cutOff map[string]string
+	// picked is the pod a step last named, by "TaskManager" or "JobManager" (for
+	// "that TaskManager pod", "that JobManager"; see targets.go).
+	picked map[string]targetPod
+	// The pods that faults which a later step ends hold, by the words that named them
+	// when the fault began: hung, cut off from the API server, cut off from the
+	// JobManagers (with the IPs the cut separates).
+	hung        map[string]string
+	cutOff      map[string]string
+	cutFromJobs map[string]networkCut
+	// apiFaults are the API-server faults steps installed, for "… answers normally again".
+	apiFaults []*faults.Fault
 }
 
 // submittedJob is a job a step submitted, known by its name.
@@ -77,6 +88,7 @@ func (w *World) registerJobSteps(sc *godog.ScenarioContext) {
 	sc.Step(`^within (.+) (\d+) TaskManagers? (?:is|are) registered with "([^"]*)"$`, j.withinTaskManagersAreRegistered)
 	sc.Step(`^within (.+) the log of the JobManager of "([^"]*)" contains "([^"]*)"$`, j.withinTheJobManagerLogContains)
 	sc.Step(`^the log of the JobManager of "([^"]*)" contains "([^"]*)"$`, j.theJobManagerLogContains)
+	sc.Step(`^the log of the JobManager of "([^"]*)" does not contain "([^"]*)"$`, j.theJobManagerLogDoesNotContain)
 	sc.Step(`^within (.+) the log of the TaskManager pod "([^"]*)" contains "([^"]*)"$`, j.withinTheTaskManagerLogContains)
 	sc.Step(`^the log of the TaskManager pod "([^"]*)" does not contain "([^"]*)"$`, j.theTaskManagerLogDoesNotContain)
 	sc.Step(`^I change the root log level of "([^"]*)" to (TRACE|DEBUG|INFO|WARN|ERROR) in its configmap$`, j.iChangeTheRootLogLevel)
@@ -86,6 +98,8 @@ func (w *World) registerJobSteps(sc *godog.ScenarioContext) {
 	sc.Step(`^I deploy an application cluster "([^"]*)" running "([^"]*)" with the options:$`, j.iDeployAnApplicationClusterWith)
 	sc.Step(`^within (.+) the REST endpoint of "([^"]*)" lists the job "([^"]*)"$`, j.withinTheRESTEndpointListsTheJob)
 	j.registerFaultSteps(sc)
+	j.registerAPIFaultSteps(sc)
+	j.registerNetworkSteps(sc)
 	j.registerNodeSteps(sc)
 	j.registerWatchSteps(sc)
 	w.registerRBACSteps(sc)
@@ -884,6 +898,29 @@ func (j *jobSide) theJobManagerLogContains(id, fragment string) error {
 	}
 	if !strings.Contains(log, fragment) {
 		return fmt.Errorf("the log of the JobManager of %q does not contain %q (last lines: %s)", id, fragment, lastLines(log, 3))
+	}
+	return nil
+}
+
+// theJobManagerLogDoesNotContain checks the log of a cluster's JobManager.
+// Example: And the log of the JobManager of "my-session" does not contain "timed out."
+func (j *jobSide) theJobManagerLogDoesNotContain(id, fragment string) error {
+	settle()
+	name, err := j.jobManagerPod(id)
+	if err != nil {
+		return err
+	}
+	log, err := j.podLog(name)
+	if err != nil {
+		return err
+	}
+	if i := strings.Index(log, fragment); i >= 0 {
+		start := strings.LastIndex(log[:i], "\n") + 1
+		end := strings.Index(log[i:], "\n")
+		if end < 0 {
+			end = len(log) - i
+		}
+		return fmt.Errorf("the log of the JobManager of %q contains %q: %s", id, fragment, log[start:i+end])
 	}
 	return nil
 }

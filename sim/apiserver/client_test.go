@@ -245,6 +245,29 @@ func TestRetryAfterAnswersAreRetriedAsClientGoRetriesThem(t *testing.T) {
 	})
 }
 
+// TestARetryDueAtTheDeadlineIsNotSent: a retry due at the very instant the caller's
+// context ends is never sent, however the goroutines of that instant are scheduled.
+func TestARetryDueAtTheDeadlineIsNotSent(t *testing.T) {
+	for range 20 {
+		synctest.Test(t, func(t *testing.T) {
+			s, cs := newServer(t)
+			s.AddFault(funcFault(func(req Request, serve func() (runtime.Object, error)) (runtime.Object, error) {
+				if req.Verb == "create" {
+					return nil, apierrors.NewTooManyRequests("slow down", 1)
+				}
+				return serve()
+			}))
+			ctx, cancel := context.WithTimeout(t.Context(), 3*time.Second)
+			defer cancel()
+			start := time.Now()
+			_, err := cs.CoreV1().ConfigMaps("default").Create(ctx, configMap("d"), metav1.CreateOptions{})
+			assert.ErrorIs(t, err, context.DeadlineExceeded)
+			assert.Equal(t, 3*time.Second, time.Since(start))
+			assert.Equal(t, 3, s.RequestLog().Count("", "create", "configmaps"), "sent at 0 s, 1 s and 2 s; not at 3 s")
+		})
+	}
+}
+
 func TestTransportErrorsNameTheRequest(t *testing.T) {
 	s, _ := newServer(t)
 	cases := []struct {

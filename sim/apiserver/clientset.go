@@ -72,6 +72,13 @@ func (c *clientset) retry(ctx context.Context, send func() error) error {
 			return err
 		}
 		previous = err
+		if deadline, ok := ctx.Deadline(); ok && !time.Now().Add(delay).Before(deadline) {
+			// The retry would be due when the caller's time is up: it is not sent. Waiting
+			// for ctx alone decides the tie of a retry due at the very deadline the same
+			// way in every run (a select on both would pick at random).
+			<-ctx.Done()
+			return withPreviousError(ctx.Err(), previous)
+		}
 		// client-go sleeps through the delay; waiting for ctx too ends the same way
 		// (with ctx's error), only sooner.
 		timer := time.NewTimer(delay)

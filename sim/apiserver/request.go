@@ -3,6 +3,7 @@ package apiserver
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -25,14 +26,20 @@ type Request struct {
 	Subresource string
 	Namespace   string
 	Name        string
+	// LabelSelector is the label selector of a list, watch or deletecollection.
+	LabelSelector string
 
 	// state is what the request carries while it is being served; the log drops it.
 	state *requestState
 }
 
-// requestState is the caller's context and what faults did to the request.
+// requestState is the caller's context, the labels of the object the request is about,
+// and what faults did to the request.
 type requestState struct {
 	ctx context.Context
+	// labels are what Request.Labels returns; filled in only while faults are installed,
+	// the only ones that ask.
+	labels map[string]string
 
 	mu     sync.Mutex
 	faults []string
@@ -45,6 +52,17 @@ func (r Request) Context() context.Context {
 		return context.Background()
 	}
 	return r.state.ctx
+}
+
+// Labels are the labels of the object the request is about, for faults that select by
+// them: those of the object a create or an update sends, or those of the stored object
+// a get, patch, delete or watch by name is about. Nil when there is no such object (a
+// list, a watch of many, a name that does not exist) and for the request log's entries.
+func (r Request) Labels() map[string]string {
+	if r.state == nil {
+		return nil
+	}
+	return r.state.labels
 }
 
 // Injected records what a fault did to the request, e.g. "latency 2s"; the request log
@@ -97,13 +115,18 @@ func requestOf(user string, action clienttesting.Action) Request {
 				r.Verb = "watch"
 			}
 			r.Name = nameFromFieldSelector(la.ListOptions.FieldSelector)
+			r.LabelSelector = la.ListOptions.LabelSelector
 		}
 	case "watch":
 		if wa, ok := action.(clienttesting.WatchActionImpl); ok {
 			r.Name = nameFromFieldSelector(wa.ListOptions.FieldSelector)
+			r.LabelSelector = wa.ListOptions.LabelSelector
 		}
 	case "delete-collection":
 		r.Verb = "deletecollection"
+		if dc, ok := action.(clienttesting.DeleteCollectionActionImpl); ok {
+			r.LabelSelector = dc.ListOptions.LabelSelector
+		}
 	case "create":
 		if r.Subresource == "finalize" {
 			// client-go's fake sends Namespaces().Finalize as a create; on the wire it is a PUT.
@@ -111,6 +134,41 @@ func requestOf(user string, action clienttesting.Action) Request {
 		}
 	}
 	return r
+}
+
+// objectLabels are the labels of the object req is about (see Request.Labels), copied.
+func (s *Server) objectLabels(req Request, action clienttesting.Action) map[string]string {
+	var obj runtime.Object
+	switch a := action.(type) {
+	case clienttesting.CreateAction:
+		if req.Subresource == "" {
+			obj = a.GetObject()
+		}
+	case clienttesting.UpdateAction:
+		obj = a.GetObject()
+	}
+	if obj == nil && req.Name != "" && req.Verb != "create" {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if t := s.tables[req.Resource]; t != nil {
+			obj = t.get(t.namespaceOf(req.Namespace), req.Name)
+		}
+	}
+	if obj == nil {
+		return nil
+	}
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return nil
+	}
+	return maps.Clone(m.GetLabels())
+}
+
+// withLabels fills in the labels of the object req is about while faults are installed.
+func (s *Server) withLabels(req *Request, action clienttesting.Action) {
+	if len(s.installedFaults()) > 0 {
+		req.state.labels = s.objectLabels(*req, action)
+	}
 }
 
 func objectName(obj runtime.Object) string {
@@ -157,6 +215,7 @@ func (s *Server) HandleContext(ctx context.Context, user string, action clientte
 func (s *Server) handle(ctx context.Context, user string, action clienttesting.Action) (runtime.Object, error) {
 	req := requestOf(user, action)
 	req.state = &requestState{ctx: ctx}
+	s.withLabels(&req, action)
 	start := time.Now()
 	var served bool
 	var serveErr error
@@ -202,6 +261,7 @@ func (s *Server) handleWatch(ctx context.Context, user string, action clienttest
 	req := requestOf(user, action)
 	req.Verb = "watch"
 	req.state = &requestState{ctx: ctx}
+	s.withLabels(&req, action)
 	start := time.Now()
 	var served bool
 	var serveErr error

@@ -1,5 +1,6 @@
 // Package faults is the catalogue of API-server faults for the simulated cluster:
-// errors with a status code and reason, latency, throttling (429 with Retry-After), an
+// errors with a status code and reason, refusals as an admission plugin words them
+// (403 Forbidden), latency, throttling (429 with Retry-After), an
 // unavailable API server (refused connections), a write committed whose response is
 // lost, and watches that end early or with ERROR 410. Each constructor returns a *Fault,
 // an apiserver.Fault that scenarios install with (*apiserver.Server).AddFault (the
@@ -10,7 +11,7 @@
 //	cluster.Server().AddFault(f)
 //
 // A Match says which requests a fault is about (user, verb, resource, namespace, name, as
-// patterns); options say when it strikes: the first n times, after n requests, with a
+// patterns, and the labels of the objects concerned, as a label selector); options say when it strikes: the first n times, after n requests, with a
 // seeded probability, for a while. Every request a fault strikes shows it in the request
 // log (Entry.Fault). Open watches are struck by the server's DropWatches, FailWatches and
 // ExpireWatches, with Match.Matches as the predicate.

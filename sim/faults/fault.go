@@ -1,6 +1,7 @@
 package faults
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net"
@@ -69,6 +70,13 @@ func newFault(m Match, what string, a action, opts []Option) *Fault {
 // without serving them.
 func Error(m Match, code int32, reason metav1.StatusReason, message string, opts ...Option) *Fault {
 	return newFault(m, fmt.Sprintf("error %d %s", code, reason), statusAction{code: code, reason: reason, message: message}, opts)
+}
+
+// Forbidden refuses the matching requests as an admission plugin (a ResourceQuota, a
+// PodSecurity policy) or the authorizer does: 403 Forbidden, with the API server's
+// message `<resource> "<name>" is forbidden: <reason>`.
+func Forbidden(m Match, reason string, opts ...Option) *Fault {
+	return newFault(m, "forbidden: "+reason, forbiddenAction{reason: reason}, opts)
 }
 
 // Fail fails the matching requests with err, without serving them. An err that is not
@@ -214,6 +222,20 @@ func (a statusAction) watch(req apiserver.Request, _ func() (watch.Interface, er
 	return nil, a.err(req)
 }
 
+type forbiddenAction struct{ reason string }
+
+func (a forbiddenAction) err(req apiserver.Request) error {
+	return apierrors.NewForbidden(schema.GroupResource{Group: req.Resource.Group, Resource: req.Resource.Resource}, req.Name, errors.New(a.reason))
+}
+
+func (a forbiddenAction) request(req apiserver.Request, _ func() (runtime.Object, error)) (runtime.Object, error) {
+	return nil, a.err(req)
+}
+
+func (a forbiddenAction) watch(req apiserver.Request, _ func() (watch.Interface, error)) (watch.Interface, error) {
+	return nil, a.err(req)
+}
+
 type errorAction struct{ err error }
 
 func (a errorAction) request(apiserver.Request, func() (runtime.Object, error)) (runtime.Object, error) {
@@ -227,8 +249,14 @@ func (a errorAction) watch(apiserver.Request, func() (watch.Interface, error)) (
 type latencyAction struct{ d time.Duration }
 
 // wait holds the request for d; it fails with the context's error when the caller
-// gives up first.
+// gives up first — or at the same instant: a request whose delay ends at its caller's
+// deadline is not served, in every run (a select on both would pick at random).
 func (a latencyAction) wait(req apiserver.Request) error {
+	ctx := req.Context()
+	if deadline, ok := ctx.Deadline(); ok && !time.Now().Add(a.d).Before(deadline) {
+		<-ctx.Done()
+		return ctx.Err()
+	}
 	timer := time.NewTimer(a.d)
 	defer timer.Stop()
 	select {

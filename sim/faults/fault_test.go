@@ -81,6 +81,74 @@ func TestErrorStrikesTheMatchingRequestsNTimes(t *testing.T) {
 	})
 }
 
+// TestLabelsSelectTheObjectsAFaultIsAbout: creates and updates by the labels they send,
+// reads and deletes by the stored object's, lists and watches by their selectors.
+func TestLabelsSelectTheObjectsAFaultIsAbout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s, cs := newServer(t)
+		cms := cs.CoreV1().ConfigMaps("default")
+		labelled := func(name, app string) *corev1.ConfigMap {
+			cm := configMap(name, "1")
+			cm.Labels = map[string]string{"app": app, "type": "flink-native-kubernetes"}
+			return cm
+		}
+		_, err := cms.Create(t.Context(), labelled("b-1", "b"), metav1.CreateOptions{})
+		require.NoError(t, err)
+		f := Error(Match{Resource: "configmaps", Labels: "app=a"}, http.StatusInternalServerError, metav1.StatusReasonInternalError, "etcd is slow")
+		s.AddFault(f)
+
+		_, err = cms.Create(t.Context(), labelled("a-1", "a"), metav1.CreateOptions{})
+		assert.True(t, apierrors.IsInternalError(err), "a create of a labelled object: %v", err)
+		_, err = cms.Create(t.Context(), labelled("b-2", "b"), metav1.CreateOptions{})
+		assert.NoError(t, err, "other labels pass")
+		_, err = cms.Get(t.Context(), "b-1", metav1.GetOptions{})
+		assert.NoError(t, err)
+		_, err = cms.List(t.Context(), metav1.ListOptions{LabelSelector: "app=b"})
+		assert.NoError(t, err)
+		_, err = cms.List(t.Context(), metav1.ListOptions{})
+		assert.NoError(t, err, "a list of everything is not about app=a alone")
+		_, err = cms.List(t.Context(), metav1.ListOptions{LabelSelector: "type=flink-native-kubernetes,app=a"})
+		assert.True(t, apierrors.IsInternalError(err), "a list of app=a: %v", err)
+		_, err = cms.Watch(t.Context(), metav1.ListOptions{LabelSelector: "app=a"})
+		assert.True(t, apierrors.IsInternalError(err), "a watch of app=a: %v", err)
+
+		s.RemoveFault(f)
+		_, err = cms.Create(t.Context(), labelled("a-1", "a"), metav1.CreateOptions{})
+		require.NoError(t, err)
+		s.AddFault(Error(Match{Verb: "get,delete,update,watch", Resource: "configmaps", Labels: "app=a"}, http.StatusServiceUnavailable, metav1.StatusReasonServiceUnavailable, "unavailable"))
+		_, err = cms.Get(t.Context(), "a-1", metav1.GetOptions{})
+		assert.True(t, apierrors.IsServiceUnavailable(err), "a get of a stored labelled object: %v", err)
+		_, err = cms.Watch(t.Context(), metav1.ListOptions{FieldSelector: "metadata.name=a-1"})
+		assert.True(t, apierrors.IsServiceUnavailable(err), "a watch of it by name: %v", err)
+		err = cms.Delete(t.Context(), "a-1", metav1.DeleteOptions{})
+		assert.True(t, apierrors.IsServiceUnavailable(err), "a delete: %v", err)
+		relabelled := labelled("b-1", "a")
+		_, err = cms.Update(t.Context(), relabelled, metav1.UpdateOptions{})
+		assert.True(t, apierrors.IsServiceUnavailable(err), "an update that sends the labels: %v", err)
+		err = cms.Delete(t.Context(), "b-1", metav1.DeleteOptions{})
+		assert.NoError(t, err)
+		err = cms.Delete(t.Context(), "nothing", metav1.DeleteOptions{})
+		assert.True(t, apierrors.IsNotFound(err), "a name that does not exist is about no object: %v", err)
+	})
+}
+
+func TestForbiddenWordsTheRefusalAsTheAPIServer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s, cs := newServer(t)
+		s.AddFault(Forbidden(Match{Verb: "create", Resource: "configmaps"}, "exceeded quota: configmaps, requested: configmaps=1, used: configmaps=1, limited: configmaps=1", Times(1)))
+		_, err := cs.CoreV1().ConfigMaps("default").Create(t.Context(), configMap("second", "1"), metav1.CreateOptions{})
+		require.Error(t, err)
+		assert.True(t, apierrors.IsForbidden(err), "%v", err)
+		assert.Equal(t, `configmaps "second" is forbidden: exceeded quota: configmaps, requested: configmaps=1, used: configmaps=1, limited: configmaps=1`, err.Error())
+		entries := logOf(s, "create", "second")
+		require.Len(t, entries, 1)
+		assert.Equal(t, int32(403), entries[0].Code)
+		assert.Equal(t, "forbidden: exceeded quota: configmaps, requested: configmaps=1, used: configmaps=1, limited: configmaps=1", entries[0].Fault)
+		_, err = cs.CoreV1().ConfigMaps("default").Create(t.Context(), configMap("second", "1"), metav1.CreateOptions{})
+		assert.NoError(t, err, "once")
+	})
+}
+
 func TestLatencyDelaysAndHonoursTheCallersContext(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s, cs := newServer(t)
@@ -106,6 +174,24 @@ func TestLatencyDelaysAndHonoursTheCallersContext(t *testing.T) {
 		assert.Equal(t, int32(0), entries[0].Code)
 		assert.Equal(t, "latency 1m0s", entries[0].Fault)
 	})
+}
+
+// TestLatencyEndingAtTheDeadlineIsNotServed: a delay that ends at the very instant the
+// caller gives up does not reach the server, whichever goroutine of that instant runs
+// first.
+func TestLatencyEndingAtTheDeadlineIsNotServed(t *testing.T) {
+	for range 20 {
+		synctest.Test(t, func(t *testing.T) {
+			s, cs := newServer(t)
+			s.AddFault(Latency(Match{Verb: "create"}, 10*time.Second))
+			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+			defer cancel()
+			_, err := cs.CoreV1().ConfigMaps("default").Create(ctx, configMap("late", "1"), metav1.CreateOptions{})
+			assert.ErrorIs(t, err, context.DeadlineExceeded)
+			synctest.Wait()
+			assert.Nil(t, s.Object(corev1.SchemeGroupVersion.WithResource("configmaps"), "default", "late"), "not served")
+		})
+	}
 }
 
 func TestLatencyHoldsOnlyItsOwnRequests(t *testing.T) {

@@ -38,6 +38,19 @@ func TestMatch(t *testing.T) {
 		{"any subresource is not the resource", Match{Resource: "pods/*"}, createPod, false},
 		{"namespace", Match{Namespace: "other"}, createPod, false},
 		{"a malformed pattern matches nothing", Match{Name: "[tm"}, createPod, false},
+		{"a watch of no more than the labels", Match{Labels: "app=a"}, watchOf("type=flink,app=a,component=taskmanager"), true},
+		{"a watch of the label's set", Match{Labels: "app in (a,b)"}, watchOf("app=b"), true},
+		{"a watch of other labels", Match{Labels: "app=a"}, watchOf("app=b,component=taskmanager"), false},
+		{"a watch of more than the labels", Match{Labels: "app=a"}, watchOf("app in (a,b)"), false},
+		{"a watch without the label", Match{Labels: "app=a"}, watchOf("component=taskmanager"), false},
+		{"a watch of everything", Match{Labels: "app=a"}, watchOf(""), false},
+		{"exists", Match{Labels: "app"}, watchOf("app=b"), true},
+		{"not equal", Match{Labels: "app!=a"}, watchOf("app=b"), true},
+		{"not equal misses", Match{Labels: "app!=a"}, watchOf("app in (a,b)"), false},
+		{"notin within notin", Match{Labels: "app notin (a)"}, watchOf("app notin (a,b)"), true},
+		{"does not exist", Match{Labels: "!app"}, watchOf("!app"), true},
+		{"a request about no object", Match{Labels: "app=a"}, createPod, false},
+		{"a malformed selector matches nothing", Match{Labels: "app in (a"}, watchOf("app=a"), false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -46,16 +59,24 @@ func TestMatch(t *testing.T) {
 	}
 }
 
+func watchOf(selector string) apiserver.Request {
+	return apiserver.Request{Verb: "watch", Resource: corev1.SchemeGroupVersion.WithResource("pods"), Namespace: "flink", LabelSelector: selector}
+}
+
 func TestMatchValidateNamesTheBadPattern(t *testing.T) {
 	require.NoError(t, Match{Verb: "create,update", Name: "tm-[0-9]*"}.Validate())
 	err := Match{Verb: "get", Name: "ok,[tm"}.Validate()
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `Match.Name pattern "[tm" is malformed`)
+	err = Match{Labels: "app in (a"}.Validate()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `Match.Labels "app in (a" is not a label selector`)
 }
 
 func TestMatchString(t *testing.T) {
 	assert.Equal(t, "* * */*", All.String())
 	assert.Equal(t, "update configmaps flink/*-leader by jm", Match{Verb: "update", Resource: "configmaps", Namespace: "flink", Name: "*-leader", User: "jm"}.String())
+	assert.Equal(t, "create pods */* [app=a]", Match{Verb: "create", Resource: "pods", Labels: "app=a"}.String())
 }
 
 func TestGate(t *testing.T) {
