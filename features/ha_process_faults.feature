@@ -13,8 +13,10 @@ Feature: A hung or crashed JobManager under Kubernetes HA
 
   Background:
     Given a Kubernetes cluster with 3 nodes
-    And I deploy an HA session cluster "my-session" with 2 JobManagers and the options:
-      | execution.checkpointing.interval | 10 s |
+    And I deploy an HA session cluster "my-session" with 2 JobManagers and the configuration:
+      """
+      execution.checkpointing.interval: 10 s
+      """
     And within 2 minutes a JobManager of "my-session" leads
     And I submit the example "streaming/TopSpeedWindowing.jar" to "my-session" with parallelism 2
     And within 2 minutes the job "CarTopSpeedWindowingExample" has completed at least 1 checkpoint
@@ -36,6 +38,10 @@ Feature: A hung or crashed JobManager under Kubernetes HA
     When a standby JobManager of "my-session" crashes
     Then within a minute the JobManager of "my-session" has restarted 1 time
     And for a minute "my-session" stays without a new leader
+    And the leading JobManager of "my-session" is still the same
+    And the leading JobManager of "my-session" sent at least 1 update configmaps request
+    And the standby JobManagers of "my-session" sent no update configmaps requests
+    And the standby JobManagers of "my-session" sent no create pods requests
     And the job "CarTopSpeedWindowingExample" is RUNNING
     And the job "CarTopSpeedWindowingExample" has restarted 0 times
     And no two JobManagers of "my-session" led at the same time

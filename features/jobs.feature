@@ -114,6 +114,21 @@ Feature: Jobs on a native Kubernetes cluster
     And within 2 minutes the job "WordCount Example" is FINISHED
     And for 2 minutes objects labelled "app=my-app" remain
 
+  Scenario: An application cluster's JobManager creates the TaskManagers its job needs, written as a config.yaml
+    Given a Kubernetes cluster with 3 nodes
+    When I deploy an application cluster "my-app" running "local:///opt/flink/examples/batch/WordCount.jar" with the configuration:
+      """
+      parallelism.default: 4
+      taskmanager:
+        numberOfTaskSlots: 2
+      execution.shutdown-on-application-finish: false
+      """
+    Then within 2 minutes the REST endpoint of "my-app" lists the job "WordCount Example"
+    And within 2 minutes the job "WordCount Example" is FINISHED
+    And "my-app" created 2 TaskManager pods
+    And the JobManager of "my-app" sent 2 create pods requests
+    And the TaskManagers of "my-app" sent no create pods requests
+
   Scenario: An s3:// job jar needs the S3 file system plugin
     Given a Kubernetes cluster with 3 nodes
     And the object store has the example "streaming/TopSpeedWindowing.jar" at "s3://flink-jobs/top-speed.jar"

@@ -34,6 +34,7 @@ var stepAreas = []struct{ file, title string }{
 	{"steps_rbac.go", "Service accounts, RBAC and namespaces"},
 	{"steps_owners.go", "Owner references and cleanup"},
 	{"steps_ha.go", "High availability"},
+	{"steps_requests.go", "API requests and leader identity"},
 	{"steps_time.go", "Time"},
 	{"steps_rest.go", "REST endpoint"},
 	{"steps_assert.go", "Assertions"},

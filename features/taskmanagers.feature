@@ -23,6 +23,9 @@ Feature: TaskManager pods on demand
     Then within 2 minutes all 8 tasks of the job "CarTopSpeedWindowingExample" are running
     And the TaskManager pods of "my-session" are "my-session-taskmanager-1-1, my-session-taskmanager-1-2"
     And "my-session" created 2 TaskManager pods
+    And the JobManager of "my-session" sent 2 create pods requests
+    And the TaskManagers of "my-session" sent no create pods requests
+    And the TaskManagers of "my-session" sent no delete pods requests
     And within a minute 2 TaskManagers are registered with "my-session"
 
   Scenario: Idle TaskManagers are released after resourcemanager.taskmanager-timeout

@@ -29,6 +29,10 @@ type observer struct {
 
 	mu          sync.Mutex
 	createdPods []string // in the order the observer saw them
+	// podRoles are the Flink cluster (label app) and component (label component) of
+	// every pod the observer saw, deleted ones too, by name: who made a request the
+	// API server logged with the pod's name.
+	podRoles map[string]podRole
 	// restartedPods are the pods whose containers the kubelet restarted in place.
 	restartedPods map[string]bool
 }
@@ -66,7 +70,12 @@ func startObserver(cs kubernetes.Interface, namespace string, record func(string
 		AddFunc: func(obj any) {
 			o.mu.Lock()
 			defer o.mu.Unlock()
-			o.createdPods = append(o.createdPods, obj.(*corev1.Pod).Name)
+			p := obj.(*corev1.Pod)
+			o.createdPods = append(o.createdPods, p.Name)
+			if o.podRoles == nil {
+				o.podRoles = map[string]podRole{}
+			}
+			o.podRoles[p.Name] = podRole{cluster: p.Labels["app"], component: p.Labels["component"]}
 		},
 		UpdateFunc: func(_, cur any) {
 			p := cur.(*corev1.Pod)
@@ -101,6 +110,28 @@ func startObserver(cs kubernetes.Interface, namespace string, record func(string
 	})
 	o.factory.Start(stop)
 	return o
+}
+
+// podRole is what a pod is in a Flink cluster: its cluster id and its component
+// ("jobmanager", "taskmanager").
+type podRole struct{ cluster, component string }
+
+// observedPodsOf are the names of every pod of the cluster id with the component that
+// the observer saw, deleted ones too, sorted.
+func (w *World) observedPodsOf(id, component string) []string {
+	if w.observer == nil {
+		return nil
+	}
+	w.observer.mu.Lock()
+	defer w.observer.mu.Unlock()
+	var out []string
+	for name, r := range w.observer.podRoles {
+		if r.cluster == id && r.component == component {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // observedPodCreations are the pods, named with prefix, that the scenario's observer

@@ -76,6 +76,10 @@ func (j *jobSide) registerHASteps(sc *godog.ScenarioContext) {
 	sc.Step(`^within (.+) the checkpoint of "([^"]*)" whose pointer write lost its response is COMPLETED$`, h.withinTheLostCheckpointIsCompleted)
 	sc.Step(`^the job ConfigMap of "([^"]*)" points at the state of that checkpoint$`, h.theJobConfigMapPointsAtTheLostCheckpoint)
 	sc.Step(`^within (.+) the job "([^"]*)" runs from a restored checkpoint no older than the one whose pointer write lost its response$`, h.withinTheJobRestoresNoOlderThanTheLostCheckpoint)
+	sc.Step(`^I deploy an HA session cluster "([^"]*)" with (\d+) JobManagers? and the configuration:$`, h.iDeployAnHASessionClusterWithTheConfiguration)
+	sc.Step(`^I deploy an HA application cluster "([^"]*)" running "([^"]*)" with (\d+) JobManagers? and the options:$`, h.iDeployAnHAApplicationClusterWithTheOptions)
+	sc.Step(`^I deploy an HA application cluster "([^"]*)" running "([^"]*)" with (\d+) JobManagers? and the configuration:$`, h.iDeployAnHAApplicationClusterWithTheConfiguration)
+	h.registerRequestSteps(sc)
 }
 
 // haOptions are the options of an HA cluster with n JobManagers.
@@ -106,25 +110,81 @@ func (h *haSide) iDeployAnHASessionCluster(id string, n int) error {
 //	I deploy an HA session cluster "my-session" with 2 JobManagers and the options:
 //	  | high-availability.kubernetes.leader-election.lease-duration | 30 s |
 func (h *haSide) iDeployAnHASessionClusterWithTheOptions(id string, n int, table *godog.Table) error {
-	var extra *config.Configuration
-	if table != nil {
-		var err error
-		if extra, err = options(table); err != nil {
-			return err
-		}
-	}
-	conf, err := h.haOptions(n, extra)
+	return h.deployHASession(id, n, table)
+}
+
+// iDeployAnHASessionClusterWithTheConfiguration is the same with options written as a
+// config.yaml (nested or flat keys).
+//
+//	I deploy an HA session cluster "my-session" with 2 JobManagers and the configuration:
+//	  """
+//	  high-availability.kubernetes.leader-election.lease-duration: 30 s
+//	  """
+func (h *haSide) iDeployAnHASessionClusterWithTheConfiguration(id string, n int, doc *godog.DocString) error {
+	return h.deployHASession(id, n, doc)
+}
+
+// deployHASession deploys an HA session cluster with the options of a step's table or
+// doc string (nil: none).
+func (h *haSide) deployHASession(id string, n int, arg interface{}) error {
+	conf, err := h.haConfiguration(n, arg)
 	if err != nil {
 		return err
 	}
 	return h.deploySession(id, conf)
 }
 
+// haConfiguration is haOptions with the options of a step's table or doc string (nil:
+// none).
+func (h *haSide) haConfiguration(n int, arg interface{}) (*config.Configuration, error) {
+	var extra *config.Configuration
+	switch a := arg.(type) {
+	case *godog.Table:
+		if a == nil {
+			break
+		}
+		var err error
+		if extra, err = options(a); err != nil {
+			return nil, err
+		}
+	case *godog.DocString:
+		if a == nil {
+			break
+		}
+		var err error
+		if extra, err = options(a); err != nil {
+			return nil, err
+		}
+	}
+	return h.haOptions(n, extra)
+}
+
 // iDeployAnHAApplicationCluster deploys an application cluster with Kubernetes HA.
 //
 //	I deploy an HA application cluster "my-app" running "local:///opt/flink/examples/streaming/TopSpeedWindowing.jar" with 2 JobManagers
 func (h *haSide) iDeployAnHAApplicationCluster(id, jar string, n int) error {
-	conf, err := h.haOptions(n, nil)
+	return h.deployHAApplication(id, jar, n, nil)
+}
+
+// iDeployAnHAApplicationClusterWithTheOptions is the same with the options of a
+// | key | value | table.
+func (h *haSide) iDeployAnHAApplicationClusterWithTheOptions(id, jar string, n int, table *godog.Table) error {
+	return h.deployHAApplication(id, jar, n, table)
+}
+
+// iDeployAnHAApplicationClusterWithTheConfiguration is the same with options written as
+// a config.yaml.
+//
+//	I deploy an HA application cluster "my-app" running "local:///opt/flink/examples/streaming/TopSpeedWindowing.jar" with 2 JobManagers and the configuration:
+//	  """
+//	  restart-strategy.type: fixed-delay
+//	  """
+func (h *haSide) iDeployAnHAApplicationClusterWithTheConfiguration(id, jar string, n int, doc *godog.DocString) error {
+	return h.deployHAApplication(id, jar, n, doc)
+}
+
+func (h *haSide) deployHAApplication(id, jar string, n int, arg interface{}) error {
+	conf, err := h.haConfiguration(n, arg)
 	if err != nil {
 		return err
 	}

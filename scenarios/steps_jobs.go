@@ -96,6 +96,7 @@ func (w *World) registerJobSteps(sc *godog.ScenarioContext) {
 	sc.Step(`^the object store has the example "([^"]*)" at "([^"]*)"$`, j.theObjectStoreHasTheExampleAt)
 	sc.Step(`^I deploy an application cluster "([^"]*)" running "([^"]*)"$`, j.iDeployAnApplicationCluster)
 	sc.Step(`^I deploy an application cluster "([^"]*)" running "([^"]*)" with the options:$`, j.iDeployAnApplicationClusterWith)
+	sc.Step(`^I deploy an application cluster "([^"]*)" running "([^"]*)" with the configuration:$`, j.iDeployAnApplicationClusterWithTheConfiguration)
 	sc.Step(`^within (.+) the REST endpoint of "([^"]*)" lists the job "([^"]*)"$`, j.withinTheRESTEndpointListsTheJob)
 	j.registerFaultSteps(sc)
 	j.registerAPIFaultSteps(sc)
@@ -1005,6 +1006,22 @@ func (j *jobSide) iDeployASessionClusterWithTheOptions(id string, table *godog.T
 
 func (j *jobSide) iDeployAnApplicationClusterWith(id, jar string, table *godog.Table) error {
 	conf, err := options(table)
+	if err != nil {
+		return err
+	}
+	return j.deployApplication(id, jar, conf)
+}
+
+// iDeployAnApplicationClusterWithTheConfiguration deploys an application cluster with
+// options written as a config.yaml (nested or flat keys), as the session step does.
+//
+//	I deploy an application cluster "my-app" running "local:///opt/flink/examples/batch/WordCount.jar" with the configuration:
+//	  """
+//	  taskmanager:
+//	    numberOfTaskSlots: 2
+//	  """
+func (j *jobSide) iDeployAnApplicationClusterWithTheConfiguration(id, jar string, doc *godog.DocString) error {
+	conf, err := options(doc)
 	if err != nil {
 		return err
 	}

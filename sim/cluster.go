@@ -289,13 +289,14 @@ func (c *Cluster) ClientFor(user string) kubernetes.Interface {
 
 // podClient is the client a pod's processes get: acting as the pod's service account,
 // over the network path from the pod to the API server, so that partitions between them
-// (PartitionFromAPIServer, an isolated or hung pod, a stopped node) hold its requests.
-// Against a Backend the path is not modelled.
-func (c *Cluster) podClient(user, podIP string) kubernetes.Interface {
+// (PartitionFromAPIServer, an isolated or hung pod, a stopped node) hold its requests,
+// and with the pod's name in the request log (apiserver.Request.Pod). Against a Backend
+// neither the path nor the pod is modelled.
+func (c *Cluster) podClient(user, pod, podIP string) kubernetes.Interface {
 	if c.server == nil || podIP == "" {
 		return c.ClientFor(user)
 	}
-	return c.server.ClientsetOver(user, c.network.Route(podIP, c.APIServerIP()))
+	return c.server.PodClientsetOver(user, pod, c.network.Route(podIP, c.APIServerIP()))
 }
 
 // APIServerIP is the API server's address on the cluster network (the kubernetes

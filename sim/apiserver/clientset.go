@@ -41,6 +41,8 @@ type clientset struct {
 	*fake.Clientset
 	server *Server
 	user   string
+	// pod is the pod the client's requests come from (PodClientsetOver), "" for others.
+	pod string
 	// link, when set, is the network path to the server (ClientsetOver).
 	link Link
 }
@@ -174,7 +176,7 @@ func (r *objectReactor) reactTo(action clienttesting.Action) (runtime.Object, er
 	if err := r.c.awaitLink(r.ctx); err != nil {
 		return nil, r.c.server.transportError(r.c.user, action, err)
 	}
-	obj, err := r.c.server.handle(r.ctx, r.c.user, action)
+	obj, err := r.c.server.handle(r.ctx, r.c.user, r.c.pod, action)
 	return obj, r.c.server.transportError(r.c.user, action, err)
 }
 
@@ -189,7 +191,7 @@ func (r *watchReactor) React(action clienttesting.Action) (bool, watch.Interface
 	if err := r.c.awaitLink(r.ctx); err != nil {
 		return true, nil, r.c.server.transportError(r.c.user, action, err)
 	}
-	w, err := r.c.server.handleWatch(r.ctx, r.c.user, action)
+	w, err := r.c.server.handleWatch(r.ctx, r.c.user, r.c.pod, action)
 	if err == nil && r.c.link != nil {
 		w = newLinkWatch(w, r.c.link)
 	}
@@ -266,7 +268,7 @@ func (c *clientset) checkSelectors(ctx context.Context, verb string, gvr schema.
 		err = apierrors.NewBadRequest(fmt.Sprintf("invalid field selector %q: %v", opts.FieldSelector, perr))
 	}
 	if err != nil {
-		req := Request{User: c.user, Groups: GroupsOf(c.user), Verb: verb, Resource: gvr, Namespace: ns}
+		req := Request{User: c.user, Pod: c.pod, Groups: GroupsOf(c.user), Verb: verb, Resource: gvr, Namespace: ns}
 		c.server.log.add(req, time.Now(), err, "")
 	}
 	return err

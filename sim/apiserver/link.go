@@ -30,6 +30,13 @@ func (s *Server) ClientsetOver(user string, link Link) kubernetes.Interface {
 	return &clientset{Clientset: s.unservedClientset(user), server: s, user: user, link: link}
 }
 
+// PodClientsetOver is ClientsetOver for the processes of a pod: their requests carry
+// the pod's name (Request.Pod), as those made with a pod-bound service-account token
+// do, so that the request log tells which pod made each.
+func (s *Server) PodClientsetOver(user, pod string, link Link) kubernetes.Interface {
+	return &clientset{Clientset: s.unservedClientset(user), server: s, user: user, pod: pod, link: link}
+}
+
 // awaitLink blocks while the client's link is cut; it returns ctx's error if ctx ends
 // first.
 func (c *clientset) awaitLink(ctx context.Context) error {

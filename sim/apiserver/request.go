@@ -19,6 +19,10 @@ import (
 // Request is one API request as the server sees it: who asks, what for.
 type Request struct {
 	User string
+	// Pod is the pod whose processes made the request ("" for other clients): the name a
+	// pod-bound service-account token carries (authentication.kubernetes.io/pod-name in
+	// the user's extra, as audit logs show it). See PodClientsetOver.
+	Pod string
 	// Groups are the groups the server's authentication gives User (see GroupsOf).
 	Groups      []string
 	Verb        string
@@ -208,12 +212,13 @@ func (s *Server) HandleContext(ctx context.Context, user string, action clientte
 	if err := ctx.Err(); err != nil {
 		return nil, err // never sent
 	}
-	return s.handle(ctx, user, action)
+	return s.handle(ctx, user, "", action)
 }
 
-// handle answers a request that was sent.
-func (s *Server) handle(ctx context.Context, user string, action clienttesting.Action) (runtime.Object, error) {
+// handle answers a request that was sent, from user in pod ("" when not from a pod).
+func (s *Server) handle(ctx context.Context, user, pod string, action clienttesting.Action) (runtime.Object, error) {
 	req := requestOf(user, action)
+	req.Pod = pod
 	req.state = &requestState{ctx: ctx}
 	s.withLabels(&req, action)
 	start := time.Now()
@@ -253,12 +258,14 @@ func (s *Server) HandleWatchContext(ctx context.Context, user string, action cli
 	if err := ctx.Err(); err != nil {
 		return nil, err // never sent
 	}
-	return s.handleWatch(ctx, user, action)
+	return s.handleWatch(ctx, user, "", action)
 }
 
-// handleWatch answers a watch request that was sent.
-func (s *Server) handleWatch(ctx context.Context, user string, action clienttesting.Action) (watch.Interface, error) {
+// handleWatch answers a watch request that was sent, from user in pod ("" when not from
+// a pod).
+func (s *Server) handleWatch(ctx context.Context, user, pod string, action clienttesting.Action) (watch.Interface, error) {
 	req := requestOf(user, action)
+	req.Pod = pod
 	req.Verb = "watch"
 	req.state = &requestState{ctx: ctx}
 	s.withLabels(&req, action)

@@ -64,7 +64,7 @@ func newRequestLog(capacity int) *RequestLog {
 	return &RequestLog{capacity: capacity, counts: map[countKey]int{}}
 }
 
-type countKey struct{ user, verb, resource string }
+type countKey struct{ user, pod, verb, resource, subresource string }
 
 // add logs an answered request. An error that is not an API status never came from the
 // server: the caller got no answer (code 0).
@@ -100,7 +100,7 @@ func (l *RequestLog) append(e Entry, counted bool) {
 		l.head = (l.head + 1) % l.capacity
 	}
 	if counted {
-		l.counts[countKey{e.User, e.Verb, e.Resource.Resource}]++
+		l.counts[countKey{e.User, e.Pod, e.Verb, e.Resource.Resource, e.Subresource}]++
 	}
 }
 
@@ -126,6 +126,22 @@ func (l *RequestLog) Count(user, verb, resource string) int {
 	n := 0
 	for k, c := range l.counts {
 		if (user == "" || k.user == user) && (verb == "" || k.verb == verb) && (resource == "" || k.resource == resource) {
+			n += c
+		}
+	}
+	return n
+}
+
+// CountFrom is the number of requests ever made from pod (Request.Pod) with verb on
+// resource, written as in an RBAC rule ("pods", "pods/status"), including those no
+// longer kept. Unlike Count, a resource does not count its subresources.
+func (l *RequestLog) CountFrom(pod, verb, resource string) int {
+	resource, subresource, _ := strings.Cut(resource, "/")
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for k, c := range l.counts {
+		if k.pod == pod && k.verb == verb && k.resource == resource && k.subresource == subresource {
 			n += c
 		}
 	}

@@ -40,10 +40,11 @@ type Config struct {
 	Client kubernetes.Interface
 	// Clients gives a client for a pod's service account (its in-cluster identity).
 	Clients func(user string) kubernetes.Interface
-	// PodClient, when set, gives the client a pod's processes get: acting as user (the
-	// pod's service account) from the pod's IP, so that the network between the pod and
-	// the API server applies to it. Default: Clients(user).
-	PodClient func(user, podIP string) kubernetes.Interface
+	// PodClient, when set, gives the client the processes of the pod named pod get:
+	// acting as user (the pod's service account) from the pod's IP, so that the network
+	// between the pod and the API server applies to it, and as that pod (a pod-bound
+	// token). Default: Clients(user).
+	PodClient func(user, pod, podIP string) kubernetes.Interface
 	// Images is the image registry.
 	Images *Registry
 	// Network is the cluster network.

@@ -413,9 +413,10 @@ func (w *podWorker) start(ctx context.Context, c *ctr) {
 	c.cancel = cancel
 	net := w.k.cfg.Network.Host(w.ip)
 	user := "system:serviceaccount:" + pod.Namespace + ":" + serviceAccount(pod)
+	podName := pod.Name
 	penv := &process.Env{
 		Environ: env, Files: c.fs, Write: c.fs.write, Network: net, Hostname: pod.Name, Stdout: logs, Stderr: logs,
-		Kube: func() (kubernetes.Interface, error) { return w.kubeClient(user), nil },
+		Kube: func() (kubernetes.Interface, error) { return w.kubeClient(user, podName), nil },
 	}
 	name, gen := c.spec.Name, c.gen
 	var prog process.Program
@@ -459,12 +460,12 @@ func startError(command string) string {
 }
 
 // kubeClient is the client the pod's processes share: one per pod, made on first use.
-func (w *podWorker) kubeClient(user string) kubernetes.Interface {
+func (w *podWorker) kubeClient(user, pod string) kubernetes.Interface {
 	w.kubeMu.Lock()
 	defer w.kubeMu.Unlock()
 	if w.kube == nil {
 		if w.k.cfg.PodClient != nil {
-			w.kube = w.k.cfg.PodClient(user, w.ip)
+			w.kube = w.k.cfg.PodClient(user, pod, w.ip)
 		} else {
 			w.kube = w.k.cfg.Clients(user)
 		}
