@@ -386,40 +386,13 @@ func (b *faultBook) addAPIFault(f Fault) (*faults.Fault, error) {
 		if code < 400 || code > 599 {
 			return nil, badFault(fmt.Sprintf("--code %d is not an HTTP error status: give 400-599 (e.g. 409, 429, 500, 503)", code))
 		}
-		fault = faults.Error(m, int32(code), reasonOf(code), "injected by flinksim fault api-errors", opts...)
+		fault = faults.Error(m, int32(code), faults.ReasonFor(code), "injected by flinksim fault api-errors", opts...)
 	}
 	b.mu.Lock()
 	b.api = append(b.api, fault)
 	b.mu.Unlock()
 	b.sim.Server().AddFault(fault)
 	return fault, nil
-}
-
-// reasonOf is the StatusReason the real server gives a status code.
-func reasonOf(code int) metav1.StatusReason {
-	switch code {
-	case http.StatusBadRequest:
-		return metav1.StatusReasonBadRequest
-	case http.StatusUnauthorized:
-		return metav1.StatusReasonUnauthorized
-	case http.StatusForbidden:
-		return metav1.StatusReasonForbidden
-	case http.StatusNotFound:
-		return metav1.StatusReasonNotFound
-	case http.StatusConflict:
-		return metav1.StatusReasonConflict
-	case http.StatusGone:
-		return metav1.StatusReasonExpired
-	case http.StatusUnprocessableEntity:
-		return metav1.StatusReasonInvalid
-	case http.StatusGatewayTimeout:
-		return metav1.StatusReasonTimeout
-	case http.StatusServiceUnavailable:
-		return metav1.StatusReasonServiceUnavailable
-	case http.StatusInternalServerError:
-		return metav1.StatusReasonInternalError
-	}
-	return metav1.StatusReasonUnknown
 }
 
 // clear removes every API fault; it returns how many there were.

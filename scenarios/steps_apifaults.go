@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/cucumber/godog"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"flinksim/sim/faults"
 )
@@ -165,36 +164,9 @@ func (j *jobSide) theAPIServerAnswers(verb, resource, id string, code int, messa
 		if message == "" {
 			message = http.StatusText(code)
 		}
-		f = faults.Error(m, int32(code), statusReason(code), message, opts...)
+		f = faults.Error(m, int32(code), faults.ReasonFor(code), message, opts...)
 	}
 	return j.installAPIFault(f, fmt.Sprintf("the API server answers %s with %d %s", what, code, how))
-}
-
-// statusReason is the reason the API server gives with a status code.
-func statusReason(code int) metav1.StatusReason {
-	switch code {
-	case http.StatusBadRequest:
-		return metav1.StatusReasonBadRequest
-	case http.StatusUnauthorized:
-		return metav1.StatusReasonUnauthorized
-	case http.StatusNotFound:
-		return metav1.StatusReasonNotFound
-	case http.StatusMethodNotAllowed:
-		return metav1.StatusReasonMethodNotAllowed
-	case http.StatusConflict:
-		return metav1.StatusReasonConflict
-	case http.StatusGone:
-		return metav1.StatusReasonExpired
-	case http.StatusUnprocessableEntity:
-		return metav1.StatusReasonInvalid
-	case http.StatusInternalServerError:
-		return metav1.StatusReasonInternalError
-	case http.StatusServiceUnavailable:
-		return metav1.StatusReasonServiceUnavailable
-	case http.StatusGatewayTimeout:
-		return metav1.StatusReasonTimeout
-	}
-	return metav1.StatusReasonUnknown
 }
 
 // requestsTakeAtTheAPIServer delays requests before the API server serves them (an

@@ -514,17 +514,23 @@ func taskManagerSelector(id string) string {
 
 // taskManagerPods lists a cluster's TaskManager pods that are not being deleted.
 func (j *jobSide) taskManagerPods(id string) ([]corev1.Pod, error) {
+	return j.livePods(taskManagerSelector(id), func(corev1.Pod) bool { return true })
+}
+
+// livePods lists the pods of the selector that are not being deleted and that keep
+// accepts, by name.
+func (j *jobSide) livePods(selector string, keep func(corev1.Pod) bool) ([]corev1.Pod, error) {
 	cs, err := j.kube()
 	if err != nil {
 		return nil, err
 	}
-	list, err := cs.CoreV1().Pods(j.namespace).List(context.Background(), metav1.ListOptions{LabelSelector: taskManagerSelector(id)})
+	list, err := cs.CoreV1().Pods(j.namespace).List(context.Background(), metav1.ListOptions{LabelSelector: selector})
 	if err != nil {
 		return nil, err
 	}
 	var out []corev1.Pod
 	for _, p := range list.Items {
-		if p.DeletionTimestamp == nil {
+		if p.DeletionTimestamp == nil && keep(p) {
 			out = append(out, p)
 		}
 	}
@@ -888,12 +894,7 @@ func (j *jobSide) awaitLogLine(d time.Duration, what string, pod func() (string,
 }
 
 func (j *jobSide) theJobManagerLogContains(id, fragment string) error {
-	settle()
-	name, err := j.jobManagerPod(id)
-	if err != nil {
-		return err
-	}
-	log, err := j.podLog(name)
+	log, err := j.jobManagerLog(id)
 	if err != nil {
 		return err
 	}
@@ -903,15 +904,20 @@ func (j *jobSide) theJobManagerLogContains(id, fragment string) error {
 	return nil
 }
 
-// theJobManagerLogDoesNotContain checks the log of a cluster's JobManager.
-// Example: And the log of the JobManager of "my-session" does not contain "timed out."
-func (j *jobSide) theJobManagerLogDoesNotContain(id, fragment string) error {
+// jobManagerLog is the log of a cluster's JobManager, once the scenario settled.
+func (j *jobSide) jobManagerLog(id string) (string, error) {
 	settle()
 	name, err := j.jobManagerPod(id)
 	if err != nil {
-		return err
+		return "", err
 	}
-	log, err := j.podLog(name)
+	return j.podLog(name)
+}
+
+// theJobManagerLogDoesNotContain checks the log of a cluster's JobManager.
+// Example: And the log of the JobManager of "my-session" does not contain "timed out."
+func (j *jobSide) theJobManagerLogDoesNotContain(id, fragment string) error {
+	log, err := j.jobManagerLog(id)
 	if err != nil {
 		return err
 	}

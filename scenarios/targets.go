@@ -184,22 +184,7 @@ func (j *jobSide) taskManagersOfJob(name string) ([]string, error) {
 // jobManagerPods lists a cluster's JobManager pods that are scheduled and not being
 // deleted, by name.
 func (j *jobSide) jobManagerPods(id string) ([]corev1.Pod, error) {
-	cs, err := j.kube()
-	if err != nil {
-		return nil, err
-	}
-	list, err := cs.CoreV1().Pods(j.namespace).List(context.Background(), metav1.ListOptions{LabelSelector: jobManagerSelector(id)})
-	if err != nil {
-		return nil, err
-	}
-	var out []corev1.Pod
-	for _, p := range list.Items {
-		if p.DeletionTimestamp == nil && p.Spec.NodeName != "" {
-			out = append(out, p)
-		}
-	}
-	slices.SortFunc(out, func(a, b corev1.Pod) int { return strings.Compare(a.Name, b.Name) })
-	return out, nil
+	return j.livePods(jobManagerSelector(id), func(p corev1.Pod) bool { return p.Spec.NodeName != "" })
 }
 
 func (j *jobSide) onlyJobManager(id string) (targetPod, error) {
