@@ -268,11 +268,7 @@ func namesOf[T any](items []T, name func(T) string) []string {
 }
 
 func (w *World) withinNothingLabelledRemains(within, selector string) error {
-	d, err := parseDuration(within)
-	if err != nil {
-		return err
-	}
-	return eventually(d, fmt.Sprintf("nothing labelled %q remains", selector), func() (bool, string, error) {
+	return waitUntil(within, fmt.Sprintf("nothing labelled %q remains", selector), func() (bool, string, error) {
 		left, err := w.labelled(selector)
 		if err != nil {
 			return false, "", err

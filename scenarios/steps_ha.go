@@ -244,11 +244,7 @@ func restarts(p *corev1.Pod) int32 {
 
 // awaitLeader waits until accept takes the cluster's leader, and remembers it.
 func (h *haSide) awaitLeader(within, id, what string, accept func(leaderView) (bool, string)) error {
-	d, err := parseDuration(within)
-	if err != nil {
-		return err
-	}
-	return eventually(d, what, func() (bool, string, error) {
+	return waitUntil(within, what, func() (bool, string, error) {
 		l, why, err := h.leader(id)
 		if err != nil || why != "" {
 			return false, why, err
@@ -305,11 +301,7 @@ func (h *haSide) withinAStandbyTakesOver(within, id string) error {
 //
 //	within 1 minute "my-session" has no leader
 func (h *haSide) withinHasNoLeader(within, id string) error {
-	d, err := parseDuration(within)
-	if err != nil {
-		return err
-	}
-	return eventually(d, fmt.Sprintf("%q has no leader", id), func() (bool, string, error) {
+	return waitUntil(within, fmt.Sprintf("%q has no leader", id), func() (bool, string, error) {
 		l, why, err := h.leader(id)
 		if err != nil {
 			return false, "", err
@@ -327,11 +319,7 @@ func (h *haSide) forStaysWithoutANewLeader(within, id string) error {
 	if err != nil {
 		return err
 	}
-	d, err := parseDuration(within)
-	if err != nil {
-		return err
-	}
-	return throughout(d, fmt.Sprintf("%q stays without a new leader", id), func() (bool, string, error) {
+	return holdsFor(within, fmt.Sprintf("%q stays without a new leader", id), func() (bool, string, error) {
 		l, why, err := h.leader(id)
 		if err != nil {
 			return false, "", err
@@ -396,11 +384,7 @@ func (h *haSide) withinTheFormerLeaderHasRestarted(within, id string) error {
 	if !ok {
 		return fmt.Errorf("no change of leader of %q was seen: check one with \"a new JobManager of %q leads\" first", id, id)
 	}
-	d, err := parseDuration(within)
-	if err != nil {
-		return err
-	}
-	return eventually(d, fmt.Sprintf("the JobManager pod %s restarted", l.pod), func() (bool, string, error) {
+	return waitUntil(within, fmt.Sprintf("the JobManager pod %s restarted", l.pod), func() (bool, string, error) {
 		p, err := h.pod(l.pod)
 		if err != nil {
 			return false, err.Error(), nil
@@ -502,11 +486,7 @@ func (h *haSide) withinTheLeaderInformationNamesTheLeaderAgain(within, id, compo
 	if err != nil {
 		return err
 	}
-	d, err := parseDuration(within)
-	if err != nil {
-		return err
-	}
-	return eventually(d, "the leader information is repaired", func() (bool, string, error) {
+	return waitUntil(within, "the leader information is repaired", func() (bool, string, error) {
 		cm, err := h.clusterConfigMap(ha.ClusterConfigMapName(id))
 		if err != nil {
 			return false, err.Error(), nil

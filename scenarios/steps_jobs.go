@@ -558,11 +558,7 @@ func describePods(pods []corev1.Pod) string {
 }
 
 func (j *jobSide) withinHasExactlyTaskManagerPods(within, id string, n int) error {
-	d, err := parseDuration(within)
-	if err != nil {
-		return err
-	}
-	return eventually(d, fmt.Sprintf("%q has %d TaskManager pods", id, n), func() (bool, string, error) {
+	return waitUntil(within, fmt.Sprintf("%q has %d TaskManager pods", id, n), func() (bool, string, error) {
 		pods, err := j.taskManagerPods(id)
 		if err != nil {
 			return false, "", err
@@ -594,11 +590,7 @@ func (j *jobSide) theTaskManagerPodsAre(id, list string) error {
 }
 
 func (j *jobSide) withinTheTaskManagerPodsAre(within, id, list string) error {
-	d, err := parseDuration(within)
-	if err != nil {
-		return err
-	}
-	return eventually(d, fmt.Sprintf("the TaskManager pods of %q are %s", id, list), func() (bool, string, error) {
+	return waitUntil(within, fmt.Sprintf("the TaskManager pods of %q are %s", id, list), func() (bool, string, error) {
 		pods, err := j.taskManagerPods(id)
 		if err != nil {
 			return false, "", err
@@ -627,11 +619,7 @@ func podState(p *corev1.Pod) string {
 }
 
 func (j *jobSide) withinTheTaskManagerPodIs(within, name, phase string) error {
-	d, err := parseDuration(within)
-	if err != nil {
-		return err
-	}
-	return eventually(d, fmt.Sprintf("the TaskManager pod %q is %s", name, phase), func() (bool, string, error) {
+	return waitUntil(within, fmt.Sprintf("the TaskManager pod %q is %s", name, phase), func() (bool, string, error) {
 		p, err := j.pod(name)
 		if err != nil {
 			return false, err.Error(), nil
@@ -648,11 +636,7 @@ func (j *jobSide) withinTheTaskManagerPodIsRunningOnAnotherNode(within, name str
 	if j.lostNode == "" {
 		return fmt.Errorf("no node was taken away in this scenario")
 	}
-	d, err := parseDuration(within)
-	if err != nil {
-		return err
-	}
-	return eventually(d, fmt.Sprintf("the TaskManager pod %q runs on a node other than %s", name, j.lostNode), func() (bool, string, error) {
+	return waitUntil(within, fmt.Sprintf("the TaskManager pod %q runs on a node other than %s", name, j.lostNode), func() (bool, string, error) {
 		p, err := j.pod(name)
 		if err != nil {
 			return false, err.Error(), nil
@@ -669,30 +653,16 @@ func (j *jobSide) withinTheTaskManagerPodIsRunningOnAnotherNode(within, name str
 }
 
 func (j *jobSide) forTheTaskManagerPodStaysPending(within, name string) error {
-	d, err := parseDuration(within)
-	if err != nil {
-		return err
-	}
-	deadline := timeNow().Add(d)
-	for timeNow().Before(deadline) {
-		settle()
+	return holdsFor(within, fmt.Sprintf("the TaskManager pod %q stays Pending", name), func() (bool, string, error) {
 		p, err := j.pod(name)
 		if err != nil {
-			return fmt.Errorf("the TaskManager pod %q: %w", name, err)
+			return false, "", fmt.Errorf("the TaskManager pod %q: %w", name, err)
 		}
-		if p.Status.Phase != corev1.PodPending || p.DeletionTimestamp != nil {
-			return fmt.Errorf("the TaskManager pod %q is %s", name, podState(p))
-		}
-		time.Sleep(checkPeriod(d))
-	}
-	return nil
+		return p.Status.Phase == corev1.PodPending && p.DeletionTimestamp == nil, podState(p), nil
+	})
 }
 
 func (j *jobSide) forTheTaskManagerPodsRemain(within, id string) error {
-	d, err := parseDuration(within)
-	if err != nil {
-		return err
-	}
 	before, err := j.taskManagerPods(id)
 	if err != nil {
 		return err
@@ -700,27 +670,17 @@ func (j *jobSide) forTheTaskManagerPodsRemain(within, id string) error {
 	if len(before) == 0 {
 		return fmt.Errorf("%q has no TaskManager pods", id)
 	}
-	deadline := timeNow().Add(d)
-	for timeNow().Before(deadline) {
-		settle()
+	return holdsFor(within, fmt.Sprintf("the TaskManager pods of %q remain %s", id, describePods(before)), func() (bool, string, error) {
 		pods, err := j.taskManagerPods(id)
 		if err != nil {
-			return err
+			return false, "", err
 		}
-		if !slices.Equal(podNames(pods), podNames(before)) {
-			return fmt.Errorf("the TaskManager pods of %q changed from %s to %s", id, describePods(before), describePods(pods))
-		}
-		time.Sleep(checkPeriod(d))
-	}
-	return nil
+		return slices.Equal(podNames(pods), podNames(before)), describePods(pods), nil
+	})
 }
 
 func (j *jobSide) withinNoTaskManagerPodRemains(within, id string) error {
-	d, err := parseDuration(within)
-	if err != nil {
-		return err
-	}
-	return eventually(d, fmt.Sprintf("no TaskManager pod of %q remains", id), func() (bool, string, error) {
+	return waitUntil(within, fmt.Sprintf("no TaskManager pod of %q remains", id), func() (bool, string, error) {
 		pods, err := j.taskManagerPods(id)
 		if err != nil {
 			return false, "", err
@@ -818,11 +778,7 @@ func (j *jobSide) attemptedAtMostPodCreationsPerMinute(id string, n int) error {
 }
 
 func (j *jobSide) withinTaskManagersAreRegistered(within string, n int, id string) error {
-	d, err := parseDuration(within)
-	if err != nil {
-		return err
-	}
-	return eventually(d, fmt.Sprintf("%d TaskManagers are registered with %q", n, id), func() (bool, string, error) {
+	return waitUntil(within, fmt.Sprintf("%d TaskManagers are registered with %q", n, id), func() (bool, string, error) {
 		var out struct {
 			TaskManagers []struct {
 				ID string `json:"id"`
@@ -1054,11 +1010,7 @@ func (j *jobSide) deployApplication(id, jar string, opts *config.Configuration) 
 }
 
 func (j *jobSide) withinTheRESTEndpointListsTheJob(within, id, name string) error {
-	d, err := parseDuration(within)
-	if err != nil {
-		return err
-	}
-	return eventually(d, fmt.Sprintf("the REST endpoint of %q lists the job %q", id, name), func() (bool, string, error) {
+	return waitUntil(within, fmt.Sprintf("the REST endpoint of %q lists the job %q", id, name), func() (bool, string, error) {
 		c, done, err := j.restClient(id)
 		if err != nil {
 			return false, "", err

@@ -218,11 +218,7 @@ func (j *jobSide) forThatTaskManagerPodIsNotRegistered(within, id string) error 
 	if err != nil {
 		return err
 	}
-	d, err := parseDuration(within)
-	if err != nil {
-		return err
-	}
-	return throughout(d, fmt.Sprintf("the TaskManager %s is not registered with %q", t.name, id), func() (bool, string, error) {
+	return holdsFor(within, fmt.Sprintf("the TaskManager %s is not registered with %q", t.name, id), func() (bool, string, error) {
 		ids, err := j.registeredTaskManagers(id)
 		if err != nil {
 			return false, "the REST API does not answer: " + err.Error(), nil

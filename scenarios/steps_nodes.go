@@ -6,7 +6,6 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/cucumber/godog"
 	corev1 "k8s.io/api/core/v1"
@@ -229,11 +228,7 @@ func runningPods(pods []corev1.Pod) []corev1.Pod {
 // TaskManager pods (pods being deleted do not count).
 // Example: Then within 3 minutes "my-session" has 2 Running TaskManager pods
 func (j *jobSide) withinHasRunningTaskManagerPods(within, id string, n int) error {
-	d, err := parseDuration(within)
-	if err != nil {
-		return err
-	}
-	return eventually(d, fmt.Sprintf("%q has %d Running TaskManager pods", id, n), func() (bool, string, error) {
+	return waitUntil(within, fmt.Sprintf("%q has %d Running TaskManager pods", id, n), func() (bool, string, error) {
 		pods, err := j.taskManagerPods(id)
 		if err != nil {
 			return false, "", err
@@ -246,23 +241,13 @@ func (j *jobSide) withinHasRunningTaskManagerPods(within, id string, n int) erro
 // duration, that a cluster has exactly n Running TaskManager pods.
 // Example: And for 10 minutes "my-session" keeps 2 Running TaskManager pods
 func (j *jobSide) forKeepsRunningTaskManagerPods(within, id string, n int) error {
-	d, err := parseDuration(within)
-	if err != nil {
-		return err
-	}
-	start := timeNow()
-	for deadline := start.Add(d); timeNow().Before(deadline); time.Sleep(checkPeriod(d)) {
-		settle()
+	return holdsFor(within, fmt.Sprintf("%q keeps %d Running TaskManager pods", id, n), func() (bool, string, error) {
 		pods, err := j.taskManagerPods(id)
 		if err != nil {
-			return err
+			return false, "", err
 		}
-		if got := len(runningPods(pods)); got != n {
-			return fmt.Errorf("after %v %q has %d Running TaskManager pods, want %d all along: %s",
-				timeNow().Sub(start).Round(time.Second), id, got, n, describePods(pods))
-		}
-	}
-	return nil
+		return len(runningPods(pods)) == n, describePods(pods), nil
+	})
 }
 
 // forHasAtMostTaskManagerPods checks, every simulated second for the whole duration,
@@ -270,49 +255,26 @@ func (j *jobSide) forKeepsRunningTaskManagerPods(within, id string, n int) error
 // any phase: failed pods do not pile up.
 // Example: And for 2 hours "my-session" has at most 1 TaskManager pod
 func (j *jobSide) forHasAtMostTaskManagerPods(within, id string, n int) error {
-	d, err := parseDuration(within)
-	if err != nil {
-		return err
-	}
-	start := timeNow()
-	for deadline := start.Add(d); timeNow().Before(deadline); time.Sleep(checkPeriod(d)) {
-		settle()
+	return holdsFor(within, fmt.Sprintf("%q has at most %d TaskManager pods", id, n), func() (bool, string, error) {
 		pods, err := j.taskManagerPods(id)
 		if err != nil {
-			return err
+			return false, "", err
 		}
-		if len(pods) > n {
-			return fmt.Errorf("after %v %q has %d TaskManager pods, want at most %d all along: %s",
-				timeNow().Sub(start).Round(time.Second), id, len(pods), n, describePods(pods))
-		}
-	}
-	return nil
+		return len(pods) <= n, describePods(pods), nil
+	})
 }
 
 // forNoTaskManagerPodExists checks, every simulated second for the whole duration,
 // that a cluster has no TaskManager pod at all (none is even created).
 // Example: And for 30 minutes no TaskManager pod of "my-session" exists
 func (j *jobSide) forNoTaskManagerPodExists(within, id string) error {
-	return j.forKeepsRunningTaskManagerPodsOrNone(within, id, true)
-}
-
-func (j *jobSide) forKeepsRunningTaskManagerPodsOrNone(within, id string, none bool) error {
-	d, err := parseDuration(within)
-	if err != nil {
-		return err
-	}
-	start := timeNow()
-	for deadline := start.Add(d); timeNow().Before(deadline); time.Sleep(checkPeriod(d)) {
-		settle()
+	return holdsFor(within, fmt.Sprintf("no TaskManager pod of %q exists", id), func() (bool, string, error) {
 		pods, err := j.taskManagerPods(id)
 		if err != nil {
-			return err
+			return false, "", err
 		}
-		if none && len(pods) > 0 {
-			return fmt.Errorf("after %v %q has TaskManager pods: %s", timeNow().Sub(start).Round(time.Second), id, describePods(pods))
-		}
-	}
-	return nil
+		return len(pods) == 0, describePods(pods), nil
+	})
 }
 
 // withinTheJobManagerPodIsGone waits until a cluster has no JobManager pod left.
@@ -342,11 +304,7 @@ func (j *jobSide) withinNoTaskManagerPodRunsOnTheLostNode(within, id string) err
 	if j.lostNode == "" {
 		return fmt.Errorf("no node was taken away in this scenario")
 	}
-	d, err := parseDuration(within)
-	if err != nil {
-		return err
-	}
-	return eventually(d, fmt.Sprintf("no TaskManager pod of %q runs on %s", id, j.lostNode), func() (bool, string, error) {
+	return waitUntil(within, fmt.Sprintf("no TaskManager pod of %q runs on %s", id, j.lostNode), func() (bool, string, error) {
 		pods, err := j.taskManagerPods(id)
 		if err != nil {
 			return false, "", err

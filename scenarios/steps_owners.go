@@ -77,11 +77,7 @@ func (w *World) iScaleTheDeployment(name string, n int) error {
 // (not only marked for deletion).
 // Example: Then within a minute the deployment "my-session" no longer exists
 func (w *World) withinTheObjectNoLongerExists(within, kind, name string) error {
-	d, err := parseDuration(within)
-	if err != nil {
-		return err
-	}
-	return eventually(d, fmt.Sprintf("the %s %q no longer exists", kind, name), func() (bool, string, error) {
+	return waitUntil(within, fmt.Sprintf("the %s %q no longer exists", kind, name), func() (bool, string, error) {
 		o, err := w.anyObject(kind, name)
 		if apierrors.IsNotFound(err) {
 			return true, "", nil

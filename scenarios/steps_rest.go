@@ -50,11 +50,7 @@ func (w *World) rest(id, path string, out interface{}) error {
 }
 
 func (w *World) withinTheRESTEndpointAnswers(within, id string) error {
-	d, err := parseDuration(within)
-	if err != nil {
-		return err
-	}
-	return eventually(d, fmt.Sprintf("the REST endpoint of %q answers", id), func() (bool, string, error) {
+	return waitUntil(within, fmt.Sprintf("the REST endpoint of %q answers", id), func() (bool, string, error) {
 		var cfg struct {
 			Version string `json:"flink-version"`
 		}

@@ -289,11 +289,7 @@ func (w *World) jobManagerPod(id string) (*corev1.Pod, error) {
 }
 
 func (w *World) withinTheInitContainerHasCompleted(within, name, id string) error {
-	d, err := parseDuration(within)
-	if err != nil {
-		return err
-	}
-	return eventually(d, fmt.Sprintf("init container %q of the JobManager pod of %q has completed", name, id), func() (bool, string, error) {
+	return waitUntil(within, fmt.Sprintf("init container %q of the JobManager pod of %q has completed", name, id), func() (bool, string, error) {
 		p, err := w.jobManagerPod(id)
 		if err != nil || p == nil {
 			return false, "no JobManager pod", err
@@ -314,11 +310,7 @@ func (w *World) withinTheInitContainerHasCompleted(within, name, id string) erro
 }
 
 func (w *World) withinEveryContainerIsRunning(within, id string) error {
-	d, err := parseDuration(within)
-	if err != nil {
-		return err
-	}
-	return eventually(d, fmt.Sprintf("every container of the JobManager pod of %q is running", id), func() (bool, string, error) {
+	return waitUntil(within, fmt.Sprintf("every container of the JobManager pod of %q is running", id), func() (bool, string, error) {
 		p, err := w.jobManagerPod(id)
 		if err != nil || p == nil {
 			return false, "no JobManager pod", err

@@ -93,10 +93,16 @@ func waitUntil(duration, what string, cond func() (bool, string, error)) error {
 	return eventually(d, what, cond)
 }
 
-// throughout checks cond at every poll until the simulated duration passed; the first
-// time it does not hold fails with its reason.
-func throughout(d time.Duration, what string, cond func() (bool, string, error)) error {
-	deadline := time.Now().Add(d)
+// holdsFor checks cond every checkPeriod of the duration a step wrote ("10 minutes")
+// until it passed, at its start and its end too; the first time cond does not hold
+// fails with its reason and when that was.
+func holdsFor(duration, what string, cond func() (bool, string, error)) error {
+	d, err := parseDuration(duration)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	deadline := start.Add(d)
 	for {
 		settle()
 		ok, why, err := cond()
@@ -104,20 +110,21 @@ func throughout(d time.Duration, what string, cond func() (bool, string, error))
 			return err
 		}
 		if !ok {
-			return fmt.Errorf("not for %v: %s (seen: %s)", d, what, why)
+			return fmt.Errorf("not for %v: %s — after %v: %s", d, what, time.Since(start).Round(time.Second), why)
 		}
 		if !time.Now().Before(deadline) {
 			return nil
 		}
-		time.Sleep(pollInterval)
+		time.Sleep(checkPeriod(d))
 	}
 }
 
 func timeNow() time.Time { return time.Now() }
 
-// checkPeriod is how often a "for <duration> …" step looks, in simulated time: every
-// second up to ten minutes, then 600 times over the duration (every 12 s over two
-// hours), so that hours of checks stay cheap in wall time.
+// checkPeriod is how often a "for <duration> …" step looks, in simulated time: 600
+// times over the duration but at most every poll (every 100 ms up to a minute, every
+// second over ten minutes, every 12 s over two hours), so that hours of checks stay
+// cheap in wall time.
 func checkPeriod(d time.Duration) time.Duration {
-	return max(time.Second, d/600)
+	return max(pollInterval, d/600)
 }

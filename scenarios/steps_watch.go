@@ -188,11 +188,7 @@ func (j *jobSide) theJobManagerHasRestarted(id string, n int) error {
 // restarted n times.
 // Example: Then within 2 minutes the JobManager of "my-session" has restarted 1 time
 func (j *jobSide) withinTheJobManagerHasRestarted(within, id string, n int) error {
-	d, err := parseDuration(within)
-	if err != nil {
-		return err
-	}
-	return eventually(d, fmt.Sprintf("the JobManager of %q has restarted %d times", id, n), func() (bool, string, error) {
+	return waitUntil(within, fmt.Sprintf("the JobManager of %q has restarted %d times", id, n), func() (bool, string, error) {
 		got, seen, err := j.jobManagerRestarts(id)
 		return got == n, seen, err
 	})
@@ -217,26 +213,17 @@ func (j *jobSide) podWatchRequests() []apiserver.Entry {
 // duration, that the JobManager container of a cluster does not restart.
 // Example: And for 10 minutes the JobManager of "my-session" does not restart
 func (j *jobSide) forTheJobManagerDoesNotRestart(within, id string) error {
-	d, err := parseDuration(within)
-	if err != nil {
-		return err
-	}
 	before, _, err := j.jobManagerRestarts(id)
 	if err != nil {
 		return err
 	}
-	start := timeNow()
-	for deadline := start.Add(d); timeNow().Before(deadline); time.Sleep(checkPeriod(d)) {
-		settle()
+	return holdsFor(within, fmt.Sprintf("the JobManager of %q does not restart", id), func() (bool, string, error) {
 		n, seen, err := j.jobManagerRestarts(id)
 		if err != nil {
-			return err
+			return false, "", err
 		}
-		if n != before {
-			return fmt.Errorf("after %v the JobManager of %q restarted (%s)", timeNow().Sub(start).Round(time.Second), id, seen)
-		}
-	}
-	return nil
+		return n == before, "restarted: " + seen, nil
+	})
 }
 
 // theResourceManagerWatchedAgain counts the pod watches the resource manager opened
