@@ -237,8 +237,8 @@ func (j *jobSide) withinHasRunningTaskManagerPods(within, id string, n int) erro
 	})
 }
 
-// forKeepsRunningTaskManagerPods checks, every simulated second for the whole
-// duration, that a cluster has exactly n Running TaskManager pods.
+// forKeepsRunningTaskManagerPods checks, throughout the duration
+// (holdsFor), that a cluster has exactly n Running TaskManager pods.
 // Example: And for 10 minutes "my-session" keeps 2 Running TaskManager pods
 func (j *jobSide) forKeepsRunningTaskManagerPods(within, id string, n int) error {
 	return holdsFor(within, fmt.Sprintf("%q keeps %d Running TaskManager pods", id, n), func() (bool, string, error) {
@@ -250,7 +250,7 @@ func (j *jobSide) forKeepsRunningTaskManagerPods(within, id string, n int) error
 	})
 }
 
-// forHasAtMostTaskManagerPods checks, every simulated second for the whole duration,
+// forHasAtMostTaskManagerPods checks, throughout the duration (holdsFor),
 // that a cluster has no more than n TaskManager pods that are not being deleted, in
 // any phase: failed pods do not pile up.
 // Example: And for 2 hours "my-session" has at most 1 TaskManager pod
@@ -264,7 +264,7 @@ func (j *jobSide) forHasAtMostTaskManagerPods(within, id string, n int) error {
 	})
 }
 
-// forNoTaskManagerPodExists checks, every simulated second for the whole duration,
+// forNoTaskManagerPodExists checks, throughout the duration (holdsFor),
 // that a cluster has no TaskManager pod at all (none is even created).
 // Example: And for 30 minutes no TaskManager pod of "my-session" exists
 func (j *jobSide) forNoTaskManagerPodExists(within, id string) error {

@@ -209,8 +209,8 @@ func (j *jobSide) podWatchRequests() []apiserver.Entry {
 	})
 }
 
-// forTheJobManagerDoesNotRestart checks, every simulated second for the whole
-// duration, that the JobManager container of a cluster does not restart.
+// forTheJobManagerDoesNotRestart checks, throughout the duration
+// (holdsFor), that the JobManager container of a cluster does not restart.
 // Example: And for 10 minutes the JobManager of "my-session" does not restart
 func (j *jobSide) forTheJobManagerDoesNotRestart(within, id string) error {
 	before, _, err := j.jobManagerRestarts(id)
