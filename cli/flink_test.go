@@ -189,12 +189,12 @@ func TestList(t *testing.T) {
 	if !strings.Contains(f.stderr.String(), "only reachable from inside the Kubernetes cluster") {
 		t.Errorf("no ClusterIP warning: %q", f.stderr.String())
 	}
-	f.stdout = syncBuffer{}
+	f.stdout.Reset()
 	f.succeed(f.flink("list", "-a", "-m", "localhost:8081"))
 	if !strings.Contains(f.stdout.String(), "---------------------- Terminated Jobs -----------------------\n20.11.2024 12:00:00 : 00000000000000000000000000000004 : Done (FINISHED)") {
 		t.Fatalf("list -a:\n%s", f.stdout.String())
 	}
-	f.stdout = syncBuffer{}
+	f.stdout.Reset()
 	f.jm = flinkresttest.New()
 	f.succeed(f.flink("list", "-m", "localhost:8081"))
 	if f.stdout.String() != "Waiting for response...\nNo running jobs.\nNo scheduled jobs.\n" {

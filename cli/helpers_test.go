@@ -1,12 +1,10 @@
 package cli_test
 
 import (
-	"bytes"
 	"context"
 	"io/fs"
 	"math/rand/v2"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,6 +21,7 @@ import (
 	"flinksim/config"
 	"flinksim/dfs"
 	"flinksim/flinkrest/flinkresttest"
+	"flinksim/internal/syncbuf"
 	"flinksim/kubeclient"
 )
 
@@ -57,8 +56,8 @@ type fixture struct {
 	jm      *flinkresttest.JobManager
 	dfs     *dfs.FS
 	stdin   string
-	stdout  syncBuffer
-	stderr  syncBuffer
+	stdout  syncbuf.Buffer
+	stderr  syncbuf.Buffer
 	targets []*kubeclient.Target
 }
 
@@ -172,23 +171,6 @@ func restService(id string) *corev1.Service {
 		Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeClusterIP,
 			Ports: []corev1.ServicePort{{Name: "rest", Port: 8081, TargetPort: intstr.FromInt32(8081)}}},
 	}
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 var metaCreate = metav1.CreateOptions{}

@@ -1,7 +1,6 @@
 package deployer
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io/fs"
@@ -20,6 +19,7 @@ import (
 	k8stesting "k8s.io/client-go/testing"
 
 	"flinksim/config"
+	"flinksim/internal/syncbuf"
 )
 
 const (
@@ -75,27 +75,9 @@ func newClient(objects ...runtime.Object) *fake.Clientset {
 	return c
 }
 
-// testLog is a concurrency-safe log buffer.
-type testLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *testLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *testLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-func newDescriptor(t *testing.T, client *fake.Clientset, conf *config.Configuration, mods ...func(*Options)) (*Descriptor, *testLog) {
+func newDescriptor(t *testing.T, client *fake.Clientset, conf *config.Configuration, mods ...func(*Options)) (*Descriptor, *syncbuf.Buffer) {
 	t.Helper()
-	log := &testLog{}
+	log := &syncbuf.Buffer{}
 	opts := Options{
 		Client:    client,
 		Config:    conf,

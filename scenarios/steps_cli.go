@@ -1,7 +1,6 @@
 package scenarios
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -9,7 +8,6 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/cucumber/godog"
@@ -22,6 +20,7 @@ import (
 	"flinksim/cli"
 	"flinksim/deployer"
 	"flinksim/dfs"
+	"flinksim/internal/syncbuf"
 	"flinksim/kubeclient"
 	"flinksim/process"
 	"flinksim/sim/apiserver"
@@ -55,9 +54,9 @@ type clientSide struct {
 // command is one CLI invocation.
 type command struct {
 	line   string
-	stdout syncBuffer
-	stderr syncBuffer
-	all    syncBuffer // stdout and stderr as they were written
+	stdout syncbuf.Buffer
+	stderr syncbuf.Buffer
+	all    syncbuf.Buffer // stdout and stderr as they were written
 	code   int
 	done   chan struct{}
 	input  *io.PipeWriter // stdin of a background command
@@ -395,47 +394,45 @@ func (c *clientSide) background() (*command, error) {
 	return c.last, nil
 }
 
-func (c *clientSide) withinTheCommandExitsSuccessfully(within string) error {
-	d, err := parseDuration(within)
-	if err != nil {
-		return err
+// awaitBackground waits up to within for the background command to exit; exited says
+// whether it did (its exit code and output are then collected).
+func (c *clientSide) awaitBackground(within string) (cmd *command, d time.Duration, exited bool, err error) {
+	if d, err = parseDuration(within); err != nil {
+		return nil, 0, false, err
 	}
-	cmd, err := c.background()
-	if err != nil {
-		return err
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-cmd.done:
-	case <-t.C:
-		return fmt.Errorf("the command still runs after %v; its output:\n%s", d, cmd.output())
-	}
-	c.finish(cmd)
-	if cmd.code != 0 {
-		return fmt.Errorf("the command exited with code %d:\n%s", cmd.code, cmd.output())
-	}
-	return nil
-}
-
-func (c *clientSide) forTheCommandKeepsRunning(within string) error {
-	d, err := parseDuration(within)
-	if err != nil {
-		return err
-	}
-	cmd, err := c.background()
-	if err != nil {
-		return err
+	if cmd, err = c.background(); err != nil {
+		return nil, 0, false, err
 	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-cmd.done:
 		c.finish(cmd)
-		return fmt.Errorf("the command exited with code %d:\n%s", cmd.code, cmd.output())
+		return cmd, d, true, nil
 	case <-t.C:
-		return nil
+		return cmd, d, false, nil
 	}
+}
+
+func (c *clientSide) withinTheCommandExitsSuccessfully(within string) error {
+	cmd, d, exited, err := c.awaitBackground(within)
+	switch {
+	case err != nil:
+		return err
+	case !exited:
+		return fmt.Errorf("the command still runs after %v; its output:\n%s", d, cmd.output())
+	case cmd.code != 0:
+		return fmt.Errorf("the command exited with code %d:\n%s", cmd.code, cmd.output())
+	}
+	return nil
+}
+
+func (c *clientSide) forTheCommandKeepsRunning(within string) error {
+	cmd, _, exited, err := c.awaitBackground(within)
+	if err == nil && exited {
+		err = fmt.Errorf("the command exited with code %d:\n%s", cmd.code, cmd.output())
+	}
+	return err
 }
 
 // stopBackground ends a background command: its terminal is closed and, if it still
@@ -570,22 +567,4 @@ func (c *clientSide) theDeploymentExistsInTheNamespace(name, namespace string) e
 	}
 	_, err = cs.AppsV1().Deployments(namespace).Get(context.Background(), name, metav1.GetOptions{})
 	return err
-}
-
-// syncBuffer is a buffer a running command writes while steps read it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -1,7 +1,6 @@
 package taskmanager
 
 import (
-	"bytes"
 	"context"
 	"math/rand/v2"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"flinksim/gateway"
+	"flinksim/internal/syncbuf"
 	"flinksim/process"
 	"flinksim/resourcemanager"
 	"flinksim/rpc"
@@ -69,24 +69,7 @@ func (f *fakeJobManager) counts() (int, int) {
 	return f.registrations, f.heartbeats
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func taskManagerEnv(n *network.Network, out *syncBuffer, environ map[string]string, extra ...string) *process.Env {
+func taskManagerEnv(n *network.Network, out *syncbuf.Buffer, environ map[string]string, extra ...string) *process.Env {
 	args := append([]string{"-Dtaskmanager.resource-id=my-flink-taskmanager-1-1", "-Djobmanager.rpc.address=" + jmIP,
 		"-D", "taskmanager.numberOfTaskSlots=2", "-D", "taskmanager.memory.process.size=1728m"}, extra...)
 	if environ == nil {
@@ -101,7 +84,7 @@ func newNetwork() *network.Network { return network.New(rand.New(rand.NewPCG(1, 
 
 func TestTaskManagerExitsWhenItCannotRegister(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		var out syncBuffer
+		var out syncbuf.Buffer
 		t0 := time.Now()
 		err := Main(context.Background(), taskManagerEnv(newNetwork(), &out, nil, "-Dtaskmanager.registration.timeout=2 min"))
 		if process.ExitCode(err) != 1 {
@@ -117,7 +100,7 @@ func TestTaskManagerExitsWhenItCannotRegister(t *testing.T) {
 }
 
 func TestTaskManagerNeedsItsNode(t *testing.T) {
-	var out syncBuffer
+	var out syncbuf.Buffer
 	err := Main(context.Background(), taskManagerEnv(newNetwork(), &out, map[string]string{}))
 	if process.ExitCode(err) != 1 || !strings.Contains(err.Error(), "_POD_NODE_ID is not set") {
 		t.Fatalf("exit %v", err)
@@ -130,7 +113,7 @@ func TestTaskManagerRegistersHeartbeatsAndRegistersAgain(t *testing.T) {
 		jm := &fakeJobManager{token: "session-1"}
 		stop := jm.serve(t, n)
 		defer stop()
-		var out syncBuffer
+		var out syncbuf.Buffer
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() { done <- Main(ctx, taskManagerEnv(n, &out, nil)) }()

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"flinksim/internal/syncbuf"
 )
 
 func runArgs(args ...string) (int, string, string) {
@@ -84,7 +86,7 @@ func TestUpServesUntilCancelled(t *testing.T) {
 	kubeconfig := filepath.Join(dir, "kubeconfig")
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout := &readyWriter{marker: "Ctrl-C stops the cluster", ready: make(chan struct{})}
-	var stderr lockedBuffer
+	var stderr syncbuf.Buffer
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, []string{"up", "--kubeconfig", kubeconfig, "--nodes", "2", "--seed", "5", "--load-balancers", "", "--forward-any-port"}, stdout, &stderr)
@@ -128,34 +130,16 @@ func TestUpServesUntilCancelled(t *testing.T) {
 	}
 }
 
-// lockedBuffer is a bytes.Buffer safe for a writer and a reader in different goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // readyWriter closes ready once marker has been written.
 type readyWriter struct {
-	lockedBuffer
+	syncbuf.Buffer
 	marker string
 	ready  chan struct{}
 	once   sync.Once
 }
 
 func (r *readyWriter) Write(p []byte) (int, error) {
-	n, err := r.lockedBuffer.Write(p)
+	n, err := r.Buffer.Write(p)
 	if strings.Contains(r.String(), r.marker) {
 		r.once.Do(func() { close(r.ready) })
 	}
