@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -75,7 +76,7 @@ func fit(pod *corev1.Pod, want demand, node *corev1.Node, used demand) []string 
 	if node.Spec.Unschedulable && !tolerates(pod, corev1.Taint{Key: corev1.TaintNodeUnschedulable, Effect: corev1.TaintEffectNoSchedule}) {
 		return []string{"node(s) were unschedulable"}
 	}
-	for _, t := range node.Spec.Taints {
+	for _, t := range taintsOf(node) {
 		if (t.Effect == corev1.TaintEffectNoSchedule || t.Effect == corev1.TaintEffectNoExecute) && !tolerates(pod, t) {
 			return []string{fmt.Sprintf("node(s) had untolerated taint {%s: %s}", t.Key, t.Value)}
 		}
@@ -128,6 +129,34 @@ func FailureMessage(nodes int, reasons map[string]int) string {
 	}
 	sort.Strings(parts)
 	return fmt.Sprintf("0/%d nodes are available: %s.", nodes, strings.Join(parts, ", "))
+}
+
+// taintsOf is a node's taints as the scheduler judges them: with the NoSchedule taint its
+// Ready condition stands for — node.kubernetes.io/unreachable while Unknown,
+// node.kubernetes.io/not-ready while False or not yet posted — when the node does not carry
+// it yet. The node lifecycle controller (and, for a new node, the API server's admission)
+// puts that taint on in a write of its own after the status changes; counting it from the
+// condition keeps a pod off a node in that gap whatever order the two writes are seen in,
+// and a pod that tolerates the taint may still go there, as it may on a real cluster.
+func taintsOf(node *corev1.Node) []corev1.Taint {
+	key := corev1.TaintNodeNotReady
+	for _, c := range node.Status.Conditions {
+		if c.Type != corev1.NodeReady {
+			continue
+		}
+		switch c.Status {
+		case corev1.ConditionTrue:
+			return node.Spec.Taints
+		case corev1.ConditionUnknown:
+			key = corev1.TaintNodeUnreachable
+		}
+	}
+	for _, t := range node.Spec.Taints {
+		if t.Key == key && t.Effect == corev1.TaintEffectNoSchedule {
+			return node.Spec.Taints
+		}
+	}
+	return append(slices.Clip(node.Spec.Taints), corev1.Taint{Key: key, Effect: corev1.TaintEffectNoSchedule})
 }
 
 func tolerates(pod *corev1.Pod, t corev1.Taint) bool {

@@ -10,7 +10,17 @@ import (
 
 func node(name, cpu, mem string, labels map[string]string, taints ...corev1.Taint) *corev1.Node {
 	alloc := corev1.ResourceList{corev1.ResourceCPU: resource.MustParse(cpu), corev1.ResourceMemory: resource.MustParse(mem), corev1.ResourcePods: resource.MustParse("110")}
-	return &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}, Spec: corev1.NodeSpec{Taints: taints}, Status: corev1.NodeStatus{Allocatable: alloc}}
+	return &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}, Spec: corev1.NodeSpec{Taints: taints}, Status: corev1.NodeStatus{Allocatable: alloc,
+		Conditions: []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue}}}}
+}
+
+// withReady is n with its Ready condition set to status (none: the kubelet never posted it).
+func withReady(n *corev1.Node, status corev1.ConditionStatus) *corev1.Node {
+	n.Status.Conditions = nil
+	if status != "" {
+		n.Status.Conditions = []corev1.NodeCondition{{Type: corev1.NodeReady, Status: status}}
+	}
+	return n
 }
 
 func podRequesting(cpu, mem string) *corev1.Pod {
@@ -28,6 +38,9 @@ func TestFit(t *testing.T) {
 	tolerating := podRequesting("1", "1Gi")
 	tolerating.Spec.Tolerations = []corev1.Toleration{{Key: "dedicated", Operator: corev1.TolerationOpEqual, Value: "flink", Effect: corev1.TaintEffectNoSchedule}}
 	taint := corev1.Taint{Key: "dedicated", Value: "flink", Effect: corev1.TaintEffectNoSchedule}
+	toleratingAll := podRequesting("1", "1Gi")
+	toleratingAll.Spec.Tolerations = []corev1.Toleration{{Operator: corev1.TolerationOpExists}}
+	unreachable := []corev1.Taint{{Key: corev1.TaintNodeUnreachable, Effect: corev1.TaintEffectNoSchedule}, {Key: corev1.TaintNodeUnreachable, Effect: corev1.TaintEffectNoExecute}}
 	used := Usage{CPU: resource.MustParse("3500m"), Memory: resource.MustParse("1Gi"), Pods: 3}
 	for _, tc := range []struct {
 		name string
@@ -44,6 +57,13 @@ func TestFit(t *testing.T) {
 		{"node selector", selecting, node("a", "4", "8Gi", map[string]string{"disk": "hdd"}), Usage{}, []string{"node(s) didn't match Pod's node affinity/selector"}},
 		{"untolerated taint", podRequesting("1", "1Gi"), node("a", "4", "8Gi", nil, taint), Usage{}, []string{"node(s) had untolerated taint {dedicated: flink}"}},
 		{"tolerated taint", tolerating, node("a", "4", "8Gi", nil, taint), Usage{}, nil},
+		// A node that is not Ready is judged by the NoSchedule taint its condition stands for,
+		// also before the node lifecycle controller's write of the taint is seen.
+		{"unreachable node", podRequesting("1", "1Gi"), withReady(node("a", "4", "8Gi", nil), corev1.ConditionUnknown), Usage{}, []string{"node(s) had untolerated taint {node.kubernetes.io/unreachable: }"}},
+		{"not-ready node", podRequesting("1", "1Gi"), withReady(node("a", "4", "8Gi", nil), corev1.ConditionFalse), Usage{}, []string{"node(s) had untolerated taint {node.kubernetes.io/not-ready: }"}},
+		{"node without status", podRequesting("1", "1Gi"), withReady(node("a", "4", "8Gi", nil), ""), Usage{}, []string{"node(s) had untolerated taint {node.kubernetes.io/not-ready: }"}},
+		{"unreachable node already tainted", podRequesting("1", "1Gi"), withReady(node("a", "4", "8Gi", nil, unreachable...), corev1.ConditionUnknown), Usage{}, []string{"node(s) had untolerated taint {node.kubernetes.io/unreachable: }"}},
+		{"unreachable node, pod tolerates everything", toleratingAll, withReady(node("a", "4", "8Gi", nil), corev1.ConditionUnknown), Usage{}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := Fit(tc.pod, tc.node, tc.used)

@@ -370,10 +370,6 @@ func (s *Scheduler) scheduleOne(ctx context.Context, key string) error {
 	for i := 0; i < len(sorted) && found < toFind; i++ {
 		n := sorted[(start+i)%len(sorted)]
 		examined++
-		if !nodeReady(n) {
-			reasons["node(s) were not ready"]++
-			continue
-		}
 		used := s.usageOf(n.Name)
 		if rs := fit(pod, want, n, used); len(rs) > 0 {
 			for _, r := range rs {
@@ -456,13 +452,4 @@ func (s *Scheduler) event(ctx context.Context, pod *corev1.Pod, typ, reason, msg
 		ReportingController: Name,
 	}
 	_, _ = s.cfg.Client.CoreV1().Events(pod.Namespace).Create(ctx, ev, metav1.CreateOptions{})
-}
-
-func nodeReady(n *corev1.Node) bool {
-	for _, c := range n.Status.Conditions {
-		if c.Type == corev1.NodeReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
 }
