@@ -31,9 +31,15 @@ type Verdict struct {
 }
 
 // Decide is the collector's decision for one dependent given the state of each of
-// its owners (by UID) and its own finalizers. It is a pure function of what was
-// observed.
-func Decide(owners []metav1.OwnerReference, states map[types.UID]OwnerState, finalizers []string) Verdict {
+// its owners (by UID), its own finalizers and whether it has dependents of its own. It
+// is a pure function of what was observed.
+//
+// As the real collector: a dependent with a live owner stays and loses its references to
+// absent owners and to owners waiting for their dependents; one whose owners are gone or
+// waiting is deleted — in the foreground when an owner waits and it has dependents of its
+// own (which then go first), otherwise as its own finalizers ask (orphan, foreground) or
+// in the background.
+func Decide(owners []metav1.OwnerReference, states map[types.UID]OwnerState, finalizers []string, hasDependents bool) Verdict {
 	var alive, absent, waiting []types.UID
 	for _, o := range owners {
 		switch states[o.UID] {
@@ -53,7 +59,7 @@ func Decide(owners []metav1.OwnerReference, states map[types.UID]OwnerState, fin
 		return Verdict{}
 	case len(alive) > 0:
 		return Verdict{DropOwners: append(absent, waiting...)}
-	case len(waiting) > 0:
+	case len(waiting) > 0 && hasDependents:
 		return Verdict{Delete: metav1.DeletePropagationForeground}
 	}
 	switch {

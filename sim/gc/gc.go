@@ -270,7 +270,7 @@ func (c *Collector) sync(ctx context.Context, it item) error {
 		}
 		states[o.UID] = st
 	}
-	v := Decide(m.GetOwnerReferences(), states, m.GetFinalizers())
+	v := Decide(m.GetOwnerReferences(), states, m.GetFinalizers(), len(c.dependents(m.GetUID())) > 0)
 	client, err := kube.ClientFor(c.cfg.Client, it.res.GVR, it.namespace)
 	if err != nil {
 		return err
