@@ -25,6 +25,9 @@
 //     built (Flink only learns it when the API server refuses the Deployment);
 //   - the TaskManager pod template is parsed when the cluster is deployed, so a
 //     malformed file is an error on the client instead of a failing JobManager;
+//   - BuildJobManager reads every TaskManager option as the resource manager will
+//     (Flink's client only derives the TaskManager memory and slots), so a limit
+//     factor or toleration that would fail every TaskManager pod fails the deploy;
 //   - resource quantities are Kubernetes quantities, so cpu 1.0 is written as "1",
 //     1.5 as "1500m" and 2048Mi as "2Gi" (the forms the API server returns for
 //     Flink's strings);
