@@ -33,6 +33,9 @@
 //     Flink's strings);
 //   - map-valued options (environment, secrets, dynamic properties) produce their
 //     entries sorted by key, where Flink follows a hash-map order;
+//   - a pod template's metadata.namespace other than kubernetes.namespace is dropped
+//     with a warning (reference §3.3: what Flink does is unverified; the namespace is
+//     authoritative), where it would make the API server refuse every TaskManager pod;
 //   - an entry of kubernetes.env.secretKeyRef without env, secret or key is an error
 //     naming the option (Flink would create an env var without a name).
 package kubeobjects
