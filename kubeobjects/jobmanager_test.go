@@ -264,6 +264,24 @@ func TestFlinkConfMountDecorator(t *testing.T) {
 		require.NotContains(t, shipped, "0.0.0.0", "rest.bind-address is client-only")
 		require.Contains(t, shipped, "passes")
 	})
+	t.Run("every client-only key is removed", func(t *testing.T) {
+		// Reference §1.2: kubernetes.config.file, $internal.deployment.config-dir,
+		// rest.bind-address, jobmanager.bind-host, taskmanager.bind-host, taskmanager.host.
+		spec := buildJM(t, nil, "jobmanager.bind-host", "0.0.0.1", "taskmanager.bind-host", "0.0.0.2",
+			"taskmanager.host", "client-host", "rest.address", "kept-rest-address")
+		cm, _ := accompanying[*corev1.ConfigMap](spec, "flink-config-"+testClusterID)
+		shipped, err := config.ParseYAML([]byte(cm.Data["config.yaml"]))
+		require.NoError(t, err)
+		for _, key := range []string{"kubernetes.config.file", "$internal.deployment.config-dir", "rest.bind-address",
+			"jobmanager.bind-host", "taskmanager.bind-host", "taskmanager.host"} {
+			_, ok := shipped.GetString(key)
+			require.False(t, ok, "%s is shipped", key)
+		}
+		v, _ := shipped.GetString("rest.address")
+		require.Equal(t, "kept-rest-address", v, "only the client-only keys go")
+		v, _ = shipped.GetString("kubernetes.cluster-id")
+		require.Equal(t, testClusterID, v)
+	})
 	t.Run("testDecoratedFlinkPodWithoutLog4jAndLogback", func(t *testing.T) {
 		require.Equal(t, []string{"config.yaml"}, items(withFiles(t, memFS{})))
 	})
