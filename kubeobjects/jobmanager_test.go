@@ -650,3 +650,49 @@ func TestOwnerReferenceStamping(t *testing.T) {
 	*spec.Accompanying[0].GetOwnerReferences()[0].Controller = false
 	require.True(t, *spec.Accompanying[1].GetOwnerReferences()[0].Controller)
 }
+
+// TestDecoratorOrderWithEverythingOn checks the order of reference §1.4 (JobManager)
+// and §4.3 (TaskManager) with every step contributing at once, after the template's
+// own entries: env, volumes and mounts are appended step by step in Flink's order.
+func TestDecoratorOrderWithEverythingOn(t *testing.T) {
+	everything := []string{
+		"kubernetes.pod-template-file.default", "/templates/tm-pod-template.yaml",
+		"containerized.master.env.M", "m", "containerized.taskmanager.env.T", "t",
+		"kubernetes.flink.log.dir", "/log",
+		"kubernetes.env.secretKeyRef", "env:FROM_SECRET,secret:s,key:k",
+		"kubernetes.secrets", "s:/opt/s",
+		"security.kerberos.login.keytab", "/security/alice.keytab",
+		"security.kerberos.login.principal", "alice",
+		"security.kerberos.krb5-conf.path", "/security/mykrb5.conf",
+	}
+	mountNames := func(c corev1.Container) []string {
+		var out []string
+		for _, m := range c.VolumeMounts {
+			out = append(out, m.Name)
+		}
+		return out
+	}
+	t.Run("JobManager", func(t *testing.T) {
+		spec := buildJM(t, env{"HADOOP_CONF_DIR": "/hadoop/conf"}, everything...)
+		main := jmMain(t, spec)
+		require.Equal(t, []string{"M", "_POD_IP_ADDRESS", "FLINK_LOG_DIR", "FROM_SECRET", "HADOOP_CONF_DIR"}, envNames(main))
+		require.Equal(t, []string{"tm-scratch", "user-artifacts-volume", "s-volume", "hadoop-config-volume", "kerberos-keytab-volume",
+			"kerberos-krb5conf-volume", "flink-config-volume", "pod-template-volume"}, volumeNames(jmPodSpec(spec)))
+		require.Equal(t, []string{"tm-scratch", "user-artifacts-volume", "s-volume", "hadoop-config-volume", "kerberos-keytab-volume",
+			"kerberos-krb5conf-volume", "flink-config-volume", "pod-template-volume"}, mountNames(main))
+		require.Equal(t, []string{"tm-sidecar", "flink-main-container"}, []string{jmPodSpec(spec).Containers[0].Name, main.Name})
+	})
+	t.Run("TaskManager", func(t *testing.T) {
+		tmpl, err := ParsePodTemplate([]byte(templateFile("tm-pod-template.yaml")))
+		require.NoError(t, err)
+		files := tmPodFiles.with("/opt/hadoop/conf/core-site.xml", "x")
+		pod := buildTM(t, TaskManagerPodOptions{Template: tmpl, Local: Local{ReadFile: files.ReadFile,
+			LookupEnv: env{"HADOOP_CONF_DIR": "/opt/hadoop/conf"}.LookupEnv}}, everything...)
+		main := mainContainer(t, pod.Spec)
+		require.Equal(t, []string{"T", "_POD_NODE_ID", "FLINK_LOG_DIR", "FROM_SECRET", "FLINK_TM_JVM_MEM_OPTS", "HADOOP_CONF_DIR"}, envNames(main))
+		require.Equal(t, []string{"tm-scratch", "s-volume", "hadoop-config-volume", "kerberos-keytab-volume",
+			"kerberos-krb5conf-volume", "flink-config-volume"}, volumeNames(pod.Spec))
+		require.Equal(t, []string{"tm-scratch", "s-volume", "hadoop-config-volume", "kerberos-keytab-volume",
+			"kerberos-krb5conf-volume", "flink-config-volume"}, mountNames(main))
+	})
+}
