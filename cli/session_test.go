@@ -175,7 +175,7 @@ func TestSessionBadInput(t *testing.T) {
 func TestConfDirPrecedence(t *testing.T) {
 	f := newFixture(t)
 	f.files["/flag/conf/config.yaml"] = distributionConfig + "taskmanager.numberOfTaskSlots: 7\n"
-	f.files["/home/flink/conf/flink-conf.yaml"] = "jobmanager.memory.process.size: 1600m\ntaskmanager.numberOfTaskSlots: 5\n"
+	f.files["/home/flink/conf/flink-conf.yaml"] = "jobmanager.memory.process.size: 1600m\ntaskmanager.memory.process.size: 1728m\ntaskmanager.numberOfTaskSlots: 5\n"
 	f.vars["FLINK_HOME"] = "/home/flink"
 	f.succeed(f.session("--conf-dir", "/flag/conf", "-Dkubernetes.cluster-id=a"))
 	delete(f.vars, "FLINK_CONF_DIR")
@@ -193,5 +193,59 @@ func TestSessionHelp(t *testing.T) {
 	f.succeed(f.session("--help"))
 	if !strings.Contains(f.stdout.String(), "-D <property=value>") {
 		t.Fatalf("help %q", f.stdout.String())
+	}
+}
+
+// Mirrors KubernetesSessionCliTest#testCommandLineClusterSpecification,
+// #testConfigurationClusterSpecification and #testHeapMemoryPropertyWith*: the
+// JobManager and TaskManager sizes come from -D over the configuration file, in any
+// unit, and a TaskManager specification that cannot be derived fails on the client
+// (Flink computes it before deploying), leaving nothing behind.
+func TestSessionClusterSpecification(t *testing.T) {
+	for _, tc := range []struct {
+		name           string
+		args           []string
+		wantJMRequest  string // memory request of the JobManager container
+		wantTMShipped  string // taskmanager.memory.process.size in the shipped config
+		wantSlots      string
+		wantFailure    string
+		withoutTMInDir bool
+	}{
+		{name: "configuration", wantJMRequest: "1600Mi", wantTMShipped: "1728m", wantSlots: "1"},
+		{name: "command line wins", args: []string{"-Djobmanager.memory.process.size=1024m", "-Dtaskmanager.memory.process.size=2048m", "-Dtaskmanager.numberOfTaskSlots=3"},
+			wantJMRequest: "1Gi", wantTMShipped: "2048m", wantSlots: "3"},
+		{name: "arbitrary unit", args: []string{"-Djobmanager.memory.process.size=1g", "-Dtaskmanager.memory.process.size=3g"},
+			wantJMRequest: "1Gi", wantTMShipped: "3g", wantSlots: "1"},
+		{name: "TaskManager memory too small", args: []string{"-Dtaskmanager.memory.process.size=100m"},
+			wantFailure: "TaskManager memory too small"},
+		{name: "no TaskManager memory", withoutTMInDir: true,
+			wantFailure: "TaskManager memory is not configured: set taskmanager.memory.process.size"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			if tc.withoutTMInDir {
+				f.files["/opt/flink/conf/config.yaml"] = strings.ReplaceAll(distributionConfig, "taskmanager.memory.process.size: 1728m\n", "")
+			}
+			code := f.session(append([]string{"-Dkubernetes.cluster-id=spec"}, tc.args...)...)
+			if tc.wantFailure != "" {
+				f.fail(code, tc.wantFailure)
+				if n := f.creates(""); n != 0 {
+					t.Fatalf("%d objects created", n)
+				}
+				return
+			}
+			f.succeed(code)
+			dep, _ := f.deployment("spec")
+			if got := dep.Spec.Template.Spec.Containers[0].Resources.Requests.Memory().String(); got != tc.wantJMRequest {
+				t.Errorf("JobManager memory request %s, want %s", got, tc.wantJMRequest)
+			}
+			conf, _ := f.shipped("spec")
+			if got, _ := conf.GetString("taskmanager.memory.process.size"); got != tc.wantTMShipped {
+				t.Errorf("shipped TaskManager memory %q, want %q", got, tc.wantTMShipped)
+			}
+			if got, _ := conf.GetString("taskmanager.numberOfTaskSlots"); got != tc.wantSlots {
+				t.Errorf("shipped slots %q, want %q", got, tc.wantSlots)
+			}
+		})
 	}
 }

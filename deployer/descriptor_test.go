@@ -354,6 +354,16 @@ func TestBadInputLeavesNothingBehind(t *testing.T) {
 		{"replicas without HA", []string{"kubernetes.jobmanager.replicas", "3"}, []string{"kubernetes.jobmanager.replicas", "high availability"}},
 		{"limit factor", []string{"kubernetes.jobmanager.memory.limit-factor", "0.5"}, []string{"kubernetes.jobmanager.memory.limit-factor", "greater than or equal to 1"}},
 		{"no memory", []string{"jobmanager.memory.process.size", "<unset>"}, []string{"jobmanager.memory"}},
+		// Flink's client derives the TaskManager process specification before deploying.
+		{"no TaskManager memory", []string{"taskmanager.memory.process.size", "<unset>"},
+			[]string{"TaskManager pods of this cluster could not be built", "taskmanager.memory.process.size"}},
+		{"TaskManager memory of lots", []string{"taskmanager.memory.process.size", "lots"}, []string{"taskmanager.memory.process.size", "lots"}},
+		{"TaskManager memory too small", []string{"taskmanager.memory.process.size", "100m"}, []string{"TaskManager pods of this cluster could not be built"}},
+		// Earlier than Flink, whose resource manager would fail on every TaskManager pod.
+		{"TaskManager limit factor", []string{"kubernetes.taskmanager.memory.limit-factor", "0.5"},
+			[]string{"kubernetes.taskmanager.memory.limit-factor", "greater than or equal to 1"}},
+		{"TaskManager toleration", []string{"kubernetes.taskmanager.tolerations", "key:a,tolerationSeconds:soon"},
+			[]string{"kubernetes.taskmanager.tolerations", `"soon"`}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

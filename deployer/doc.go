@@ -13,6 +13,11 @@
 // garbage collector removes whatever was created; the error names the cluster id and
 // the cause. Errors of the API server are wrapped with %w and say what to do.
 //
+// As Flink's client, a deploy derives the TaskManager process specification (memory,
+// slots) before it creates anything, so a TaskManager memory that is missing or
+// inconsistent fails on the client; flinksim also checks the other TaskManager options
+// there (limit factors, tolerations), which Flink's resource manager reads only later.
+//
 // Deliberate differences from Flink:
 //   - a cluster id that is not a DNS-1035 label is refused by New, before anything
 //     is sent to the API server;

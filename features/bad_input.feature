@@ -4,7 +4,8 @@ Feature: Bad input gets a clear error and leaves nothing behind
   Flink, a valid DNS-1035 label, which the API server would demand of the Service
   <cluster-id> anyway), §1.2 (ports must be single fixed ports), §1.7 (a configured
   but missing pod template file aborts the deployment; a failed deployment is cleaned
-  up), §2.1 (replicas > 1 need HA; limit factors ≥ 1) and Flink docs "Native
+  up), §2.1 (replicas > 1 need HA; limit factors ≥ 1), §6.1 (the client derives the
+  TaskManager process specification before deploying) and Flink docs "Native
   Kubernetes" → Pod Template. Every refusal names what was wrong and what to do, and
   no object of the cluster is left in Kubernetes.
 
@@ -41,6 +42,10 @@ Feature: Bad input gets a clear error and leaves nothing behind
       | an unknown pull policy           | -Dkubernetes.cluster-id=my-session -Dkubernetes.container.image.pull-policy=Sometimes              | kubernetes.container.image.pull-policy                         |
       | a malformed secretKeyRef         | -Dkubernetes.cluster-id=my-session -Dkubernetes.env.secretKeyRef=env:DB_USER                       | kubernetes.env.secretKeyRef                                    |
       | a JobManager memory of "lots"    | -Dkubernetes.cluster-id=my-session -Djobmanager.memory.process.size=lots                           | jobmanager.memory.process.size                                 |
+      | a JobManager cpu of 0            | -Dkubernetes.cluster-id=my-session -Dkubernetes.jobmanager.cpu.amount=0                            | kubernetes.jobmanager.cpu.amount must be a positive number     |
+      | a REST port of 0                 | -Dkubernetes.cluster-id=my-session -Drest.port=0 -Drest.bind-port=8081                             | rest.port must be a fixed port between 1 and 65535             |
+      | a TaskManager memory too small   | -Dkubernetes.cluster-id=my-session -Dtaskmanager.memory.process.size=100m                          | TaskManager memory too small                                   |
+      | a TaskManager limit factor below 1 | -Dkubernetes.cluster-id=my-session -Dkubernetes.taskmanager.cpu.limit-factor=0.5                 | kubernetes.taskmanager.cpu.limit-factor                        |
       | a -D without a value             | -Dkubernetes.cluster-id                                                                            | missing '='                                                    |
       | a positional argument            | my-session                                                                                         | unexpected argument                                            |
       | an unknown option                | --cluster-id my-session                                                                            | Unrecognized option: --cluster-id                              |

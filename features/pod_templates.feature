@@ -84,3 +84,24 @@ Feature: Pod templates: sidecars, init containers, volumes
     And the JobManager pod template of "my-app" has the containers "sidecar-log-collector, flink-main-container"
     And the JobManager pod template of "my-app" has the init containers "artifacts-fetcher"
     And within a minute every container of the JobManager pod of "my-app" is running
+
+  Scenario: A TaskManager template that names another namespace still gets TaskManagers
+    Reference §3.3: objects are created in kubernetes.namespace, which is authoritative
+    over a template's metadata.namespace (the API server would refuse a pod whose
+    namespace differs from the one its create names).
+
+    Given the local file "/home/flink/taskmanager-template.yaml" contains:
+      """
+      apiVersion: v1
+      kind: Pod
+      metadata:
+        namespace: somewhere-else
+        labels:
+          team: analytics
+      """
+    And I deploy a session cluster "my-session" with the options:
+      | kubernetes.pod-template-file.taskmanager | /home/flink/taskmanager-template.yaml |
+    And within a minute the REST endpoint of "my-session" answers from inside the cluster
+    When I submit the example "streaming/TopSpeedWindowing.jar" to "my-session" with parallelism 1
+    Then within 2 minutes all 2 tasks of the job "CarTopSpeedWindowingExample" are running
+    And the TaskManager pods of "my-session" are "my-session-taskmanager-1-1"

@@ -42,6 +42,7 @@ Feature: kubernetes-session: deploy, attach, stop
     Given the local file "/opt/flink-1.18/conf/flink-conf.yaml" contains:
       """
       jobmanager.memory.process.size: 1600m
+      taskmanager.memory.process.size: 1728m
       taskmanager.numberOfTaskSlots: 6
       """
     And the environment variable "FLINK_CONF_DIR" is "/opt/flink-1.18/conf"

@@ -25,11 +25,17 @@
 //     built (Flink only learns it when the API server refuses the Deployment);
 //   - the TaskManager pod template is parsed when the cluster is deployed, so a
 //     malformed file is an error on the client instead of a failing JobManager;
+//   - BuildJobManager reads every TaskManager option as the resource manager will
+//     (Flink's client only derives the TaskManager memory and slots), so a limit
+//     factor or toleration that would fail every TaskManager pod fails the deploy;
 //   - resource quantities are Kubernetes quantities, so cpu 1.0 is written as "1",
 //     1.5 as "1500m" and 2048Mi as "2Gi" (the forms the API server returns for
 //     Flink's strings);
 //   - map-valued options (environment, secrets, dynamic properties) produce their
 //     entries sorted by key, where Flink follows a hash-map order;
+//   - a pod template's metadata.namespace other than kubernetes.namespace is dropped
+//     with a warning (reference §3.3: what Flink does is unverified; the namespace is
+//     authoritative), where it would make the API server refuse every TaskManager pod;
 //   - an entry of kubernetes.env.secretKeyRef without env, secret or key is an error
 //     naming the option (Flink would create an env var without a name).
 package kubeobjects

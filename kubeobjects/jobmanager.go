@@ -1,6 +1,7 @@
 package kubeobjects
 
 import (
+	"fmt"
 	"io"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -86,6 +87,14 @@ func BuildJobManager(conf *config.Configuration, local Local) (*JobManagerSpec, 
 	p, err := newJobManagerParams(conf, local)
 	if err != nil {
 		return nil, err
+	}
+	// Flink's client derives the TaskManager process specification (memory, slots)
+	// before deploying; flinksim checks every option the resource manager will read
+	// for TaskManager pods, so that a cluster that could never start one is not made.
+	if _, err := newTaskManagerParams(conf, TaskManagerPodOptions{
+		Local: local, PodName: TaskManagerPodName(p.clusterID, 1, 1),
+	}); err != nil {
+		return nil, fmt.Errorf("the TaskManager pods of this cluster could not be built: %w", err)
 	}
 
 	fp := NewFlinkPod()

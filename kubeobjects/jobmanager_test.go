@@ -264,6 +264,24 @@ func TestFlinkConfMountDecorator(t *testing.T) {
 		require.NotContains(t, shipped, "0.0.0.0", "rest.bind-address is client-only")
 		require.Contains(t, shipped, "passes")
 	})
+	t.Run("every client-only key is removed", func(t *testing.T) {
+		// Reference §1.2: kubernetes.config.file, $internal.deployment.config-dir,
+		// rest.bind-address, jobmanager.bind-host, taskmanager.bind-host, taskmanager.host.
+		spec := buildJM(t, nil, "jobmanager.bind-host", "0.0.0.1", "taskmanager.bind-host", "0.0.0.2",
+			"taskmanager.host", "client-host", "rest.address", "kept-rest-address")
+		cm, _ := accompanying[*corev1.ConfigMap](spec, "flink-config-"+testClusterID)
+		shipped, err := config.ParseYAML([]byte(cm.Data["config.yaml"]))
+		require.NoError(t, err)
+		for _, key := range []string{"kubernetes.config.file", "$internal.deployment.config-dir", "rest.bind-address",
+			"jobmanager.bind-host", "taskmanager.bind-host", "taskmanager.host"} {
+			_, ok := shipped.GetString(key)
+			require.False(t, ok, "%s is shipped", key)
+		}
+		v, _ := shipped.GetString("rest.address")
+		require.Equal(t, "kept-rest-address", v, "only the client-only keys go")
+		v, _ = shipped.GetString("kubernetes.cluster-id")
+		require.Equal(t, testClusterID, v)
+	})
 	t.Run("testDecoratedFlinkPodWithoutLog4jAndLogback", func(t *testing.T) {
 		require.Equal(t, []string{"config.yaml"}, items(withFiles(t, memFS{})))
 	})
@@ -631,4 +649,50 @@ func TestOwnerReferenceStamping(t *testing.T) {
 	// Each object has its own copy.
 	*spec.Accompanying[0].GetOwnerReferences()[0].Controller = false
 	require.True(t, *spec.Accompanying[1].GetOwnerReferences()[0].Controller)
+}
+
+// TestDecoratorOrderWithEverythingOn checks the order of reference §1.4 (JobManager)
+// and §4.3 (TaskManager) with every step contributing at once, after the template's
+// own entries: env, volumes and mounts are appended step by step in Flink's order.
+func TestDecoratorOrderWithEverythingOn(t *testing.T) {
+	everything := []string{
+		"kubernetes.pod-template-file.default", "/templates/tm-pod-template.yaml",
+		"containerized.master.env.M", "m", "containerized.taskmanager.env.T", "t",
+		"kubernetes.flink.log.dir", "/log",
+		"kubernetes.env.secretKeyRef", "env:FROM_SECRET,secret:s,key:k",
+		"kubernetes.secrets", "s:/opt/s",
+		"security.kerberos.login.keytab", "/security/alice.keytab",
+		"security.kerberos.login.principal", "alice",
+		"security.kerberos.krb5-conf.path", "/security/mykrb5.conf",
+	}
+	mountNames := func(c corev1.Container) []string {
+		var out []string
+		for _, m := range c.VolumeMounts {
+			out = append(out, m.Name)
+		}
+		return out
+	}
+	t.Run("JobManager", func(t *testing.T) {
+		spec := buildJM(t, env{"HADOOP_CONF_DIR": "/hadoop/conf"}, everything...)
+		main := jmMain(t, spec)
+		require.Equal(t, []string{"M", "_POD_IP_ADDRESS", "FLINK_LOG_DIR", "FROM_SECRET", "HADOOP_CONF_DIR"}, envNames(main))
+		require.Equal(t, []string{"tm-scratch", "user-artifacts-volume", "s-volume", "hadoop-config-volume", "kerberos-keytab-volume",
+			"kerberos-krb5conf-volume", "flink-config-volume", "pod-template-volume"}, volumeNames(jmPodSpec(spec)))
+		require.Equal(t, []string{"tm-scratch", "user-artifacts-volume", "s-volume", "hadoop-config-volume", "kerberos-keytab-volume",
+			"kerberos-krb5conf-volume", "flink-config-volume", "pod-template-volume"}, mountNames(main))
+		require.Equal(t, []string{"tm-sidecar", "flink-main-container"}, []string{jmPodSpec(spec).Containers[0].Name, main.Name})
+	})
+	t.Run("TaskManager", func(t *testing.T) {
+		tmpl, err := ParsePodTemplate([]byte(templateFile("tm-pod-template.yaml")))
+		require.NoError(t, err)
+		files := tmPodFiles.with("/opt/hadoop/conf/core-site.xml", "x")
+		pod := buildTM(t, TaskManagerPodOptions{Template: tmpl, Local: Local{ReadFile: files.ReadFile,
+			LookupEnv: env{"HADOOP_CONF_DIR": "/opt/hadoop/conf"}.LookupEnv}}, everything...)
+		main := mainContainer(t, pod.Spec)
+		require.Equal(t, []string{"T", "_POD_NODE_ID", "FLINK_LOG_DIR", "FROM_SECRET", "FLINK_TM_JVM_MEM_OPTS", "HADOOP_CONF_DIR"}, envNames(main))
+		require.Equal(t, []string{"tm-scratch", "s-volume", "hadoop-config-volume", "kerberos-keytab-volume",
+			"kerberos-krb5conf-volume", "flink-config-volume"}, volumeNames(pod.Spec))
+		require.Equal(t, []string{"tm-scratch", "s-volume", "hadoop-config-volume", "kerberos-keytab-volume",
+			"kerberos-krb5conf-volume", "flink-config-volume"}, mountNames(main))
+	})
 }

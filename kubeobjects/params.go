@@ -3,6 +3,7 @@ package kubeobjects
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -129,6 +130,15 @@ func prepareConfiguration(conf *config.Configuration) error {
 			return err
 		}
 		config.Set(conf, config.HighAvailabilityClusterID, clusterID)
+	}
+	return nil
+}
+
+// checkServicePort checks a port that becomes the port of a Service or container.
+func checkServicePort(opt config.Option[int], port int) error {
+	if port < 1 || port > 65535 {
+		return fmt.Errorf("%s must be a fixed port between 1 and 65535, got %d: it is a port of the "+
+			"JobManager's Services and container, which cannot be chosen at random", opt.Key(), port)
 	}
 	return nil
 }
@@ -291,6 +301,31 @@ func checkLimitFactor(opt config.Option[float64], v float64) error {
 	if !(v >= 1) {
 		return fmt.Errorf("%s must be greater than or equal to 1, got %s", opt.Key(), config.FormatDouble(v))
 	}
+	if math.IsInf(v, 1) {
+		return fmt.Errorf("%s must be a finite number (the limit is the request times this factor), got %s",
+			opt.Key(), config.FormatDouble(v))
+	}
+	return nil
+}
+
+// The largest cpu and memory a Kubernetes quantity of whole millicores or bytes can
+// hold; a limit beyond them would wrap around to a negative value.
+const (
+	maxCPUCores  = math.MaxInt64 / 1000
+	maxMemoryMiB = math.MaxInt64 >> 20
+)
+
+// checkLimits checks that the limits (request × limit factor) of a main container can
+// be written as Kubernetes quantities, naming the factor that makes one too large.
+func checkLimits(o componentOptions, cpu, cpuLimitFactor float64, memoryMiB int64, memoryLimitFactor float64) error {
+	if cpu*cpuLimitFactor > maxCPUCores {
+		return fmt.Errorf("%s %s makes the cpu limit %s × %s, more than a Kubernetes quantity can hold; lower it",
+			o.cpuLimitFactor.Key(), config.FormatDouble(cpuLimitFactor), config.FormatDouble(cpu), config.FormatDouble(cpuLimitFactor))
+	}
+	if float64(memoryMiB)*memoryLimitFactor > maxMemoryMiB {
+		return fmt.Errorf("%s %s makes the memory limit %d MiB × %s, more than a Kubernetes quantity can hold; lower it",
+			o.memoryLimitFactor.Key(), config.FormatDouble(memoryLimitFactor), memoryMiB, config.FormatDouble(memoryLimitFactor))
+	}
 	return nil
 }
 
@@ -385,11 +420,16 @@ func newJobManagerParams(conf *config.Configuration, local Local) (*jobManagerPa
 	p.target, err = config.DeploymentTargetOf(conf)
 	r.fail(err)
 	p.cpu = get(r, config.KubernetesJobManagerCPUAmount)
+	if r.err == nil && !(p.cpu > 0 && p.cpu <= maxCPUCores) {
+		r.fail(fmt.Errorf("%s must be a positive number of CPU cores such as 1.0 or 0.5, got %s",
+			config.KubernetesJobManagerCPUAmount.Key(), config.FormatDouble(p.cpu)))
+	}
 	if r.err == nil {
 		spec, err := config.JobManagerMemorySpec(conf)
 		r.fail(err)
 		if err == nil {
 			p.memoryMiB = spec.TotalProcess.MiB()
+			r.fail(checkLimits(jobManagerOptions, p.cpu, p.cpuLimitFactor, p.memoryMiB, p.memoryLimitFactor))
 		}
 	}
 	p.haEnabled, err = config.HighAvailabilityEnabled(conf)
@@ -406,8 +446,12 @@ func newJobManagerParams(conf *config.Configuration, local Local) (*jobManagerPa
 	p.replicas = int32(replicas)
 
 	restPort := get(r, config.RestPort)
+	r.fail(checkServicePort(config.RestPort, restPort))
 	p.restPort = int32(restPort)
 	rpcPort := get(r, config.JobManagerRPCPort)
+	if !p.haEnabled || !p.hostNetwork { // a port of the internal Service or of the container
+		r.fail(checkServicePort(config.JobManagerRPCPort, rpcPort))
+	}
 	p.rpcPort = int32(rpcPort)
 	p.restBindPort, err = positivePort(conf, config.RestBindPort)
 	r.fail(err)
@@ -458,6 +502,7 @@ func newTaskManagerParams(conf *config.Configuration, opts TaskManagerPodOptions
 	}
 	p.cpu = process.CPUCores
 	p.memoryMiB = process.TotalProcess.MiB()
+	r.fail(checkLimits(taskManagerOptions, p.cpu, p.cpuLimitFactor, p.memoryMiB, p.memoryLimitFactor))
 	p.jvmMemOpts = process.JVMOptions()
 	p.resourceArgs = process.ResourceArgs()
 	p.external = externalResources(conf, process.ExternalResources)

@@ -430,3 +430,66 @@ func TestExecutionTarget(t *testing.T) {
 	require.ErrorContains(t, err, "execution.target")
 	require.ErrorContains(t, err, "yarn-session")
 }
+
+// Bad cpu, limit factors and ports get an error naming the option, instead of a
+// quantity that wraps around (a factor of 1e30 made the memory limit negative) or an
+// object the API server refuses.
+func TestResourceAndPortOptionsOutOfRange(t *testing.T) {
+	cases := []struct {
+		name    string
+		kv      []string
+		tm      bool // build a TaskManager pod instead
+		wantErr []string
+	}{
+		{name: "JobManager cpu 0", kv: []string{"kubernetes.jobmanager.cpu.amount", "0"},
+			wantErr: []string{"kubernetes.jobmanager.cpu.amount must be a positive number of CPU cores", "got 0.0"}},
+		{name: "JobManager cpu negative (deprecated key)", kv: []string{"kubernetes.jobmanager.cpu", "-1"},
+			wantErr: []string{"kubernetes.jobmanager.cpu.amount must be a positive number of CPU cores", "got -1.0"}},
+		{name: "JobManager cpu NaN", kv: []string{"kubernetes.jobmanager.cpu.amount", "NaN"},
+			wantErr: []string{"kubernetes.jobmanager.cpu.amount", "got NaN"}},
+		{name: "JobManager cpu Infinity", kv: []string{"kubernetes.jobmanager.cpu.amount", "Infinity"},
+			wantErr: []string{"kubernetes.jobmanager.cpu.amount", "got Infinity"}},
+		{name: "infinite memory limit factor", kv: []string{"kubernetes.jobmanager.memory.limit-factor", "Infinity"},
+			wantErr: []string{"kubernetes.jobmanager.memory.limit-factor must be a finite number", "got Infinity"}},
+		{name: "infinite cpu limit factor", kv: []string{"kubernetes.jobmanager.cpu.limit-factor", "Infinity"},
+			wantErr: []string{"kubernetes.jobmanager.cpu.limit-factor must be a finite number"}},
+		{name: "memory limit beyond a quantity", kv: []string{"kubernetes.jobmanager.memory.limit-factor", "1e30"},
+			wantErr: []string{"kubernetes.jobmanager.memory.limit-factor 1.0E30", "768 MiB", "lower it"}},
+		{name: "cpu limit beyond a quantity", kv: []string{"kubernetes.jobmanager.cpu.limit-factor", "1e300"},
+			wantErr: []string{"kubernetes.jobmanager.cpu.limit-factor 1.0E300", "lower it"}},
+		{name: "TaskManager memory limit beyond a quantity", tm: true, kv: []string{"kubernetes.taskmanager.memory.limit-factor", "1e30"},
+			wantErr: []string{"kubernetes.taskmanager.memory.limit-factor 1.0E30", "1184 MiB"}},
+		{name: "TaskManager infinite cpu limit factor", tm: true, kv: []string{"kubernetes.taskmanager.cpu.limit-factor", "Infinity"},
+			wantErr: []string{"kubernetes.taskmanager.cpu.limit-factor must be a finite number"}},
+		{name: "rest.port 0", kv: []string{"rest.port", "0", "rest.bind-port", "8081"},
+			wantErr: []string{"rest.port must be a fixed port between 1 and 65535, got 0"}},
+		{name: "rest.port negative", kv: []string{"rest.port", "-8081", "rest.bind-port", "8081"},
+			wantErr: []string{"rest.port must be a fixed port between 1 and 65535, got -8081"}},
+		{name: "jobmanager.rpc.port 0", kv: []string{"jobmanager.rpc.port", "0"},
+			wantErr: []string{"jobmanager.rpc.port must be a fixed port between 1 and 65535, got 0"}},
+		{name: "jobmanager.rpc.port too large with HA", kv: append([]string{"jobmanager.rpc.port", "70000", "high-availability.jobmanager.port", "6123"}, haOptions...),
+			wantErr: []string{"jobmanager.rpc.port must be a fixed port between 1 and 65535, got 70000"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var err error
+			if tc.tm {
+				err = buildTMErr(TaskManagerPodOptions{}, tc.kv...)
+			} else {
+				err = buildJMErr(tc.kv...)
+			}
+			require.Error(t, err)
+			for _, want := range tc.wantErr {
+				require.ErrorContains(t, err, want)
+			}
+		})
+	}
+	t.Run("large but representable limits are fine", func(t *testing.T) {
+		main := jmMain(t, buildJM(t, nil, "kubernetes.jobmanager.memory.limit-factor", "1000", "kubernetes.jobmanager.cpu.limit-factor", "1000"))
+		require.Equal(t, "750Gi", quantity(t, main.Resources.Limits, corev1.ResourceMemory))
+		require.Equal(t, "1k", quantity(t, main.Resources.Limits, corev1.ResourceCPU))
+	})
+	t.Run("with host network and HA the RPC port is in no object", func(t *testing.T) {
+		buildJM(t, nil, append([]string{"jobmanager.rpc.port", "0", "kubernetes.hostnetwork.enabled", "true"}, haOptions...)...)
+	})
+}

@@ -5,6 +5,8 @@ import (
 	"io"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"flinksim/config"
 )
 
 // This file holds the pod steps JobManager and TaskManager share: the common part
@@ -95,6 +97,14 @@ func (p *podParams) initCommon(fp *FlinkPod, external []externalResource) error 
 	pod, spec, main := fp.Pod, &fp.Pod.Spec, fp.MainContainer
 
 	pod.APIVersion = "v1"
+	// Pods go to kubernetes.namespace (reference §3.3: treat it as authoritative). A
+	// template's other namespace would make the API server refuse every TaskManager
+	// pod, whose create names kubernetes.namespace.
+	if pod.Namespace != "" && pod.Namespace != p.namespace {
+		p.warnf("the %s pod template sets metadata.namespace %s; ignoring it, pods are created in %s (%s)",
+			p.component, pod.Namespace, p.namespace, config.KubernetesNamespace.Key())
+		pod.Namespace = ""
+	}
 	pod.Labels = mergeMaps(pod.Labels, p.podLabels())
 	pod.Annotations = mergeMaps(pod.Annotations, p.annotations)
 

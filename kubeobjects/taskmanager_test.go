@@ -382,3 +382,98 @@ func TestChangedProperties(t *testing.T) {
 func TestTaskManagerPodName(t *testing.T) {
 	require.Equal(t, "my-flink-cluster1-taskmanager-3-12", TaskManagerPodName(testClusterID, 3, 12))
 }
+
+// TestPodTemplateFieldTable checks the rows of reference §3.3 that Flink's own
+// template tests leave out, for both pod kinds: metadata.namespace (kubernetes.namespace
+// is authoritative), serviceAccount read before serviceAccountName, an option set
+// through its deprecated key beating the template, config labels beating template
+// labels, and the fields Flink always defines (command, args, hostNetwork).
+func TestPodTemplateFieldTable(t *testing.T) {
+	const inline = `apiVersion: v1
+kind: Pod
+metadata:
+  name: inline
+  namespace: other-namespace
+  labels:
+    label1: from-template
+    kept: from-template
+spec:
+  serviceAccount: deprecated-field-account
+  serviceAccountName: name-field-account
+  hostNetwork: true
+  containers:
+  - name: flink-main-container
+    image: template/flink:1
+    command: ["/bin/sleep"]
+    args: ["infinity"]
+`
+	type built struct {
+		meta metav1.ObjectMeta
+		spec corev1.PodSpec
+		log  string
+	}
+	kinds := []struct {
+		name  string
+		build func(t *testing.T, kv ...string) built
+	}{
+		{"JobManager", func(t *testing.T, kv ...string) built {
+			var log strings.Builder
+			spec, err := BuildJobManager(confWith(append([]string{"kubernetes.pod-template-file.jobmanager", "/inline.yaml"}, kv...)...),
+				Local{ReadFile: clientFiles.with("/inline.yaml", inline).ReadFile, LookupEnv: env{}.LookupEnv, Log: &log})
+			require.NoError(t, err)
+			tmpl := spec.Deployment.Spec.Template
+			return built{tmpl.ObjectMeta, tmpl.Spec, log.String()}
+		}},
+		{"TaskManager", func(t *testing.T, kv ...string) built {
+			tmpl, err := ParsePodTemplate([]byte(inline))
+			require.NoError(t, err)
+			var log strings.Builder
+			pod := buildTM(t, TaskManagerPodOptions{Template: tmpl, Local: Local{Log: &log}}, kv...)
+			return built{pod.ObjectMeta, pod.Spec, log.String()}
+		}},
+	}
+	for _, kind := range kinds {
+		t.Run(kind.name, func(t *testing.T) {
+			component := strings.ToLower(kind.name)
+			t.Run("metadata.namespace is kubernetes.namespace", func(t *testing.T) {
+				b := kind.build(t)
+				require.Empty(t, b.meta.Namespace, "the template's namespace is dropped; the client's namespace applies")
+				require.Contains(t, b.log, "sets metadata.namespace other-namespace; ignoring it, pods are created in test")
+			})
+			t.Run("serviceAccount is read before serviceAccountName", func(t *testing.T) {
+				b := kind.build(t)
+				require.Equal(t, "deprecated-field-account", b.spec.DeprecatedServiceAccount)
+				require.Equal(t, "deprecated-field-account", b.spec.ServiceAccountName)
+			})
+			t.Run("deprecated image key counts as explicitly set", func(t *testing.T) {
+				b := kind.build(t, "kubernetes.container.image.ref", "<unset>", "kubernetes.container.image", "config/flink:old")
+				require.Equal(t, "config/flink:old", mainContainer(t, b.spec).Image)
+				b = kind.build(t, "kubernetes.container.image.ref", "<unset>")
+				require.Equal(t, "template/flink:1", mainContainer(t, b.spec).Image, "the default does not beat the template")
+			})
+			t.Run("config labels beat template labels, built-ins beat both", func(t *testing.T) {
+				b := kind.build(t, "kubernetes."+component+".labels", "label1:from-config,component:from-config")
+				require.Equal(t, "from-config", b.meta.Labels["label1"])
+				require.Equal(t, "from-template", b.meta.Labels["kept"])
+				require.Equal(t, component, b.meta.Labels["component"])
+			})
+			t.Run("command, args and hostNetwork are Flink's", func(t *testing.T) {
+				b := kind.build(t)
+				main := mainContainer(t, b.spec)
+				require.Equal(t, []string{"/docker-entrypoint.sh"}, main.Command)
+				require.Equal(t, []string{"bash", "-c"}, main.Args[:2])
+				require.Contains(t, main.Args[2], "kubernetes-"+component+".sh")
+				require.False(t, b.spec.HostNetwork, "kubernetes.hostnetwork.enabled is false")
+				require.Equal(t, corev1.DNSClusterFirst, b.spec.DNSPolicy)
+			})
+		})
+	}
+	t.Run("a template in kubernetes.namespace is left alone", func(t *testing.T) {
+		tmpl, err := ParsePodTemplate([]byte(strings.Replace(inline, "other-namespace", testNamespace, 1)))
+		require.NoError(t, err)
+		var log strings.Builder
+		pod := buildTM(t, TaskManagerPodOptions{Template: tmpl, Local: Local{Log: &log}})
+		require.Equal(t, testNamespace, pod.Namespace)
+		require.NotContains(t, log.String(), "namespace")
+	})
+}
