@@ -46,6 +46,23 @@ Feature: RBAC and service accounts
     And for 30 minutes no TaskManager pod of "my-session" exists
     And the JobManager of "my-session" has restarted 0 times
 
+  Scenario: In host-network mode the JobManager's account must be allowed to update Services
+    The resource manager points the Services at the ports its JobManager's listeners took
+    (kubernetes.hostnetwork.enabled); a role without "update" on Services fails it, and
+    the JobManager restarts.
+
+    Given the service account "flink" exists
+    And the service account "flink" has the role "flink-no-service-update":
+      | resources   | verbs                            |
+      | pods        | get, list, watch, create, delete |
+      | deployments | get                              |
+      | services    | get                              |
+    When I deploy a session cluster "my-session" with the options:
+      | kubernetes.service-account     | flink |
+      | kubernetes.hostnetwork.enabled | true  |
+    Then within a minute the log of the JobManager of "my-session" contains "cannot update resource"
+    And within 5 minutes the JobManager of "my-session" has restarted 1 time
+
   Scenario: Without rights the default service account cannot watch pods and the JobManager restarts
     The watch creation is retried with back-off (kubernetes.transactional-operation.max-retries,
     15 by default, at most a minute apart) before the resource manager gives up.

@@ -121,22 +121,31 @@ func (g *IDs) Float64() float64 {
 	return g.r.Float64()
 }
 
-// Port reads a port option that the deployer pinned (a String option that may hold a
-// range); 0 or empty gives def.
-func Port(conf *config.Configuration, o config.Option[string], def int) (int, error) {
+// Port reads a port option (a String option, as Flink's may hold a range): 0, or no
+// value, is any free port, which the listener picks — as Flink binds it. Inside a pod the
+// deployer has pinned the ports, save in host-network mode, where the JobManager's
+// entrypoint sets them to 0.
+func Port(conf *config.Configuration, o config.Option[string]) (int, error) {
 	v, err := config.Get(conf, o)
 	if err != nil {
 		return 0, err
 	}
 	v = strings.TrimSpace(v)
-	if v == "" || v == "0" {
-		return def, nil
+	if v == "" {
+		return 0, nil
 	}
 	p, err := strconv.Atoi(v)
-	if err != nil || p <= 0 || p > 65535 {
+	if err != nil || p < 0 || p > 65535 {
 		return 0, fmt.Errorf("%s: %q is not a port; the Kubernetes deployer pins ports, write one number", o.Key(), v)
 	}
 	return p, nil
+}
+
+// ListenerPort is the port l listens on.
+func ListenerPort(l net.Listener) int {
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	p, _ := strconv.Atoi(port)
+	return p
 }
 
 // AdvertisedAddress is the address others reach a listener at: its own address, or,

@@ -41,10 +41,16 @@ func TestLoadConfiguration(t *testing.T) {
 	if strings.Join(rest, " ") != "--configDir /etc/flink" {
 		t.Errorf("rest %q", rest)
 	}
-	if p, err := Port(config.FromMap(map[string]string{"taskmanager.rpc.port": "0"}), config.TaskManagerRPCPort, 6122); err != nil || p != 6122 {
-		t.Errorf("port 0: %d %v", p, err)
+	if p, err := Port(config.FromMap(map[string]string{"taskmanager.rpc.port": "6122"}), config.TaskManagerRPCPort); err != nil || p != 6122 {
+		t.Errorf("port 6122: %d %v", p, err)
 	}
-	if _, err := Port(config.FromMap(map[string]string{"taskmanager.rpc.port": "50100-50200"}), config.TaskManagerRPCPort, 6122); err == nil {
+	if p, err := Port(config.FromMap(map[string]string{"taskmanager.rpc.port": "0"}), config.TaskManagerRPCPort); err != nil || p != 0 {
+		t.Errorf("port 0 is any free port: %d %v", p, err)
+	}
+	if p, err := Port(config.FromMap(map[string]string{"rest.port": "9091"}), config.RestBindPort); err != nil || p != 9091 {
+		t.Errorf("rest.bind-port falls back to rest.port: %d %v", p, err)
+	}
+	if _, err := Port(config.FromMap(map[string]string{"taskmanager.rpc.port": "50100-50200"}), config.TaskManagerRPCPort); err == nil {
 		t.Error("a port range is not a port")
 	}
 }

@@ -110,8 +110,11 @@ type JobManager struct {
 	rpcAddress string
 	// directAddress is the pod's own address of the RPC endpoint ("" when unknown).
 	directAddress string
-	rpcPort       int
-	restPort      int
+	// rpcHost is the host part of the advertised RPC address (jobmanager.rpc.address).
+	rpcHost string
+	// The ports of the RPC, REST and blob endpoints: configured, and once bound (run)
+	// the ones the listeners got — in host-network mode the ports are 0 until then.
+	rpcPort, restPort, blobPort int
 
 	heartbeatInterval   time.Duration
 	heartbeatTimeout    time.Duration
@@ -152,6 +155,15 @@ func newJobManager(env *process.Env, target config.DeploymentTarget, opts Option
 	for _, a := range rest {
 		entry.Warn("Ignoring the argument " + a + ": only -D properties are understood")
 	}
+	if hostNetwork, _ := config.Get(conf, config.KubernetesHostNetworkEnabled); hostNetwork {
+		// As Flink's Kubernetes entrypoint: a pod on the node's network would collide
+		// with the node's other pods on fixed ports, so every port is left to the
+		// listeners; the resource manager then points the Services at the ports taken.
+		for _, o := range []config.Option[string]{config.RestBindPort, config.BlobServerPort, config.HighAvailabilityJobManagerPort, config.TaskManagerRPCPort} {
+			conf.SetString(o.Key(), "0")
+		}
+		conf.SetString(config.JobManagerRPCPort.Key(), "0")
+	}
 	if ha, _ := config.HighAvailabilityEnabled(conf); ha {
 		ip := env.Getenv("_POD_IP_ADDRESS")
 		if ip == "" {
@@ -179,13 +191,16 @@ func newJobManager(env *process.Env, target config.DeploymentTarget, opts Option
 		return nil, fmt.Errorf("%s (%s) must be positive and smaller than %s (%s)", config.HeartbeatInterval.Key(), jm.heartbeatInterval,
 			config.HeartbeatTimeout.Key(), jm.heartbeatTimeout)
 	}
-	if jm.restPort, err = flinkprocess.Port(conf, config.RestBindPort, config.DefaultRestPort); err != nil {
+	if jm.restPort, err = flinkprocess.Port(conf, config.RestBindPort); err != nil {
+		return nil, err
+	}
+	if jm.blobPort, err = flinkprocess.Port(conf, config.BlobServerPort); err != nil {
 		return nil, err
 	}
 	if strings.TrimSpace(rawAddr) == "" {
 		rawAddr = env.Hostname
 	}
-	jm.rpcAddress = net.JoinHostPort(rawAddr, strconv.Itoa(jm.rpcPort))
+	jm.rpcHost = rawAddr
 	jm.client = rpc.NewClient(env.Network, askTimeout)
 	jm.fs = flinkfs.New(flinkfs.Config{Files: env.Files, Environ: env.Environ, Store: opts.ObjectStore, Dial: env.Network.DialContext, RawHTTPEnabled: rawHTTP})
 	for _, w := range jm.fs.Warnings() {
@@ -227,6 +242,17 @@ func (jm *JobManager) run(ctx context.Context) error {
 		jm.entryLog.Error("Could not start the REST endpoint.", "error", err)
 		return process.Exit(startupFailureCode, err)
 	}
+	bl, err := jm.env.Network.Listen(ctx, "tcp", ":"+strconv.Itoa(jm.blobPort))
+	if err != nil {
+		rl.Close()
+		hl.Close()
+		jm.entryLog.Error("Could not start the BlobServer.", "error", err)
+		return process.Exit(startupFailureCode, err)
+	}
+	jm.bound(rl, hl, bl)
+	blobsDone := make(chan struct{})
+	go func() { defer close(blobsDone); serveBlobs(bl) }()
+	jm.entryLog.Info("Started BlobServer at " + flinkprocess.AdvertisedAddress(bl, jm.env.Hostname) + ".")
 	jm.rpc = rpc.NewServer(nil)
 	jm.registerRPC()
 	srvCtx, stopServers := context.WithCancel(context.Background())
@@ -267,6 +293,8 @@ func (jm *JobManager) run(ctx context.Context) error {
 	<-restDone
 	stopServers()
 	<-rpcDone
+	bl.Close()
+	<-blobsDone
 	if exit != nil {
 		return exit
 	}
@@ -280,6 +308,35 @@ func (jm *JobManager) run(ctx context.Context) error {
 	default:
 	}
 	return ctx.Err()
+}
+
+// bound records the ports the listeners got and, as Flink's cluster entrypoint does
+// once its RPC service and blob server run, writes the RPC and blob ports into the
+// effective configuration: the resource manager passes what differs from config.yaml to
+// TaskManagers (their -D properties) and reads them to point the Services at them.
+func (jm *JobManager) bound(rpcL, restL, blobL net.Listener) {
+	jm.rpcPort, jm.restPort, jm.blobPort = flinkprocess.ListenerPort(rpcL), flinkprocess.ListenerPort(restL), flinkprocess.ListenerPort(blobL)
+	jm.rpcAddress = net.JoinHostPort(jm.rpcHost, strconv.Itoa(jm.rpcPort))
+	if p, _ := config.Get(jm.conf, config.JobManagerRPCPort); p != jm.rpcPort {
+		jm.conf.SetString(config.JobManagerRPCPort.Key(), strconv.Itoa(jm.rpcPort))
+	}
+	if p, _ := flinkprocess.Port(jm.conf, config.BlobServerPort); p != jm.blobPort {
+		jm.conf.SetString(config.BlobServerPort.Key(), strconv.Itoa(jm.blobPort))
+	}
+}
+
+// serveBlobs holds the blob server's port until l is closed. Flink's BlobServer ships
+// job jars and large RPC payloads to TaskManagers; simulated jobs need neither, so a
+// connection is closed at once — the port is taken, as on a node shared in host-network
+// mode, but carries nothing.
+func serveBlobs(l net.Listener) {
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		c.Close()
+	}
 }
 
 // wait serves until SIGTERM, a fatal error, a failed REST endpoint or a graceful

@@ -55,7 +55,8 @@ func (jm *JobManager) startSession(id string) (*session, error) {
 			v, ok := jm.env.Environ[k]
 			return v, ok
 		}},
-		Log: jm.log.With(flinklog.LoggerKey, resourceManagerLogger),
+		WebInterfaceURL: jm.restURL(),
+		Log:             jm.log.With(flinklog.LoggerKey, resourceManagerLogger),
 		OnFatalError: func(err error) {
 			jm.fatal(fmt.Errorf("Fatal error occurred in ResourceManager: %w", err))
 		},

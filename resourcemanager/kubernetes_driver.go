@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net/url"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -14,6 +17,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
 	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
@@ -35,6 +39,8 @@ type kubernetesDriverConfig struct {
 	dynamicProperties map[string]string
 	local             kubeobjects.Local
 	log               *slog.Logger
+	// webInterfaceURL is the JobManager's REST endpoint (Config.WebInterfaceURL).
+	webInterfaceURL string
 	// Retries of the pod-watch creation (kubernetes.transactional-operation.*).
 	watchMaxRetries   int
 	watchInitialDelay time.Duration
@@ -116,7 +122,89 @@ func (d *kubernetesDriver) initialize(ctx context.Context, l *mainloop.Loop, h e
 	if d.template, err = d.loadTemplate(); err != nil {
 		return err
 	}
+	if err := d.pointServicesAtEndpoints(ctx); err != nil {
+		return err
+	}
 	return d.recoverPreviousAttemptWorkers(ctx)
+}
+
+// pointServicesAtEndpoints, in host-network mode, sets the targetPort of the REST
+// Service's port "rest" to the port the REST endpoint listens on and, without HA (where
+// TaskManagers find the JobManager through the internal Service), the internal
+// Service's "blobserver" and "jobmanager-rpc" ports to the blob server's and the RPC
+// endpoint's (reference §4.1 step 3): the JobManager's entrypoint left the ports to the
+// listeners. A Service that does not exist is left alone; a failed update fails the
+// resource manager.
+func (d *kubernetesDriver) pointServicesAtEndpoints(ctx context.Context) error {
+	if on, err := config.Get(d.cfg.conf, config.KubernetesHostNetworkEnabled); err != nil || !on {
+		return err
+	}
+	restPort, err := portOfURL(d.cfg.webInterfaceURL)
+	if err != nil {
+		return err
+	}
+	if err := d.updateServiceTargetPort(ctx, kubeobjects.RestServiceName(d.cfg.clusterID), kubeobjects.PortNameRest, restPort); err != nil {
+		return err
+	}
+	if ha, _ := config.HighAvailabilityEnabled(d.cfg.conf); ha {
+		return nil
+	}
+	blobPort, err := config.Get(d.cfg.conf, config.BlobServerPort)
+	if err != nil {
+		return err
+	}
+	rpcPort, err := config.Get(d.cfg.conf, config.JobManagerRPCPort)
+	if err != nil {
+		return err
+	}
+	internal := kubeobjects.InternalServiceName(d.cfg.clusterID)
+	blob, err := strconv.Atoi(strings.TrimSpace(blobPort))
+	if err != nil || blob <= 0 {
+		return fmt.Errorf("%s is %q, not the port the blob server listens on", config.BlobServerPort.Key(), blobPort)
+	}
+	if err := d.updateServiceTargetPort(ctx, internal, kubeobjects.PortNameBlobServer, blob); err != nil {
+		return err
+	}
+	return d.updateServiceTargetPort(ctx, internal, kubeobjects.PortNameJobManagerRPC, rpcPort)
+}
+
+// updateServiceTargetPort reads the Service and replaces it with the port named portName
+// aimed at targetPort, as Flink's client edits it.
+func (d *kubernetesDriver) updateServiceTargetPort(ctx context.Context, service, portName string, targetPort int) error {
+	if targetPort <= 0 {
+		return fmt.Errorf("cannot point port %q of Service %q at port %d: the endpoint's port must be positive", portName, service, targetPort)
+	}
+	d.cfg.log.Debug("Update " + service + " target port to " + strconv.Itoa(targetPort))
+	ctx, cancel := context.WithTimeout(ctx, d.cfg.requestTimeout)
+	defer cancel()
+	svc, err := d.cfg.client.CoreV1().Services(d.cfg.namespace).Get(ctx, service, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("could not read Service %q to point it at the JobManager's ports: %w", service, err)
+	}
+	i := slices.IndexFunc(svc.Spec.Ports, func(p corev1.ServicePort) bool { return p.Name == portName })
+	if i < 0 {
+		return fmt.Errorf("Service %q has no port named %q to point at port %d", service, portName, targetPort)
+	}
+	svc.Spec.Ports[i].TargetPort = intstr.FromInt32(int32(targetPort))
+	if _, err := d.cfg.client.CoreV1().Services(d.cfg.namespace).Update(ctx, svc, metav1.UpdateOptions{}); err != nil {
+		return fmt.Errorf("could not point port %q of Service %q at port %d (in host-network mode the JobManager's service account must be allowed to update Services): %w",
+			portName, service, targetPort, err)
+	}
+	return nil
+}
+
+// portOfURL is the port of a REST endpoint's URL (http://host:port).
+func portOfURL(raw string) (int, error) {
+	u, err := url.Parse(raw)
+	if err == nil && u.Port() != "" {
+		if p, err := strconv.Atoi(u.Port()); err == nil && p > 0 {
+			return p, nil
+		}
+	}
+	return 0, fmt.Errorf("the JobManager's REST endpoint %q has no port to point the REST Service at", raw)
 }
 
 func (d *kubernetesDriver) terminate() {

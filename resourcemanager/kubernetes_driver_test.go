@@ -37,6 +37,7 @@ type driverHarness struct {
 	process config.TaskManagerMemory
 	blocked []string
 	local   kubeobjects.Local
+	webURL  string
 
 	l       *mainloop.Loop
 	d       *kubernetesDriver
@@ -51,6 +52,8 @@ type harnessOptions struct {
 	conf  *config.Configuration
 	sim   sim.Config
 	local kubeobjects.Local
+	// webInterfaceURL is the JobManager's REST endpoint the driver is given.
+	webInterfaceURL string
 	// beforeInit runs after the cluster started, before the driver initializes.
 	beforeInit func(h *driverHarness)
 }
@@ -60,7 +63,7 @@ func newDriverHarness(t *testing.T, o harnessOptions) *driverHarness {
 	c, stopCluster := simCluster(t, o.sim, nil)
 	h := &driverHarness{t: t, cluster: c, admin: c.Client(), stopCluster: stopCluster,
 		client: &injectingClient{Interface: c.ClientFor(jobManagerUser)}}
-	h.conf, h.local = o.conf, o.local
+	h.conf, h.local, h.webURL = o.conf, o.local, o.webInterfaceURL
 	if h.conf == nil {
 		h.conf = testConfiguration()
 	}
@@ -82,7 +85,7 @@ func (h *driverHarness) startDriver() {
 	h.d = newKubernetesDriver(kubernetesDriverConfig{
 		clusterID: testClusterID, namespace: testNamespace, client: h.client, conf: s.effective, local: h.local,
 		log: slog.New(slog.DiscardHandler), watchMaxRetries: 15, watchInitialDelay: 50 * time.Millisecond, watchMaxDelay: time.Minute,
-		blockedNodes: func() []string { return h.blocked },
+		blockedNodes: func() []string { return h.blocked }, webInterfaceURL: h.webURL,
 	})
 	h.h = &recordingHandler{}
 	h.l = mainloop.New()

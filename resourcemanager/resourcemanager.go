@@ -36,6 +36,10 @@ type Config struct {
 	// Local is the JobManager's file system and environment, where the TaskManager pod
 	// template and the log configurations are read.
 	Local kubeobjects.Local
+	// WebInterfaceURL is where the JobManager's REST endpoint listens (Flink's
+	// webInterfaceUrl, e.g. http://my-session.default:8081). In host-network mode the
+	// Kubernetes driver points the REST Service's targetPort at its port.
+	WebInterfaceURL string
 	// Log receives the resource manager's log. Default: discarded.
 	Log *slog.Logger
 	// OnFatalError is told of an error the resource manager cannot recover from (the
@@ -126,7 +130,7 @@ func New(cfg Config) (*ResourceManager, error) {
 	rm := newResourceManager(s, cfg)
 	rm.driver = newKubernetesDriver(kubernetesDriverConfig{
 		clusterID: s.clusterID, namespace: s.namespace, client: cfg.Client,
-		conf: s.effective, dynamicProperties: dynamic, local: cfg.Local, log: rm.log,
+		conf: s.effective, dynamicProperties: dynamic, local: cfg.Local, log: rm.log, webInterfaceURL: cfg.WebInterfaceURL,
 		watchMaxRetries: retries, watchInitialDelay: initial, watchMaxDelay: maxDelay,
 		blockedNodes: rm.blockedNodes,
 	})

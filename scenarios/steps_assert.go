@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/cucumber/godog"
 	corev1 "k8s.io/api/core/v1"
@@ -19,6 +20,7 @@ func (w *World) registerAssertSteps(sc *godog.ScenarioContext) {
 	sc.Step(`^the (service|configmap|secret) "([^"]*)" is owned by the deployment "([^"]*)"$`, w.theObjectIsOwnedByTheDeployment)
 	sc.Step(`^the service "([^"]*)" is headless$`, w.theServiceIsHeadless)
 	sc.Step(`^the service "([^"]*)" has type "([^"]*)"$`, w.theServiceHasType)
+	sc.Step(`^(?:within (.+) )?the port "([^"]*)" of the service "([^"]*)" targets port (\d+)$`, w.withinThePortOfTheServiceTargetsPort)
 	sc.Step(`^the configmap "([^"]*)" has the key "([^"]*)"$`, w.theConfigMapHasTheKey)
 	sc.Step(`^the configmap "([^"]*)" does not have the key "([^"]*)"$`, w.theConfigMapDoesNotHaveTheKey)
 	sc.Step(`^within (.+) the JobManager pod of "([^"]*)" is Running$`, w.withinTheJobManagerPodIsRunning)
@@ -134,6 +136,30 @@ func (w *World) theServiceHasType(name, typ string) error {
 		return fmt.Errorf("service %q has type %q, want %q", name, svc.Spec.Type, typ)
 	}
 	return nil
+}
+
+// withinThePortOfTheServiceTargetsPort checks a Service port's targetPort, at once or, with
+// "within", until it does.
+func (w *World) withinThePortOfTheServiceTargetsPort(within, port, name string, target int) error {
+	d := time.Duration(0)
+	if within != "" {
+		var err error
+		if d, err = parseDuration(within); err != nil {
+			return err
+		}
+	}
+	return eventually(d, fmt.Sprintf("port %q of service %q targets port %d", port, name, target), func() (bool, string, error) {
+		svc, err := w.service(name)
+		if err != nil {
+			return false, err.Error(), nil
+		}
+		for _, p := range svc.Spec.Ports {
+			if p.Name == port {
+				return p.TargetPort.IntValue() == target, "it targets " + p.TargetPort.String(), nil
+			}
+		}
+		return false, fmt.Sprintf("the service has no port %q", port), nil
+	})
 }
 
 func (w *World) theConfigMapHasTheKey(name, key string) error {

@@ -211,7 +211,11 @@ func (w *World) startCluster() error {
 	w.cluster = c
 	w.stopped = make(chan error, 1)
 	go func() { w.stopped <- c.Start(w.ctx) }()
-	w.tracef("cluster started with %d nodes", max(len(cfg.Nodes), 3))
+	nodes := len(cfg.Nodes)
+	if nodes == 0 {
+		nodes = sim.DefaultNodeCount
+	}
+	w.tracef("cluster started with %d nodes", nodes)
 	w.observe("")
 	return nil
 }

@@ -99,6 +99,9 @@ type NodeConfig struct {
 // DefaultNode is the shape of the default nodes: 4 CPUs, 16 GiB, 110 pods.
 var DefaultNode = NodeConfig{CPU: "4", Memory: "16Gi", Pods: 110}
 
+// DefaultNodeCount is how many nodes a cluster gets when its Config names none.
+const DefaultNodeCount = 3
+
 // Cluster is a simulated Kubernetes cluster in one process.
 type Cluster struct {
 	cfg    Config
@@ -118,12 +121,14 @@ type Cluster struct {
 
 // New builds a cluster: the API server with its default namespaces and the nodes.
 // Client() works right away; controllers run only after Start.
+//
+// A Config without Nodes gets DefaultNodeCount nodes named node-1, node-2… of DefaultNode's shape.
 func New(cfg Config) (*Cluster, error) {
 	if cfg.APIServer.Seed == 0 {
 		cfg.APIServer.Seed = cfg.Seed
 	}
 	if len(cfg.Nodes) == 0 {
-		for i := 1; i <= 3; i++ {
+		for i := 1; i <= DefaultNodeCount; i++ {
 			n := DefaultNode
 			n.Name = fmt.Sprintf("node-%d", i)
 			cfg.Nodes = append(cfg.Nodes, n)

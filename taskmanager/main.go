@@ -128,7 +128,7 @@ func settingsOf(env *process.Env) (settings, error) {
 		return s, fmt.Errorf("the TaskManager memory cannot be derived: %w", err)
 	}
 	s.spec = resourcemanager.WorkerSpecOf(s.memory)
-	if s.port, err = flinkprocess.Port(conf, config.TaskManagerRPCPort, config.DefaultTaskManagerRPCPort); err != nil {
+	if s.port, err = flinkprocess.Port(conf, config.TaskManagerRPCPort); err != nil {
 		return s, err
 	}
 	if s.ha, err = config.KubernetesHighAvailabilityEnabled(conf); err != nil {
