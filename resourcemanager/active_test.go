@@ -339,6 +339,43 @@ func TestActiveResourceManager(t *testing.T) {
 		})
 	})
 
+	t.Run("testResourceManagerRecoveredWhenTheLastRecoveredWorkerTerminated", func(t *testing.T) {
+		// Flink's clearStateForWorker → tryRemovePreviousPendingRecoveryTaskManager: a
+		// recovered worker whose pod ends is no longer waited for; when it was the last
+		// one, the resource manager serves at once, not at the recovery timeout.
+		synctest.Test(t, func(t *testing.T) {
+			h := newRMHarness(t, testConfiguration("resourcemanager.previous-worker.recovery.timeout", "10 min"),
+				&fakeDriver{recovered: []workerNode{{ID: "a-taskmanager-1-1"}, {ID: "a-taskmanager-1-2"}}})
+			defer h.stop()
+			h.register("a-taskmanager-1-1", nil)
+			h.declare(1) // what the slot manager declares for the registered one
+			h.terminate("a-taskmanager-1-2")
+			if !isClosed(h.rm.ReadyToServe()) {
+				t.Fatal("not ready after the only recovered worker still awaited terminated")
+			}
+			if n := h.requestCount(); n != 0 {
+				t.Fatalf("%d requests: a recovered worker's end is not a loss to replace unless declared", n)
+			}
+		})
+	})
+
+	t.Run("testResourceManagerRecoveredAtRegistrationTimeoutOfRecoveredWorker", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			h := newRMHarness(t, testConfiguration("resourcemanager.previous-worker.recovery.timeout", "10 min",
+				"resourcemanager.taskmanager-registration.timeout", "1 min"),
+				&fakeDriver{recovered: []workerNode{{ID: "a-taskmanager-1-1"}}})
+			defer h.stop()
+			t0 := time.Now()
+			<-h.rm.ReadyToServe()
+			if d := time.Since(t0); d != time.Minute {
+				t.Fatalf("ready after %v, want the registration timeout (1 min) that released the recovered worker", d)
+			}
+			if r := h.released(); !slices.Equal(r, []ResourceID{"a-taskmanager-1-1"}) {
+				t.Fatalf("released %v", r)
+			}
+		})
+	})
+
 	t.Run("testReadyAtOnceWithoutRecoveryTimeout", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			h := newRMHarness(t, testConfiguration(), &fakeDriver{recovered: []workerNode{{ID: "a-taskmanager-1-1"}}})
