@@ -176,6 +176,43 @@ func TestActiveResourceManager(t *testing.T) {
 		})
 	})
 
+	t.Run("testRegisterAgainReplacesTheRegistrationWithoutDisconnecting", func(t *testing.T) {
+		// A TaskManager whose registration answer came too late asks again. Flink
+		// (ResourceManager.registerTaskExecutorInternal) drops the old registration
+		// from the slot manager but does not tell the TaskManager to disconnect: the
+		// notice would reach it after the new registration and close that one too.
+		synctest.Test(t, func(t *testing.T) {
+			h := newRMHarness(t, testConfiguration("heartbeat.timeout", "10 h"), nil)
+			defer h.stop()
+			h.declare(1)
+			h.complete(0, "tm-1")
+			gw := newFakeGateway()
+			first := h.register("tm-1", gw)
+			mustf(t, h.rm.SendSlotReport(context.Background(), "tm-1", first.Instance, gw.report("tm-1", 1)), "slot report")
+			second := h.register("tm-1", gw)
+			if !second.Accepted || second.Instance == first.Instance {
+				t.Fatalf("second registration %+v, want a new instance", second)
+			}
+			synctest.Wait()
+			if d := gw.disconnected(); len(d) != 0 {
+				t.Fatalf("the TaskManager was told to disconnect on registering again: %v", d)
+			}
+			if err := h.rm.Heartbeat(context.Background(), "tm-1", first.Instance, nil); !errors.Is(err, ErrUnknownTaskManager) {
+				t.Fatalf("heartbeat of the replaced registration: %v, want ErrUnknownTaskManager", err)
+			}
+			mustf(t, h.rm.SendSlotReport(context.Background(), "tm-1", second.Instance, gw.report("tm-1", 1)), "slot report")
+			mustf(t, h.rm.Heartbeat(context.Background(), "tm-1", second.Instance, gw.report("tm-1", 1)), "heartbeat")
+			s := h.snapshot()
+			if len(s.TaskManagers) != 1 || s.TaskManagers[0].Instance != second.Instance || len(s.TaskManagers[0].Slots) != 1 ||
+				s.PendingWorkers != 0 || s.TotalWorkers != 1 {
+				t.Fatalf("snapshot %+v, want tm-1 once, under its new registration", s)
+			}
+			if r := h.released(); len(r) != 0 {
+				t.Fatalf("released %v", r)
+			}
+		})
+	})
+
 	t.Run("testStartWorkerIntervalOnWorkerTerminationExceedFailureRate", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			h := newRMHarness(t, testConfiguration("resourcemanager.start-worker.max-failure-rate", "1",
