@@ -153,7 +153,8 @@ type requestFault struct {
 	// failures is how many matching requests fail (-1: all); err is their error.
 	failures int
 	err      error
-	// hold, when set, makes matching requests wait until it is closed.
+	// hold, when set, makes matching requests wait until it is closed (or their
+	// caller gives up).
 	hold chan struct{}
 
 	mu   sync.Mutex
@@ -170,7 +171,12 @@ func (f *requestFault) Intercept(req apiserver.Request, serve func() (runtime.Ob
 	hold := f.hold
 	f.mu.Unlock()
 	if hold != nil {
-		<-hold
+		// Let go when the caller gives up, as a held request does (Request.Context).
+		select {
+		case <-hold:
+		case <-req.Context().Done():
+			return nil, req.Context().Err()
+		}
 	}
 	if fail && f.err != nil {
 		return nil, f.err

@@ -295,6 +295,44 @@ func TestKubernetesResourceManagerDriver(t *testing.T) {
 		})
 	})
 
+	t.Run("testConcurrentCreationsWhileTheDeploymentIsRead", func(t *testing.T) {
+		// Several pods are requested at once while the first creation still reads the
+		// Deployment. The others wait for it without a mutex: a goroutine blocked on a
+		// mutex is not durably blocked, so virtual time would stop (this test would
+		// hang in synctest.Wait) — and they give up at their request timeout.
+		synctest.Test(t, func(t *testing.T) {
+			h := newDriverHarness(t, harnessOptions{})
+			defer h.stop()
+			h.mustInit()
+			hold := &requestFault{user: jobManagerUser, verb: "get", resource: "deployments", hold: make(chan struct{})}
+			h.cluster.Server().AddFault(hold)
+			start := time.Now()
+			r1, r2 := h.request(), h.request()
+			synctest.Wait()
+			if n := hold.count(); n != 1 {
+				t.Fatalf("%d Deployment reads in flight, want 1: the Deployment is read once for all creations", n)
+			}
+			// The read outlasts the request timeout: both creations fail then.
+			eventually(t, time.Minute, "both requests fail", func() bool {
+				n1, _, _ := r1.result()
+				n2, _, _ := r2.result()
+				return n1 > 0 && n2 > 0
+			})
+			if took := time.Since(start); took > defaultRequestTimeout+time.Second {
+				t.Fatalf("the requests failed after %v, want their request timeout %v", took, defaultRequestTimeout)
+			}
+			for i, r := range []*requestRecord{r1, r2} {
+				if n, _, err := r.result(); n != 1 || err == nil {
+					t.Fatalf("request %d: %d calls, error %v; want one failure", i+1, n, err)
+				}
+			}
+			close(hold.hold)
+			if w := h.waitCompleted(h.request()); w.ID != "my-flink-taskmanager-1-3" {
+				t.Fatalf("worker %q once the Deployment can be read, want my-flink-taskmanager-1-3", w.ID)
+			}
+		})
+	})
+
 	t.Run("testReleaseResource", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			h := newDriverHarness(t, harnessOptions{})
