@@ -250,6 +250,60 @@ func TestActiveResourceManager(t *testing.T) {
 		})
 	})
 
+	t.Run("testStartWorkerCoolDownNotExtendedByFailuresDuringIt", func(t *testing.T) {
+		// Reference §4.6: a cool-down starts only if none is running, so failures
+		// during it (workers allocated before it that die unregistered) do not push
+		// new requests further out.
+		synctest.Test(t, func(t *testing.T) {
+			h := newRMHarness(t, testConfiguration("resourcemanager.start-worker.max-failure-rate", "1",
+				"resourcemanager.start-worker.retry-interval", "5 s"), nil)
+			defer h.stop()
+			h.declare(2)
+			h.complete(0, "tm-1")
+			h.complete(1, "tm-2")
+			t0 := time.Now()
+			h.terminate("tm-1")
+			time.Sleep(3 * time.Second)
+			h.terminate("tm-2")
+			eventually(t, time.Minute, "new requests", func() bool { return h.requestCount() == 4 })
+			for i := 2; i < 4; i++ {
+				if d := h.request(i).at.Sub(t0); d != 5*time.Second {
+					t.Fatalf("request %d came %v after the first failure, want the end of the first cool-down (5 s)", i, d)
+				}
+			}
+		})
+	})
+
+	t.Run("testDisconnectTaskManagerStopsTheWorker", func(t *testing.T) {
+		// Reference §4.6: a TaskManager that disconnects has its connection closed and
+		// its pod deleted through the driver; it is not a start failure.
+		synctest.Test(t, func(t *testing.T) {
+			h := newRMHarness(t, testConfiguration(), nil)
+			defer h.stop()
+			h.declare(1)
+			h.complete(0, "tm-1")
+			gw := newFakeGateway()
+			resp := h.register("tm-1", gw)
+			mustf(t, h.rm.DisconnectTaskManager(context.Background(), "tm-1", errors.New("shutting down")), "disconnect")
+			if r := h.released(); !slices.Equal(r, []ResourceID{"tm-1"}) {
+				t.Fatalf("released %v, want tm-1's pod deleted", r)
+			}
+			synctest.Wait()
+			if d := gw.disconnected(); len(d) != 1 {
+				t.Fatalf("disconnect notices %v, want the connection closed once", d)
+			}
+			if err := h.rm.Heartbeat(context.Background(), "tm-1", resp.Instance, nil); !errors.Is(err, ErrUnknownTaskManager) {
+				t.Fatalf("heartbeat after the disconnect: %v", err)
+			}
+			if s := h.snapshot(); s.StartFailureRate != 0 || s.PendingWorkers != 0 || s.TotalWorkers != 0 {
+				t.Fatalf("snapshot %+v, want no worker and no start failure", s)
+			}
+			if h.register("tm-1", gw).Accepted {
+				t.Fatal("the stopped worker may register again")
+			}
+		})
+	})
+
 	t.Run("testRecoverWorkerFromPreviousAttempt", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			h := newRMHarness(t, testConfiguration(), &fakeDriver{recovered: []workerNode{{ID: "my-flink-taskmanager-1-1"}}})

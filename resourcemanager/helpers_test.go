@@ -200,6 +200,26 @@ type injectingClient struct {
 	kubernetes.Interface
 	mu      sync.Mutex
 	watches []*injectableWatch
+	// podOptions are the options of every pod list and watch, in order.
+	podOptions []podCall
+}
+
+// podCall is one pod list or watch and its options.
+type podCall struct {
+	verb string
+	opts metav1.ListOptions
+}
+
+func (c *injectingClient) record(verb string, opts metav1.ListOptions) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.podOptions = append(c.podOptions, podCall{verb, opts})
+}
+
+func (c *injectingClient) podCalls() []podCall {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]podCall(nil), c.podOptions...)
 }
 
 func (c *injectingClient) CoreV1() corev1client.CoreV1Interface {
@@ -220,7 +240,13 @@ type injectingPods struct {
 	c *injectingClient
 }
 
+func (p injectingPods) List(ctx context.Context, opts metav1.ListOptions) (*corev1.PodList, error) {
+	p.c.record("list", opts)
+	return p.PodInterface.List(ctx, opts)
+}
+
 func (p injectingPods) Watch(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
+	p.c.record("watch", opts)
 	w, err := p.PodInterface.Watch(ctx, opts)
 	if err != nil {
 		return nil, err

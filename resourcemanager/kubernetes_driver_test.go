@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -604,6 +605,31 @@ func TestKubernetesResourceManagerDriver(t *testing.T) {
 			}
 			// The new watch works: a pod request completes through it.
 			h.waitCompleted(h.request())
+		})
+	})
+
+	t.Run("testPodWatchAndRecoveryListFromResourceVersion0", func(t *testing.T) {
+		// Reference §4.1 step 1, §4.5 (the re-watch after 410), §4.7 step 1 and the
+		// cheat sheet: the TaskManager pods are listed and watched with the
+		// TaskManager selector from resourceVersion 0, so a new watch first re-lists
+		// every current pod as ADDED.
+		synctest.Test(t, func(t *testing.T) {
+			h := newDriverHarness(t, harnessOptions{})
+			defer h.stop()
+			h.mustInit()
+			h.client.watch(0).fail(&apierrors.NewResourceExpired("too old resource version").ErrStatus)
+			eventually(t, time.Second, "a second watch", func() bool { return h.client.watchCount() == 2 })
+			const selector = "app=my-flink,component=taskmanager,type=flink-native-kubernetes"
+			var verbs []string
+			for _, c := range h.client.podCalls() {
+				verbs = append(verbs, c.verb)
+				if c.opts.LabelSelector != selector || c.opts.ResourceVersion != "0" {
+					t.Errorf("pod %s with selector %q from resourceVersion %q, want %q from \"0\"", c.verb, c.opts.LabelSelector, c.opts.ResourceVersion, selector)
+				}
+			}
+			if want := []string{"watch", "list", "watch"}; !slices.Equal(verbs, want) {
+				t.Fatalf("pod calls %v, want %v: watch, recovery list, re-watch after 410", verbs, want)
+			}
 		})
 	})
 
