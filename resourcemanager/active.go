@@ -299,21 +299,26 @@ func (rm *ResourceManager) scheduleRegistrationTimeout(id ResourceID) {
 }
 
 // onWorkerTerminated implements eventHandler. A worker of this attempt that ends
-// before registering counts as a start failure; a registered one does not.
+// before registering counts as a start failure; a registered one does not. Only the
+// end of a worker the resource manager still knows re-checks the declarations (as
+// Flink's clearStateForWorker result decides): the pods it stopped itself — lost by
+// heartbeat, disconnected, released — report their end too, and the declaration
+// they meet may be older than their loss.
 func (rm *ResourceManager) onWorkerTerminated(id ResourceID, diagnostics string) {
 	a := &rm.active
 	if a.currentUnregistered[id] {
 		rm.recordStartFailure()
 	}
-	if _, known := a.specs[id]; known {
+	_, known := a.workers[id]
+	if known {
 		a.lost++
-	} else if _, known := a.workers[id]; known {
-		a.lost++
+		delete(a.workers, id)
+		rm.clearStateForWorker(id)
 	}
-	delete(a.workers, id)
-	rm.clearStateForWorker(id)
 	rm.closeTaskManagerConnection(id, expectedError(diagnostics))
-	rm.checkResourceDeclarations()
+	if known {
+		rm.checkResourceDeclarations()
+	}
 }
 
 // onPreviousAttemptWorkersRecovered implements eventHandler (reference §4.7).
