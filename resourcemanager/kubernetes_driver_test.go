@@ -334,6 +334,32 @@ func TestKubernetesResourceManagerDriver(t *testing.T) {
 		})
 	})
 
+	t.Run("testCreateTaskManagerPodWithoutTheDeploymentFails", func(t *testing.T) {
+		// Reference §4.3: the owner is the JobManager Deployment; without it the pod
+		// creation fails with an error naming the cluster id and the namespace.
+		synctest.Test(t, func(t *testing.T) {
+			h := newDriverHarness(t, harnessOptions{})
+			defer h.stop()
+			h.mustInit()
+			orphan := metav1.DeletePropagationOrphan
+			mustf(t, h.admin.AppsV1().Deployments(testNamespace).Delete(context.Background(), testClusterID,
+				metav1.DeleteOptions{PropagationPolicy: &orphan}), "delete the Deployment")
+			eventually(t, time.Minute, "the Deployment is gone", func() bool {
+				_, err := h.admin.AppsV1().Deployments(testNamespace).Get(context.Background(), testClusterID, metav1.GetOptions{})
+				return apierrors.IsNotFound(err)
+			})
+			r := h.request()
+			eventually(t, time.Minute, "the request fails", func() bool { n, _, _ := r.result(); return n > 0 })
+			_, _, err := r.result()
+			if err == nil || !strings.Contains(err.Error(), `"`+testClusterID+`"`) || !strings.Contains(err.Error(), `"`+testNamespace+`"`) {
+				t.Fatalf("request error %v, want one naming the Deployment %q and the namespace %q", err, testClusterID, testNamespace)
+			}
+			if n := h.cluster.Server().RequestLog().Count(jobManagerUser, "create", "pods"); n != 0 {
+				t.Fatalf("%d pod creations without an owner", n)
+			}
+		})
+	})
+
 	t.Run("testReleaseResource", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			h := newDriverHarness(t, harnessOptions{})

@@ -348,6 +348,10 @@ func TestSlotManager(t *testing.T) {
 			if slotsOf(gwA, "job") != 0 || slotsOf(gwB, "job") != 1 {
 				t.Fatalf("slot requests: node-a %v, node-b %v", gwA.requests(), gwB.requests())
 			}
+			// Reference §4.9: TaskManagers already on a blocked node are not evicted.
+			if r := h.released(); len(r) != 0 {
+				t.Fatalf("released %v after blocking node-a", r)
+			}
 		})
 	})
 
