@@ -82,7 +82,10 @@ type jobMaster struct {
 	cp           checkpointCoordinator
 	exceptions   []exceptionEntry
 	declared     int
-	cancelling   int // cancel calls in flight while CANCELLING / FAILING
+	// declaring is closed once the latest declaration has been made; the next one
+	// waits for it, so that the resource manager gets them in the order made.
+	declaring  chan struct{}
+	cancelling int // cancel calls in flight while CANCELLING / FAILING
 	// instance tells this JobMaster's executions from those of the job's earlier
 	// JobMasters (Flink's ExecutionAttemptID carries the execution graph's id).
 	instance string
@@ -228,7 +231,17 @@ func (m *jobMaster) declare(slots int) {
 	m.declared = slots
 	req := resourcemanager.JobRequirements{Job: m.g.id, TargetAddress: m.svc.address, Slots: slots}
 	declare := m.svc.declare
+	// Each declaration runs on a goroutine of its own; without the chain a job that
+	// ends right after it started could have its 0 overtaken by its N, and the
+	// resource manager would keep TaskManagers for a job that is gone (Flink's
+	// declarations travel in order over one RPC connection).
+	prev, done := m.declaring, make(chan struct{})
+	m.declaring = done
 	m.loop.Go(func(ctx context.Context) {
+		defer close(done)
+		if prev != nil {
+			<-prev
+		}
 		// The last declaration (0 slots) is made as the JobMaster stops: it must
 		// outlive the loop.
 		ctx = context.WithoutCancel(ctx)

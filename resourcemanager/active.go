@@ -244,18 +244,17 @@ func (rm *ResourceManager) internalStopWorker(id ResourceID) {
 // existence, and fixes the counts.
 func (rm *ResourceManager) clearStateForWorker(id ResourceID) {
 	a := &rm.active
-	delete(a.previousUnregistered, id)
 	delete(a.order, id)
-	spec, ok := a.specs[id]
-	if !ok {
-		return
+	if spec, ok := a.specs[id]; ok {
+		delete(a.specs, id)
+		rm.decrease(a.total, spec)
+		if a.currentUnregistered[id] {
+			delete(a.currentUnregistered, id)
+			rm.decrease(a.pending, spec)
+		}
 	}
-	delete(a.specs, id)
-	rm.decrease(a.total, spec)
-	if a.currentUnregistered[id] {
-		delete(a.currentUnregistered, id)
-		rm.decrease(a.pending, spec)
-	}
+	// Last: it may apply the requirements held back until now.
+	rm.forgetRecoveredWorker(id)
 }
 
 // recordStartFailure counts a failure to start a worker; when the failures of the last
@@ -300,21 +299,26 @@ func (rm *ResourceManager) scheduleRegistrationTimeout(id ResourceID) {
 }
 
 // onWorkerTerminated implements eventHandler. A worker of this attempt that ends
-// before registering counts as a start failure; a registered one does not.
+// before registering counts as a start failure; a registered one does not. Only the
+// end of a worker the resource manager still knows re-checks the declarations (as
+// Flink's clearStateForWorker result decides): the pods it stopped itself — lost by
+// heartbeat, disconnected, released — report their end too, and the declaration
+// they meet may be older than their loss.
 func (rm *ResourceManager) onWorkerTerminated(id ResourceID, diagnostics string) {
 	a := &rm.active
 	if a.currentUnregistered[id] {
 		rm.recordStartFailure()
 	}
-	if _, known := a.specs[id]; known {
+	_, known := a.workers[id]
+	if known {
 		a.lost++
-	} else if _, known := a.workers[id]; known {
-		a.lost++
+		delete(a.workers, id)
+		rm.clearStateForWorker(id)
 	}
-	delete(a.workers, id)
-	rm.clearStateForWorker(id)
 	rm.closeTaskManagerConnection(id, expectedError(diagnostics))
-	rm.checkResourceDeclarations()
+	if known {
+		rm.checkResourceDeclarations()
+	}
 }
 
 // onPreviousAttemptWorkersRecovered implements eventHandler (reference §4.7).
@@ -361,13 +365,28 @@ func (rm *ResourceManager) onWorkerRegistered(id ResourceID, spec WorkerSpec) {
 		delete(a.currentUnregistered, id)
 		rm.decrease(a.pending, known)
 	}
-	if a.previousUnregistered[id] {
-		delete(a.previousUnregistered, id)
-		if len(a.previousUnregistered) == 0 {
-			rm.setReady()
-		}
-	}
+	rm.forgetRecoveredWorker(id)
 	rm.log.Info("worker registered", "worker", id, "spec", known.String(), "pending", a.pending.num(known))
+}
+
+// forgetRecoveredWorker stops waiting for a recovered worker: it registered, or it is
+// gone (its pod terminated, it missed the registration timeout, it was released).
+// Once no recovered worker is left to wait for, the resource manager serves resource
+// requirements (Flink's tryRemovePreviousPendingRecoveryTaskManager): a recovered pod
+// that died must not hold the jobs back until
+// resourcemanager.previous-worker.recovery.timeout.
+func (rm *ResourceManager) forgetRecoveredWorker(id ResourceID) {
+	a := &rm.active
+	if !a.previousUnregistered[id] {
+		return
+	}
+	delete(a.previousUnregistered, id)
+	if len(a.previousUnregistered) == 0 {
+		if !rm.ready {
+			rm.log.Info("no recovered worker left to wait for; serving resource requirements")
+		}
+		rm.setReady()
+	}
 }
 
 // setReady starts serving resource requirements, applying those held back.

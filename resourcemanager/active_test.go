@@ -176,6 +176,43 @@ func TestActiveResourceManager(t *testing.T) {
 		})
 	})
 
+	t.Run("testRegisterAgainReplacesTheRegistrationWithoutDisconnecting", func(t *testing.T) {
+		// A TaskManager whose registration answer came too late asks again. Flink
+		// (ResourceManager.registerTaskExecutorInternal) drops the old registration
+		// from the slot manager but does not tell the TaskManager to disconnect: the
+		// notice would reach it after the new registration and close that one too.
+		synctest.Test(t, func(t *testing.T) {
+			h := newRMHarness(t, testConfiguration("heartbeat.timeout", "10 h"), nil)
+			defer h.stop()
+			h.declare(1)
+			h.complete(0, "tm-1")
+			gw := newFakeGateway()
+			first := h.register("tm-1", gw)
+			mustf(t, h.rm.SendSlotReport(context.Background(), "tm-1", first.Instance, gw.report("tm-1", 1)), "slot report")
+			second := h.register("tm-1", gw)
+			if !second.Accepted || second.Instance == first.Instance {
+				t.Fatalf("second registration %+v, want a new instance", second)
+			}
+			synctest.Wait()
+			if d := gw.disconnected(); len(d) != 0 {
+				t.Fatalf("the TaskManager was told to disconnect on registering again: %v", d)
+			}
+			if err := h.rm.Heartbeat(context.Background(), "tm-1", first.Instance, nil); !errors.Is(err, ErrUnknownTaskManager) {
+				t.Fatalf("heartbeat of the replaced registration: %v, want ErrUnknownTaskManager", err)
+			}
+			mustf(t, h.rm.SendSlotReport(context.Background(), "tm-1", second.Instance, gw.report("tm-1", 1)), "slot report")
+			mustf(t, h.rm.Heartbeat(context.Background(), "tm-1", second.Instance, gw.report("tm-1", 1)), "heartbeat")
+			s := h.snapshot()
+			if len(s.TaskManagers) != 1 || s.TaskManagers[0].Instance != second.Instance || len(s.TaskManagers[0].Slots) != 1 ||
+				s.PendingWorkers != 0 || s.TotalWorkers != 1 {
+				t.Fatalf("snapshot %+v, want tm-1 once, under its new registration", s)
+			}
+			if r := h.released(); len(r) != 0 {
+				t.Fatalf("released %v", r)
+			}
+		})
+	})
+
 	t.Run("testStartWorkerIntervalOnWorkerTerminationExceedFailureRate", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			h := newRMHarness(t, testConfiguration("resourcemanager.start-worker.max-failure-rate", "1",
@@ -209,6 +246,60 @@ func TestActiveResourceManager(t *testing.T) {
 			eventually(t, time.Minute, "a new request", func() bool { return h.requestCount() == 2 })
 			if d := h.request(1).at.Sub(t0); d != 5*time.Second {
 				t.Fatalf("the next request came %v after the failure, want the retry interval 5 s", d)
+			}
+		})
+	})
+
+	t.Run("testStartWorkerCoolDownNotExtendedByFailuresDuringIt", func(t *testing.T) {
+		// Reference §4.6: a cool-down starts only if none is running, so failures
+		// during it (workers allocated before it that die unregistered) do not push
+		// new requests further out.
+		synctest.Test(t, func(t *testing.T) {
+			h := newRMHarness(t, testConfiguration("resourcemanager.start-worker.max-failure-rate", "1",
+				"resourcemanager.start-worker.retry-interval", "5 s"), nil)
+			defer h.stop()
+			h.declare(2)
+			h.complete(0, "tm-1")
+			h.complete(1, "tm-2")
+			t0 := time.Now()
+			h.terminate("tm-1")
+			time.Sleep(3 * time.Second)
+			h.terminate("tm-2")
+			eventually(t, time.Minute, "new requests", func() bool { return h.requestCount() == 4 })
+			for i := 2; i < 4; i++ {
+				if d := h.request(i).at.Sub(t0); d != 5*time.Second {
+					t.Fatalf("request %d came %v after the first failure, want the end of the first cool-down (5 s)", i, d)
+				}
+			}
+		})
+	})
+
+	t.Run("testDisconnectTaskManagerStopsTheWorker", func(t *testing.T) {
+		// Reference §4.6: a TaskManager that disconnects has its connection closed and
+		// its pod deleted through the driver; it is not a start failure.
+		synctest.Test(t, func(t *testing.T) {
+			h := newRMHarness(t, testConfiguration(), nil)
+			defer h.stop()
+			h.declare(1)
+			h.complete(0, "tm-1")
+			gw := newFakeGateway()
+			resp := h.register("tm-1", gw)
+			mustf(t, h.rm.DisconnectTaskManager(context.Background(), "tm-1", errors.New("shutting down")), "disconnect")
+			if r := h.released(); !slices.Equal(r, []ResourceID{"tm-1"}) {
+				t.Fatalf("released %v, want tm-1's pod deleted", r)
+			}
+			synctest.Wait()
+			if d := gw.disconnected(); len(d) != 1 {
+				t.Fatalf("disconnect notices %v, want the connection closed once", d)
+			}
+			if err := h.rm.Heartbeat(context.Background(), "tm-1", resp.Instance, nil); !errors.Is(err, ErrUnknownTaskManager) {
+				t.Fatalf("heartbeat after the disconnect: %v", err)
+			}
+			if s := h.snapshot(); s.StartFailureRate != 0 || s.PendingWorkers != 0 || s.TotalWorkers != 0 {
+				t.Fatalf("snapshot %+v, want no worker and no start failure", s)
+			}
+			if h.register("tm-1", gw).Accepted {
+				t.Fatal("the stopped worker may register again")
 			}
 		})
 	})
@@ -335,6 +426,43 @@ func TestActiveResourceManager(t *testing.T) {
 			<-h.rm.ReadyToServe()
 			if d := time.Since(t0); d != 10*time.Second {
 				t.Fatalf("ready after %v, want the recovery timeout 10 s", d)
+			}
+		})
+	})
+
+	t.Run("testResourceManagerRecoveredWhenTheLastRecoveredWorkerTerminated", func(t *testing.T) {
+		// Flink's clearStateForWorker → tryRemovePreviousPendingRecoveryTaskManager: a
+		// recovered worker whose pod ends is no longer waited for; when it was the last
+		// one, the resource manager serves at once, not at the recovery timeout.
+		synctest.Test(t, func(t *testing.T) {
+			h := newRMHarness(t, testConfiguration("resourcemanager.previous-worker.recovery.timeout", "10 min"),
+				&fakeDriver{recovered: []workerNode{{ID: "a-taskmanager-1-1"}, {ID: "a-taskmanager-1-2"}}})
+			defer h.stop()
+			h.register("a-taskmanager-1-1", nil)
+			h.declare(1) // what the slot manager declares for the registered one
+			h.terminate("a-taskmanager-1-2")
+			if !isClosed(h.rm.ReadyToServe()) {
+				t.Fatal("not ready after the only recovered worker still awaited terminated")
+			}
+			if n := h.requestCount(); n != 0 {
+				t.Fatalf("%d requests: a recovered worker's end is not a loss to replace unless declared", n)
+			}
+		})
+	})
+
+	t.Run("testResourceManagerRecoveredAtRegistrationTimeoutOfRecoveredWorker", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			h := newRMHarness(t, testConfiguration("resourcemanager.previous-worker.recovery.timeout", "10 min",
+				"resourcemanager.taskmanager-registration.timeout", "1 min"),
+				&fakeDriver{recovered: []workerNode{{ID: "a-taskmanager-1-1"}}})
+			defer h.stop()
+			t0 := time.Now()
+			<-h.rm.ReadyToServe()
+			if d := time.Since(t0); d != time.Minute {
+				t.Fatalf("ready after %v, want the registration timeout (1 min) that released the recovered worker", d)
+			}
+			if r := h.released(); !slices.Equal(r, []ResourceID{"a-taskmanager-1-1"}) {
+				t.Fatalf("released %v", r)
 			}
 		})
 	})

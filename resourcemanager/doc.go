@@ -24,8 +24,8 @@
 //   - The active resource manager (active.go) counts workers per WorkerSpec, acts on the
 //     slot manager's declarations with the release order of §4.6, rates start failures
 //     over a minute and pauses new pods after too many, stops workers that do not
-//     register in time, and serves requirements only once recovered TaskManagers are
-//     back or the recovery timeout passed. TaskManager registrations and heartbeats are
+//     register in time, and serves requirements only once every recovered TaskManager
+//     is back (or gone) or the recovery timeout passed. TaskManager registrations and heartbeats are
 //     in registry.go.
 //   - The slot manager (slotmanager.go) matches missing slots against free slots of
 //     registered TaskManagers, then of pending ones, then new ones; keeps redundant

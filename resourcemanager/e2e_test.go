@@ -224,6 +224,10 @@ func TestEndToEndOnSimulatedCluster(t *testing.T) {
 			})
 			mustf(t, e.admin.CoreV1().Pods(testNamespace).Delete(context.Background(), "my-flink-taskmanager-1-1", metav1.DeleteOptions{}), "delete")
 			eventually(t, time.Minute, "a replacement pod", func() bool { return e.pods()["my-flink-taskmanager-1-2"] != nil })
+			// Reference §4.8: a pod gone before it was scheduled is a start failure.
+			if r := e.snapshot().StartFailureRate; r != 1.0/60 {
+				t.Fatalf("start failure rate %v, want the deleted Pending pod counted (1 per minute)", r)
+			}
 			// The cluster gets an ssd node: the replacement runs and serves the job.
 			node, err := e.admin.CoreV1().Nodes().Get(context.Background(), "node-2", metav1.GetOptions{})
 			mustf(t, err, "get node")

@@ -153,7 +153,8 @@ type requestFault struct {
 	// failures is how many matching requests fail (-1: all); err is their error.
 	failures int
 	err      error
-	// hold, when set, makes matching requests wait until it is closed.
+	// hold, when set, makes matching requests wait until it is closed (or their
+	// caller gives up).
 	hold chan struct{}
 
 	mu   sync.Mutex
@@ -170,7 +171,12 @@ func (f *requestFault) Intercept(req apiserver.Request, serve func() (runtime.Ob
 	hold := f.hold
 	f.mu.Unlock()
 	if hold != nil {
-		<-hold
+		// Let go when the caller gives up, as a held request does (Request.Context).
+		select {
+		case <-hold:
+		case <-req.Context().Done():
+			return nil, req.Context().Err()
+		}
 	}
 	if fail && f.err != nil {
 		return nil, f.err
@@ -194,6 +200,26 @@ type injectingClient struct {
 	kubernetes.Interface
 	mu      sync.Mutex
 	watches []*injectableWatch
+	// podOptions are the options of every pod list and watch, in order.
+	podOptions []podCall
+}
+
+// podCall is one pod list or watch and its options.
+type podCall struct {
+	verb string
+	opts metav1.ListOptions
+}
+
+func (c *injectingClient) record(verb string, opts metav1.ListOptions) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.podOptions = append(c.podOptions, podCall{verb, opts})
+}
+
+func (c *injectingClient) podCalls() []podCall {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]podCall(nil), c.podOptions...)
 }
 
 func (c *injectingClient) CoreV1() corev1client.CoreV1Interface {
@@ -214,7 +240,13 @@ type injectingPods struct {
 	c *injectingClient
 }
 
+func (p injectingPods) List(ctx context.Context, opts metav1.ListOptions) (*corev1.PodList, error) {
+	p.c.record("list", opts)
+	return p.PodInterface.List(ctx, opts)
+}
+
 func (p injectingPods) Watch(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
+	p.c.record("watch", opts)
 	w, err := p.PodInterface.Watch(ctx, opts)
 	if err != nil {
 		return nil, err

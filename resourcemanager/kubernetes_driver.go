@@ -66,7 +66,7 @@ const defaultRequestTimeout = 10 * time.Second
 //
 // Its state is owned by the loop. Kubernetes calls run on goroutines of the loop and
 // post their results back; the only state shared with them is the cached owner
-// reference.
+// reference (guarded by ownerLock).
 type kubernetesDriver struct {
 	cfg kubernetesDriverConfig
 
@@ -83,8 +83,12 @@ type kubernetesDriver struct {
 	watchGen  int
 	stopWatch func()
 
-	ownerMu sync.Mutex
-	owner   *metav1.OwnerReference
+	// ownerLock (a one-slot semaphore) lets one create at a time fetch the
+	// Deployment; a channel, not a mutex, so that a create waiting for it can give
+	// up when its context ends, and so that waiting is durable blocking in a synctest
+	// bubble (a goroutine waiting on a mutex stops virtual time).
+	ownerLock chan struct{}
+	owner     *metav1.OwnerReference
 }
 
 // podRequest is one requested pod not yet scheduled.
@@ -105,7 +109,7 @@ func newKubernetesDriver(cfg kubernetesDriverConfig) *kubernetesDriver {
 	if cfg.requestTimeout <= 0 {
 		cfg.requestTimeout = defaultRequestTimeout
 	}
-	return &kubernetesDriver{cfg: cfg, requests: map[string]*podRequest{}}
+	return &kubernetesDriver{cfg: cfg, requests: map[string]*podRequest{}, ownerLock: make(chan struct{}, 1)}
 }
 
 var _ driver = (*kubernetesDriver)(nil)
@@ -509,8 +513,13 @@ func (d *kubernetesDriver) createPod(ctx context.Context, pod *corev1.Pod) error
 // ownerReference is the reference to the JobManager Deployment, fetched on first use
 // and then cached for the life of the driver (a failed fetch is not cached).
 func (d *kubernetesDriver) ownerReference(ctx context.Context) (metav1.OwnerReference, error) {
-	d.ownerMu.Lock()
-	defer d.ownerMu.Unlock()
+	select {
+	case d.ownerLock <- struct{}{}:
+	case <-ctx.Done():
+		return metav1.OwnerReference{}, fmt.Errorf("cannot create TaskManager pods: gave up waiting for the JobManager Deployment %q to be read: %w",
+			kubeobjects.DeploymentName(d.cfg.clusterID), context.Cause(ctx))
+	}
+	defer func() { <-d.ownerLock }()
 	if d.owner != nil {
 		return *d.owner, nil
 	}

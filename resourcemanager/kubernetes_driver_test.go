@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -298,6 +299,70 @@ func TestKubernetesResourceManagerDriver(t *testing.T) {
 		})
 	})
 
+	t.Run("testConcurrentCreationsWhileTheDeploymentIsRead", func(t *testing.T) {
+		// Several pods are requested at once while the first creation still reads the
+		// Deployment. The others wait for it without a mutex: a goroutine blocked on a
+		// mutex is not durably blocked, so virtual time would stop (this test would
+		// hang in synctest.Wait) — and they give up at their request timeout.
+		synctest.Test(t, func(t *testing.T) {
+			h := newDriverHarness(t, harnessOptions{})
+			defer h.stop()
+			h.mustInit()
+			hold := &requestFault{user: jobManagerUser, verb: "get", resource: "deployments", hold: make(chan struct{})}
+			h.cluster.Server().AddFault(hold)
+			start := time.Now()
+			r1, r2 := h.request(), h.request()
+			synctest.Wait()
+			if n := hold.count(); n != 1 {
+				t.Fatalf("%d Deployment reads in flight, want 1: the Deployment is read once for all creations", n)
+			}
+			// The read outlasts the request timeout: both creations fail then.
+			eventually(t, time.Minute, "both requests fail", func() bool {
+				n1, _, _ := r1.result()
+				n2, _, _ := r2.result()
+				return n1 > 0 && n2 > 0
+			})
+			if took := time.Since(start); took > defaultRequestTimeout+time.Second {
+				t.Fatalf("the requests failed after %v, want their request timeout %v", took, defaultRequestTimeout)
+			}
+			for i, r := range []*requestRecord{r1, r2} {
+				if n, _, err := r.result(); n != 1 || err == nil {
+					t.Fatalf("request %d: %d calls, error %v; want one failure", i+1, n, err)
+				}
+			}
+			close(hold.hold)
+			if w := h.waitCompleted(h.request()); w.ID != "my-flink-taskmanager-1-3" {
+				t.Fatalf("worker %q once the Deployment can be read, want my-flink-taskmanager-1-3", w.ID)
+			}
+		})
+	})
+
+	t.Run("testCreateTaskManagerPodWithoutTheDeploymentFails", func(t *testing.T) {
+		// Reference §4.3: the owner is the JobManager Deployment; without it the pod
+		// creation fails with an error naming the cluster id and the namespace.
+		synctest.Test(t, func(t *testing.T) {
+			h := newDriverHarness(t, harnessOptions{})
+			defer h.stop()
+			h.mustInit()
+			orphan := metav1.DeletePropagationOrphan
+			mustf(t, h.admin.AppsV1().Deployments(testNamespace).Delete(context.Background(), testClusterID,
+				metav1.DeleteOptions{PropagationPolicy: &orphan}), "delete the Deployment")
+			eventually(t, time.Minute, "the Deployment is gone", func() bool {
+				_, err := h.admin.AppsV1().Deployments(testNamespace).Get(context.Background(), testClusterID, metav1.GetOptions{})
+				return apierrors.IsNotFound(err)
+			})
+			r := h.request()
+			eventually(t, time.Minute, "the request fails", func() bool { n, _, _ := r.result(); return n > 0 })
+			_, _, err := r.result()
+			if err == nil || !strings.Contains(err.Error(), `"`+testClusterID+`"`) || !strings.Contains(err.Error(), `"`+testNamespace+`"`) {
+				t.Fatalf("request error %v, want one naming the Deployment %q and the namespace %q", err, testClusterID, testNamespace)
+			}
+			if n := h.cluster.Server().RequestLog().Count(jobManagerUser, "create", "pods"); n != 0 {
+				t.Fatalf("%d pod creations without an owner", n)
+			}
+		})
+	})
+
 	t.Run("testReleaseResource", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			h := newDriverHarness(t, harnessOptions{})
@@ -569,6 +634,31 @@ func TestKubernetesResourceManagerDriver(t *testing.T) {
 			}
 			// The new watch works: a pod request completes through it.
 			h.waitCompleted(h.request())
+		})
+	})
+
+	t.Run("testPodWatchAndRecoveryListFromResourceVersion0", func(t *testing.T) {
+		// Reference §4.1 step 1, §4.5 (the re-watch after 410), §4.7 step 1 and the
+		// cheat sheet: the TaskManager pods are listed and watched with the
+		// TaskManager selector from resourceVersion 0, so a new watch first re-lists
+		// every current pod as ADDED.
+		synctest.Test(t, func(t *testing.T) {
+			h := newDriverHarness(t, harnessOptions{})
+			defer h.stop()
+			h.mustInit()
+			h.client.watch(0).fail(&apierrors.NewResourceExpired("too old resource version").ErrStatus)
+			eventually(t, time.Second, "a second watch", func() bool { return h.client.watchCount() == 2 })
+			const selector = "app=my-flink,component=taskmanager,type=flink-native-kubernetes"
+			var verbs []string
+			for _, c := range h.client.podCalls() {
+				verbs = append(verbs, c.verb)
+				if c.opts.LabelSelector != selector || c.opts.ResourceVersion != "0" {
+					t.Errorf("pod %s with selector %q from resourceVersion %q, want %q from \"0\"", c.verb, c.opts.LabelSelector, c.opts.ResourceVersion, selector)
+				}
+			}
+			if want := []string{"watch", "list", "watch"}; !slices.Equal(verbs, want) {
+				t.Fatalf("pod calls %v, want %v: watch, recovery list, re-watch after 410", verbs, want)
+			}
 		})
 	})
 

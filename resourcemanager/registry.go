@@ -32,8 +32,13 @@ func (rm *ResourceManager) registerTaskManager(reg TaskManagerRegistration) Regi
 			"it neither started nor recovered a pod of that name", id)}
 	}
 	if old := rm.taskExecutors[id]; old != nil {
+		// The TaskManager itself asks again (an earlier answer did not reach it in
+		// time): its old registration leaves the slot manager, but the TaskManager is
+		// not told to disconnect — that would close the registration it is getting
+		// now, and it would register again, and again. Flink does the same
+		// (ResourceManager.registerTaskExecutorInternal).
 		rm.log.Info("TaskManager registered again; replacing its old registration", "taskmanager", id, "old", old.instance)
-		rm.closeTaskManagerConnection(id, expectedError("the TaskManager registered again"))
+		rm.dropRegistration(old)
 	}
 	te := &taskExecutor{id: id, instance: InstanceID(rm.newID()), reg: reg}
 	rm.taskExecutors[id] = te
@@ -99,11 +104,19 @@ func (rm *ResourceManager) closeTaskManagerConnection(id ResourceID, cause error
 	if te == nil {
 		return nil
 	}
-	delete(rm.taskExecutors, id)
-	te.heartbeat.Cancel()
-	rm.sm.unregisterTaskManager(te.instance)
+	rm.dropRegistration(te)
 	rm.log.Info("closing the TaskManager connection", "taskmanager", id, "cause", cause)
 	gw := te.reg.Gateway
 	rm.loop.Go(func(context.Context) { gw.DisconnectResourceManager(cause) })
 	return te
+}
+
+// dropRegistration forgets a registration without telling the TaskManager: its
+// heartbeat is no longer watched and its slots leave the slot manager.
+func (rm *ResourceManager) dropRegistration(te *taskExecutor) {
+	if rm.taskExecutors[te.id] == te {
+		delete(rm.taskExecutors, te.id)
+	}
+	te.heartbeat.Cancel()
+	rm.sm.unregisterTaskManager(te.instance)
 }

@@ -376,7 +376,8 @@ func (rm *ResourceManager) DeclareRequirements(ctx context.Context, req JobRequi
 
 // ReadyToServe is closed once the resource manager serves resource requirements: at
 // once on a fresh cluster, and after a JobManager failover once every recovered
-// TaskManager registered or resourcemanager.previous-worker.recovery.timeout passed.
+// TaskManager registered or is gone (its pod ended, or it missed the registration
+// timeout), or resourcemanager.previous-worker.recovery.timeout passed.
 func (rm *ResourceManager) ReadyToServe() <-chan struct{} { return rm.readyCh }
 
 // SetBlockedNodes replaces the set of blocked nodes: new TaskManager pods get a node

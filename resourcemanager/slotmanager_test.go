@@ -288,6 +288,32 @@ func TestSlotManager(t *testing.T) {
 		})
 	})
 
+	t.Run("the deletion of a lost TaskManager's pod requests no new one", func(t *testing.T) {
+		// An idle TaskManager is lost by heartbeat: the resource manager deletes its
+		// pod, and the slot manager (the TaskManager held no slots) declares nothing
+		// new. The pod's DELETED event then reports a worker the resource manager has
+		// already forgotten; Flink's onWorkerTerminated re-checks the declarations only
+		// for a worker it knew, so no pod is started for the stale declaration.
+		synctest.Test(t, func(t *testing.T) {
+			h := newRMHarness(t, testConfiguration("taskmanager.numberOfTaskSlots", "1", "resourcemanager.taskmanager-timeout", "10 min"), nil)
+			defer h.stop()
+			h.require("job", 1)
+			gw, instance := h.startTaskManager(0, "tm-1", "node-1")
+			h.require("job", 0)
+			gw.free()
+			mustf(t, h.rm.Heartbeat(context.Background(), "tm-1", instance, gw.report("tm-1", 1)), "heartbeat")
+			time.Sleep(time.Minute) // past heartbeat.timeout (50 s)
+			if r := h.released(); !slices.Equal(r, []ResourceID{"tm-1"}) {
+				t.Fatalf("released %v, want tm-1 lost by heartbeat", r)
+			}
+			h.terminate("tm-1") // the DELETED event of the pod the resource manager deleted
+			time.Sleep(time.Second)
+			if n := h.requestCount(); n != 1 {
+				t.Fatalf("%d worker requests, want no new one: nothing needs a TaskManager", n)
+			}
+		})
+	})
+
 	t.Run("a refused slot request is made again", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			h := newRMHarness(t, testConfiguration(smConf("1")...), nil)
@@ -321,6 +347,10 @@ func TestSlotManager(t *testing.T) {
 			h.require("job", 1)
 			if slotsOf(gwA, "job") != 0 || slotsOf(gwB, "job") != 1 {
 				t.Fatalf("slot requests: node-a %v, node-b %v", gwA.requests(), gwB.requests())
+			}
+			// Reference §4.9: TaskManagers already on a blocked node are not evicted.
+			if r := h.released(); len(r) != 0 {
+				t.Fatalf("released %v after blocking node-a", r)
 			}
 		})
 	})
