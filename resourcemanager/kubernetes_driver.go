@@ -47,9 +47,9 @@ type kubernetesDriverConfig struct {
 	watchMaxDelay     time.Duration
 	// blockedNodes returns the blocked node ids; called on the loop.
 	blockedNodes func() []string
-	// requestTimeout bounds each pod create, delete and Deployment get (not the
-	// watch, whose stream lives as long as its context). Default
-	// defaultRequestTimeout.
+	// requestTimeout bounds each request of the driver: pod create, delete and list,
+	// the Deployment and Service reads and writes, and the set-up of a pod watch (not
+	// its stream, which lives as long as its context). Default defaultRequestTimeout.
 	requestTimeout time.Duration
 }
 
@@ -251,7 +251,7 @@ func (d *kubernetesDriver) createWatch(ctx context.Context) (watch.Interface, er
 	var err error
 	for attempt := 0; ; attempt++ {
 		var w watch.Interface
-		if w, err = d.pods().Watch(ctx, opts); err == nil {
+		if w, err = d.openWatch(ctx, opts); err == nil {
 			return w, nil
 		}
 		if ctx.Err() != nil || attempt >= d.cfg.watchMaxRetries {
@@ -269,6 +269,38 @@ func (d *kubernetesDriver) createWatch(ctx context.Context) (watch.Interface, er
 	return nil, fmt.Errorf("could not watch the TaskManager pods (%s) in namespace %q after %d retries "+
 		"(%s); check that the JobManager's service account may watch pods there: %w",
 		d.selector(), d.cfg.namespace, d.cfg.watchMaxRetries, config.KubernetesTransactionalOperationMaxRetries.Key(), err)
+}
+
+// openWatch opens one pod watch. Its set-up may take requestTimeout — fabric8 gives up
+// on a connection to the API server that long unanswered — after which the attempt
+// counts as failed; once open, the stream lives as long as ctx (or until stopped).
+func (d *kubernetesDriver) openWatch(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
+	wctx, cancel := context.WithCancel(ctx)
+	timer := time.AfterFunc(d.cfg.requestTimeout, cancel)
+	w, err := d.pods().Watch(wctx, opts)
+	if !timer.Stop() {
+		if err == nil {
+			w.Stop()
+		}
+		cancel()
+		return nil, fmt.Errorf("the API server did not answer the watch request within %v: %w", d.cfg.requestTimeout, context.DeadlineExceeded)
+	}
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	return stopCancels{Interface: w, cancel: cancel}, nil
+}
+
+// stopCancels is a watch whose Stop also ends the context it was opened with.
+type stopCancels struct {
+	watch.Interface
+	cancel context.CancelFunc
+}
+
+func (w stopCancels) Stop() {
+	w.Interface.Stop()
+	w.cancel()
 }
 
 // backoffDelay is the wait before retry number attempt+1: initial doubled per attempt,
@@ -577,7 +609,9 @@ func (d *kubernetesDriver) deregisterApplication(ctx context.Context, status App
 // (reference §4.7): their highest attempt fixes this attempt's number; terminated or
 // unscheduled ones are deleted; the others are recovered workers.
 func (d *kubernetesDriver) recoverPreviousAttemptWorkers(ctx context.Context) error {
-	list, err := d.pods().List(ctx, metav1.ListOptions{LabelSelector: d.selector(), ResourceVersion: "0"})
+	lctx, cancel := context.WithTimeout(ctx, d.cfg.requestTimeout)
+	defer cancel()
+	list, err := d.pods().List(lctx, metav1.ListOptions{LabelSelector: d.selector(), ResourceVersion: "0"})
 	if err != nil {
 		return fmt.Errorf("could not list the TaskManager pods of previous attempts (%s) in namespace %q; check that the JobManager's service account may list pods there: %w",
 			d.selector(), d.cfg.namespace, err)
