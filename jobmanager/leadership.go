@@ -140,16 +140,29 @@ func (h *haProcess) run(ctx context.Context, wait func() error) error {
 			" as " + h.services.Identity() + ".")
 		exit = wait()
 	}
+	// A dead process sends nothing more: on a kill the HA services stop before the
+	// term is wound down, so its JobMasters, deregistering, find no election to
+	// remove their leader information from, and the lock is not released (the lease
+	// has to run out). A shutdown winds the term down first and then releases.
+	killed := process.Killed(ctx)
+	stopServices := func() {
+		if killed {
+			stopHA(ha.ErrProcessDied)
+		} else {
+			stopHA(nil)
+		}
+		<-haDone
+	}
+	if killed {
+		stopServices()
+	}
 	_ = h.loop.Call(context.Background(), func() {
 		h.closed = true
 		h.endTerm("the JobManager shuts down")
 	})
-	if process.Killed(ctx) {
-		stopHA(ha.ErrProcessDied) // no release: the lease has to run out
-	} else {
-		stopHA(nil)
+	if !killed {
+		stopServices()
 	}
-	<-haDone
 	wg.Wait()
 	stopLoop()
 	<-h.loop.Done()
