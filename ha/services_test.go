@@ -219,6 +219,41 @@ func TestLeaderElectionService(t *testing.T) {
 		})
 	})
 
+	// A confirmation still under way when the process dies (its services stop with
+	// ErrProcessDied, so the lock stays its own until the lease runs out) must not
+	// publish afterwards: a dead process writes nothing (reference §5.9).
+	t.Run("confirmationInFlightEndsWithTheElection", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			c, stop := startCluster(t, 1)
+			defer stop()
+			jm := newTestServices(t, c, "jm-0", NewMemFileSystem(), 1, nil)
+			ctx, die := context.WithCancelCause(context.Background())
+			done := make(chan struct{})
+			go func() { defer close(done); _ = jm.Start(ctx) }()
+			d := newContender(t, jm, DispatcherComponent, dispatcherAddr, false)
+			eventually(t, maxAcquireWait, "leading", func() bool { return d.Session() != uuid.Nil })
+			slow := &fault{match: on(userOf("jm-0"), "get", testClusterConfigMap), delay: 3 * time.Second}
+			c.Server().AddFault(slow)
+			confirmed := make(chan struct{})
+			go func() {
+				defer close(confirmed)
+				d.election.ConfirmLeadership(context.Background(), d.Session(), dispatcherAddr)
+			}()
+			time.Sleep(time.Second)
+			die(ErrProcessDied)
+			<-done
+			<-confirmed
+			c.Server().RemoveFault(slow)
+			cm := getConfigMap(t, c.Client(), testClusterConfigMap)
+			if v, ok := cm.Data[LeaderKey(DispatcherComponent)]; ok {
+				t.Errorf("the dead process published %q after its election stopped", v)
+			}
+			if leaderOf(cm) != jm.Identity() {
+				t.Errorf("lock held by %q, want the dead process's %s (not released)", leaderOf(cm), jm.Identity())
+			}
+		})
+	})
+
 	t.Run("contenderRegisteredWhileLeadingIsGranted", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			c, stop := startCluster(t, 1)
