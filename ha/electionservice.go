@@ -276,17 +276,27 @@ func (s *LeaderElectionService) onInformationChange(ctx context.Context, driver 
 		s.mu.Unlock()
 		return
 	}
+	session := s.session
 	fixes := corrections(slices.Sorted(maps.Keys(s.contenders)), s.confirmed, stored)
 	s.mu.Unlock()
 	if len(fixes) == 0 {
 		return
 	}
 	// Off the event goroutine: a slow API server must not hold back grants and
-	// revokes.
+	// revokes. What a correction writes is decided when it is applied (in the
+	// check-and-update, so a write that lands meanwhile makes it decide again): a
+	// confirmation made since the edit was seen must not be undone.
 	s.fixes.Go(func() {
 		for _, f := range fixes {
 			s.log.Debug("correcting leader information changed externally", "component", f.component, "stored", stored[f.component], "confirmed", f.info)
-			driver.PublishLeaderInformation(ctx, f.component, f.info)
+			driver.correctLeaderInformation(ctx, f.component, func() (LeaderInformation, bool) {
+				s.mu.Lock()
+				defer s.mu.Unlock()
+				if s.session != session || s.driver != driver || s.contenders[f.component] == nil {
+					return LeaderInformation{}, false
+				}
+				return s.confirmed[f.component], true
+			})
 		}
 	})
 }
