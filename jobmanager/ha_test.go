@@ -2,6 +2,7 @@ package jobmanager_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"flinksim/dfs"
 	"flinksim/flinkimage"
 	"flinksim/sim"
+	"flinksim/sim/faults"
 )
 
 // haSessionCluster is an HA session cluster with one JobManager and a running job.
@@ -68,5 +70,38 @@ func TestACrashedLeaderWritesNothingMore(t *testing.T) {
 		if n := log.CountFrom(leader, "update", "configmaps"); n != updates {
 			t.Errorf("%d ConfigMap updates from %s after its JobManager was killed, want none", n-updates, leader)
 		}
+	})
+}
+
+// The HA cleanup of a globally terminal job is retried while the JobManager leads, as
+// Flink's retryable cleanup does (cleanup-strategy, exponential delay by default): an
+// API server that refuses the first attempts must not leave the job ConfigMap and the
+// execution plan behind until some later failover (reference §5.9).
+func TestAFailedJobCleanupIsRetried(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, job := haSessionCluster(t, 4)
+		defer c.close()
+		jobConfigMap := c.id + "-" + job + "-config-map"
+		if _, err := c.sim.Client().CoreV1().ConfigMaps("default").Get(context.Background(), jobConfigMap, metav1.GetOptions{}); err != nil {
+			t.Fatalf("job ConfigMap: %v", err)
+		}
+		refuse := faults.Error(faults.Match{Resource: "configmaps", Verb: "delete"}, 500, metav1.StatusReasonInternalError,
+			"etcdserver: request timed out", faults.For(20*time.Second))
+		c.sim.Server().AddFault(refuse)
+		if err := c.rest.CancelJob(context.Background(), job); err != nil {
+			t.Fatal(err)
+		}
+		c.eventually(time.Minute, "the job is CANCELED", func() (bool, string) { s := c.jobState(job); return s == "CANCELED", s })
+		c.eventually(2*time.Minute, "the job's HA data is cleaned up after all", func() (bool, string) {
+			if _, err := c.sim.Client().CoreV1().ConfigMaps("default").Get(context.Background(), jobConfigMap, metav1.GetOptions{}); err == nil {
+				return false, "the job ConfigMap " + jobConfigMap + " exists"
+			}
+			for k := range c.clusterConfigMapData() {
+				if strings.HasPrefix(k, "executionPlan-") {
+					return false, "the cluster ConfigMap holds " + k
+				}
+			}
+			return true, ""
+		})
 	})
 }
