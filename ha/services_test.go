@@ -219,6 +219,30 @@ func TestLeaderElectionService(t *testing.T) {
 		})
 	})
 
+	// The election backend exists only while a contender is registered (reference §5.3):
+	// services without one (a TaskManager's) never touch the lock, and the first
+	// contender starts the contest.
+	t.Run("electionStartsWithTheFirstContender", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			c, stop := startCluster(t, 1)
+			defer stop()
+			jm := newTestServices(t, c, "jm-0", NewMemFileSystem(), 1, nil)
+			r := run(jm.Start)
+			defer r.stop()
+			time.Sleep(time.Minute)
+			for _, verb := range []string{"create", "update"} {
+				if n := c.Server().RequestLog().Count(userOf("jm-0"), verb, "configmaps"); n != 0 {
+					t.Errorf("%d ConfigMap %ss without a contender", n, verb)
+				}
+			}
+			if data := dataOf(c.Client(), testClusterConfigMap); data != nil {
+				t.Errorf("cluster ConfigMap exists without a contender: %v", data)
+			}
+			d := newContender(t, jm, DispatcherComponent, dispatcherAddr, true)
+			eventually(t, maxAcquireWait, "the first contender leads", func() bool { return d.Session() != uuid.Nil })
+		})
+	})
+
 	// A correction of edited leader information that is slow to land must write what
 	// the component has confirmed by then, not what it had confirmed when the edit was
 	// seen: Flink corrects and confirms under one lock. Here the correction (remove the
