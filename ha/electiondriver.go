@@ -147,6 +147,33 @@ func (d *LeaderElectionDriver) PublishLeaderInformation(ctx context.Context, com
 	}
 }
 
+// correctLeaderInformation rewrites the component's leader information, if the lock
+// names this process, to what want returns when the write is prepared (ok=false:
+// leave it); nothing is written when the stored value is that already. Failures go to
+// the listener's OnError (unless ctx ended), as publishing's do.
+func (d *LeaderElectionDriver) correctLeaderInformation(ctx context.Context, component string, want func() (info LeaderInformation, ok bool)) {
+	_, err := CheckAndUpdateConfigMap(ctx, d.cfg.Client, d.cfg.Namespace, d.ConfigMapName(), d.cfg.MaxRetries,
+		func(cm *corev1.ConfigMap) (bool, error) {
+			if !IsLeader(cm, d.cfg.Identity) {
+				return false, nil
+			}
+			info, ok := want()
+			if !ok {
+				return false, nil
+			}
+			stored, present := cm.Data[LeaderKey(component)]
+			if info.IsEmpty() {
+				delete(cm.Data, LeaderKey(component))
+				return present, nil
+			}
+			cm.Data[LeaderKey(component)] = info.String()
+			return stored != info.String(), nil
+		})
+	if err != nil && ctx.Err() == nil {
+		d.cfg.Listener.OnError(fmt.Errorf("could not correct the leader information of %s in ConfigMap %s: %w", component, d.ConfigMapName(), err))
+	}
+}
+
 // DeleteLeaderInformation removes the component's leader key while leading.
 func (d *LeaderElectionDriver) DeleteLeaderInformation(ctx context.Context, component string) {
 	d.PublishLeaderInformation(ctx, component, LeaderInformation{})

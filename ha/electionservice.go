@@ -276,17 +276,27 @@ func (s *LeaderElectionService) onInformationChange(ctx context.Context, driver 
 		s.mu.Unlock()
 		return
 	}
+	session := s.session
 	fixes := corrections(slices.Sorted(maps.Keys(s.contenders)), s.confirmed, stored)
 	s.mu.Unlock()
 	if len(fixes) == 0 {
 		return
 	}
 	// Off the event goroutine: a slow API server must not hold back grants and
-	// revokes.
+	// revokes. What a correction writes is decided when it is applied (in the
+	// check-and-update, so a write that lands meanwhile makes it decide again): a
+	// confirmation made since the edit was seen must not be undone.
 	s.fixes.Go(func() {
 		for _, f := range fixes {
 			s.log.Debug("correcting leader information changed externally", "component", f.component, "stored", stored[f.component], "confirmed", f.info)
-			driver.PublishLeaderInformation(ctx, f.component, f.info)
+			driver.correctLeaderInformation(ctx, f.component, func() (LeaderInformation, bool) {
+				s.mu.Lock()
+				defer s.mu.Unlock()
+				if s.session != session || s.driver != driver || s.contenders[f.component] == nil {
+					return LeaderInformation{}, false
+				}
+				return s.confirmed[f.component], true
+			})
 		}
 	})
 }
@@ -351,8 +361,11 @@ func (e *LeaderElection) Component() string { return e.component }
 // of the ConfigMap the leader sees (its next renewal at the latest), as externally
 // edited information is — a lost confirmation would leave the cluster without a
 // reachable leader for good.
+//
+// The checks and the write end when the driver stops (the process leaves the
+// election or dies): a confirmation still under way then must not write.
 func (e *LeaderElection) ConfirmLeadership(ctx context.Context, session uuid.UUID, address string) {
-	driver, ok := e.current(session)
+	driver, dctx, ok := e.current(session)
 	if !ok {
 		e.s.log.Debug("ignoring a confirmation of a stale session", "component", e.component, "session", session)
 		return
@@ -365,6 +378,8 @@ func (e *LeaderElection) ConfirmLeadership(ctx context.Context, session uuid.UUI
 	}
 	e.s.confirmed[e.component] = info
 	e.s.mu.Unlock()
+	ctx, cancel := mergeCancel(ctx, dctx)
+	defer cancel()
 	if !driver.HasLeadership(ctx) {
 		e.s.log.Debug("confirmation not published now: no leadership seen", "component", e.component, "session", session)
 		return
@@ -375,17 +390,23 @@ func (e *LeaderElection) ConfirmLeadership(ctx context.Context, session uuid.UUI
 // HasLeadership reports whether session is the current one and the process holds
 // the lock (live check).
 func (e *LeaderElection) HasLeadership(ctx context.Context, session uuid.UUID) bool {
-	driver, ok := e.current(session)
-	return ok && driver.HasLeadership(ctx)
+	driver, dctx, ok := e.current(session)
+	if !ok {
+		return false
+	}
+	ctx, cancel := mergeCancel(ctx, dctx)
+	defer cancel()
+	return driver.HasLeadership(ctx)
 }
 
-func (e *LeaderElection) current(session uuid.UUID) (*LeaderElectionDriver, bool) {
+// current is the running driver and its context if session is the current one.
+func (e *LeaderElection) current(session uuid.UUID) (*LeaderElectionDriver, context.Context, bool) {
 	e.s.mu.Lock()
 	defer e.s.mu.Unlock()
 	if e.closed.Load() || session == uuid.Nil || e.s.session != session || e.s.driver == nil {
-		return nil, false
+		return nil, nil, false
 	}
-	return e.s.driver, true
+	return e.s.driver, e.s.driverCtx, true
 }
 
 // Close deregisters the contender and frees the component id: its leader information

@@ -219,6 +219,113 @@ func TestLeaderElectionService(t *testing.T) {
 		})
 	})
 
+	// The election backend exists only while a contender is registered (reference §5.3):
+	// services without one (a TaskManager's) never touch the lock, and the first
+	// contender starts the contest.
+	t.Run("electionStartsWithTheFirstContender", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			c, stop := startCluster(t, 1)
+			defer stop()
+			jm := newTestServices(t, c, "jm-0", NewMemFileSystem(), 1, nil)
+			r := run(jm.Start)
+			defer r.stop()
+			time.Sleep(time.Minute)
+			for _, verb := range []string{"create", "update"} {
+				if n := c.Server().RequestLog().Count(userOf("jm-0"), verb, "configmaps"); n != 0 {
+					t.Errorf("%d ConfigMap %ss without a contender", n, verb)
+				}
+			}
+			if data := dataOf(c.Client(), testClusterConfigMap); data != nil {
+				t.Errorf("cluster ConfigMap exists without a contender: %v", data)
+			}
+			d := newContender(t, jm, DispatcherComponent, dispatcherAddr, true)
+			eventually(t, maxAcquireWait, "the first contender leads", func() bool { return d.Session() != uuid.Nil })
+		})
+	})
+
+	// A correction of edited leader information that is slow to land must write what
+	// the component has confirmed by then, not what it had confirmed when the edit was
+	// seen: Flink corrects and confirms under one lock. Here the correction (remove the
+	// edited key of a component that has not confirmed) is held at the API server while
+	// the component confirms; retrievers must never see the confirmed leader vanish.
+	t.Run("slowCorrectionDoesNotUndoALaterConfirmation", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			c, stop := startCluster(t, 1)
+			defer stop()
+			jm := newTestServices(t, c, "jm-0", NewMemFileSystem(), 1, nil)
+			r := run(jm.Start)
+			defer r.stop()
+			d := newContender(t, jm, DispatcherComponent, dispatcherAddr, false)
+			eventually(t, maxAcquireWait, "leading", func() bool { return d.Session() != uuid.Nil })
+			seen := &leaderLog{}
+			ret, _ := jm.LeaderRetriever(DispatcherComponent, seen.add)
+			rr := run(ret.Start)
+			defer rr.stop()
+			// Start right after a renewal, so that the next update of jm-0 is the
+			// correction (the next renewal is a retry period away).
+			renewTime := func() string {
+				return getConfigMap(t, c.Client(), testClusterConfigMap).Annotations[LeaderAnnotationKey]
+			}
+			before := renewTime()
+			eventually(t, timing.RetryPeriod+time.Second, "a renewal", func() bool { return renewTime() != before })
+			synctest.Wait()
+			held := &fault{match: on(userOf("jm-0"), "update", testClusterConfigMap), delay: 2 * time.Second, times: 1}
+			c.Server().AddFault(held)
+			bogus := LeaderInformation{SessionID: uuid.MustParse("ffffffff-0000-4000-8000-000000000002"), Address: "edited-by-hand"}
+			editConfigMap(t, c.Client(), testClusterConfigMap, func(cm *corev1.ConfigMap) { cm.Data[LeaderKey(DispatcherComponent)] = bogus.String() })
+			time.Sleep(500 * time.Millisecond)
+			if held.Hits() != 1 {
+				t.Fatalf("the correction was not held (%d hits)", held.Hits())
+			}
+			d.election.ConfirmLeadership(context.Background(), d.Session(), dispatcherAddr)
+			confirmed := d.Info()
+			time.Sleep(3 * time.Second)
+			synctest.Wait()
+			c.Server().RemoveFault(held)
+			if got := dataOf(c.Client(), testClusterConfigMap)[LeaderKey(DispatcherComponent)]; got != confirmed.String() {
+				t.Errorf("stored %q, want the confirmed %q", got, confirmed)
+			}
+			if got, want := fmt.Sprint(seen.all()), fmt.Sprint([]LeaderInformation{bogus, confirmed}); got != want {
+				t.Errorf("the retriever saw %s, want %s (the confirmed leader never withdrawn)", got, want)
+			}
+		})
+	})
+
+	// A confirmation still under way when the process dies (its services stop with
+	// ErrProcessDied, so the lock stays its own until the lease runs out) must not
+	// publish afterwards: a dead process writes nothing (reference §5.9).
+	t.Run("confirmationInFlightEndsWithTheElection", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			c, stop := startCluster(t, 1)
+			defer stop()
+			jm := newTestServices(t, c, "jm-0", NewMemFileSystem(), 1, nil)
+			ctx, die := context.WithCancelCause(context.Background())
+			done := make(chan struct{})
+			go func() { defer close(done); _ = jm.Start(ctx) }()
+			d := newContender(t, jm, DispatcherComponent, dispatcherAddr, false)
+			eventually(t, maxAcquireWait, "leading", func() bool { return d.Session() != uuid.Nil })
+			slow := &fault{match: on(userOf("jm-0"), "get", testClusterConfigMap), delay: 3 * time.Second}
+			c.Server().AddFault(slow)
+			confirmed := make(chan struct{})
+			go func() {
+				defer close(confirmed)
+				d.election.ConfirmLeadership(context.Background(), d.Session(), dispatcherAddr)
+			}()
+			time.Sleep(time.Second)
+			die(ErrProcessDied)
+			<-done
+			<-confirmed
+			c.Server().RemoveFault(slow)
+			cm := getConfigMap(t, c.Client(), testClusterConfigMap)
+			if v, ok := cm.Data[LeaderKey(DispatcherComponent)]; ok {
+				t.Errorf("the dead process published %q after its election stopped", v)
+			}
+			if leaderOf(cm) != jm.Identity() {
+				t.Errorf("lock held by %q, want the dead process's %s (not released)", leaderOf(cm), jm.Identity())
+			}
+		})
+	})
+
 	t.Run("contenderRegisteredWhileLeadingIsGranted", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			c, stop := startCluster(t, 1)

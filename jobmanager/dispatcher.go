@@ -23,8 +23,9 @@ type dispatcher struct {
 	// persist keeps a submitted job's plan before it starts (Kubernetes HA); nil
 	// without HA.
 	persist func(ctx context.Context, g *jobGraph) error
-	// ended runs after a JobMaster stopped, with the job's final state (Kubernetes HA
-	// cleans up a globally terminal job); nil without HA.
+	// ended runs after a JobMaster stopped, with the dispatcher's context and the
+	// job's final state (Kubernetes HA cleans up a globally terminal job, retrying
+	// until it worked or the context ends); nil without HA.
 	ended func(ctx context.Context, det jobDetails)
 
 	mu    sync.Mutex
@@ -99,7 +100,7 @@ func (d *dispatcher) start(g *jobGraph, recovered bool) error {
 		final := e.final
 		d.mu.Unlock()
 		if final != nil && d.ended != nil {
-			d.ended(context.WithoutCancel(d.ctx), *final)
+			d.ended(d.ctx, *final)
 		}
 	}()
 	return nil

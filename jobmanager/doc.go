@@ -67,8 +67,10 @@
 // only once the checkpoint store took it, and a recovered JobMaster restores the
 // latest stored checkpoint. A globally terminal job gets a dirty entry in the job
 // result store, then its plan, job ConfigMap and leader key go, then the entry is
-// marked clean; a new leader finishes dirty cleanups and does not rerun jobs that
-// have a result. An application with HA uses the job id derived from
+// marked clean (a failed cleanup is retried as Flink's default cleanup-strategy does,
+// 1 s doubling up to 1 h, while the term lasts); a new leader finishes dirty cleanups
+// and does not rerun jobs that have a result. A killed JobManager writes nothing more:
+// its HA services stop before its term is wound down. An application with HA uses the job id derived from
 // high-availability.cluster-id; when it finishes with
 // execution.shutdown-on-application-finish, the JobManager deregisters (the
 // Deployment goes) and removes the HA data (graceful shutdown, reference §5.9).

@@ -140,16 +140,29 @@ func (h *haProcess) run(ctx context.Context, wait func() error) error {
 			" as " + h.services.Identity() + ".")
 		exit = wait()
 	}
+	// A dead process sends nothing more: on a kill the HA services stop before the
+	// term is wound down, so its JobMasters, deregistering, find no election to
+	// remove their leader information from, and the lock is not released (the lease
+	// has to run out). A shutdown winds the term down first and then releases.
+	killed := process.Killed(ctx)
+	stopServices := func() {
+		if killed {
+			stopHA(ha.ErrProcessDied)
+		} else {
+			stopHA(nil)
+		}
+		<-haDone
+	}
+	if killed {
+		stopServices()
+	}
 	_ = h.loop.Call(context.Background(), func() {
 		h.closed = true
 		h.endTerm("the JobManager shuts down")
 	})
-	if process.Killed(ctx) {
-		stopHA(ha.ErrProcessDied) // no release: the lease has to run out
-	} else {
-		stopHA(nil)
+	if !killed {
+		stopServices()
 	}
-	<-haDone
 	wg.Wait()
 	stopLoop()
 	<-h.loop.Done()
@@ -330,14 +343,15 @@ func (h *haProcess) persist(ctx context.Context, g *jobGraph) error {
 }
 
 // recoverJobs finishes the cleanup of jobs that ended before and restarts every job
-// whose plan is stored and that has no result yet (reference §5.7 step 5).
+// whose plan is stored and that has no result yet (reference §5.7 step 5). A cleanup
+// that fails goes on being retried beside the recovery, which it does not hold up.
 func (h *haProcess) recoverJobs(ctx context.Context, s *session) error {
 	dirty, err := h.results.Dirty(ctx)
 	if err != nil {
 		return err
 	}
 	for _, r := range dirty {
-		h.cleanupJob(ctx, r.JobResult)
+		h.recoverCleanup(ctx, s, r.JobResult)
 	}
 	ids, err := h.plans.JobIDs(ctx)
 	if err != nil {
@@ -347,7 +361,7 @@ func (h *haProcess) recoverJobs(ctx context.Context, s *session) error {
 		if r, found, err := h.results.Get(ctx, id.String()); err != nil {
 			return err
 		} else if found {
-			h.cleanupJob(ctx, r.JobResult)
+			h.recoverCleanup(ctx, s, r.JobResult)
 			continue
 		}
 		plan, found, err := h.plans.Recover(ctx, id)
@@ -369,40 +383,82 @@ func (h *haProcess) recoverJobs(ctx context.Context, s *session) error {
 	return nil
 }
 
+// recoverCleanup tries a recovered terminal job's cleanup once and, if that fails,
+// goes on retrying it in the background of the term.
+func (h *haProcess) recoverCleanup(ctx context.Context, s *session, r ha.JobResult) {
+	if err := h.tryCleanupJob(ctx, r); err != nil {
+		h.log.Warn(fmt.Sprintf("The HA cleanup of job %s failed; retrying in %s.", r.JobID, cleanupInitialBackoff), "error", err)
+		s.goAsync(func(ctx context.Context) { h.retryCleanupJob(ctx, r, cleanupInitialBackoff) })
+	}
+}
+
 // jobEnded records a globally terminal job's result and removes its HA data
-// (reference §5.9); a suspended job keeps everything.
-func (h *haProcess) jobEnded(ctx context.Context, det jobDetails) {
+// (reference §5.9); a suspended job keeps everything. term is the leadership term's
+// context: the cleanup is retried until it succeeds or the term ends.
+func (h *haProcess) jobEnded(term context.Context, det jobDetails) {
 	if !det.Status.IsGloballyTerminal() {
 		return
 	}
 	r := ha.JobResult{JobID: string(det.ID), Status: det.Status, Failure: det.Failure}
-	wctx, cancel := context.WithTimeout(ctx, haCallTimeout)
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(term), haCallTimeout)
 	defer cancel()
 	if err := h.results.CreateDirty(wctx, r); err != nil {
 		h.log.Warn("Could not store the result of job "+r.JobID+"; its HA data is kept.", "error", err)
 		return
 	}
-	h.cleanupJob(ctx, r)
+	if err := h.tryCleanupJob(term, r); err != nil {
+		h.log.Warn(fmt.Sprintf("The HA cleanup of job %s failed; retrying in %s.", r.JobID, cleanupInitialBackoff), "error", err)
+		h.retryCleanupJob(term, r, cleanupInitialBackoff)
+	}
 }
 
-// cleanupJob removes a terminal job's execution plan and job ConfigMap, then marks
-// its result clean.
-func (h *haProcess) cleanupJob(ctx context.Context, r ha.JobResult) {
+// The retries of a job's HA cleanup follow Flink's default cleanup-strategy
+// (exponential-delay: 1 s doubling up to 1 h, without a limit of attempts).
+const (
+	cleanupInitialBackoff = time.Second
+	cleanupMaxBackoff     = time.Hour
+)
+
+// retryCleanupJob tries the job's cleanup again after delay, and again with doubled
+// delays, until it succeeds or the term ends; then the next leader finishes it from
+// the dirty result.
+func (h *haProcess) retryCleanupJob(term context.Context, r ha.JobResult, delay time.Duration) {
+	for {
+		t := time.NewTimer(delay)
+		select {
+		case <-term.Done():
+			t.Stop()
+			h.log.Warn("The HA cleanup of job " + r.JobID + " is not finished; the next leader retries it.")
+			return
+		case <-t.C:
+		}
+		err := h.tryCleanupJob(term, r)
+		if err == nil {
+			return
+		}
+		delay = min(2*delay, cleanupMaxBackoff)
+		h.log.Warn(fmt.Sprintf("The HA cleanup of job %s failed; retrying in %s.", r.JobID, delay), "error", err)
+	}
+}
+
+// tryCleanupJob removes a terminal job's execution plan and job ConfigMap, then marks
+// its result clean. An attempt under way is finished even if the term ends meanwhile.
+func (h *haProcess) tryCleanupJob(term context.Context, r ha.JobResult) error {
 	id, err := ha.ParseJobID(r.JobID)
 	if err != nil {
-		return
+		return nil // not a job of Kubernetes HA: nothing to clean up
 	}
-	ctx, cancel := context.WithTimeout(ctx, haCallTimeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(term), haCallTimeout)
 	defer cancel()
 	err = errors.Join(h.plans.GlobalCleanup(ctx, id), h.services.CleanupJobData(ctx, id))
 	if err == nil {
 		err = h.results.MarkClean(ctx, r.JobID)
 	}
 	if err != nil {
-		h.log.Warn("The HA cleanup of job "+r.JobID+" failed; the next leader retries it.", "error", err)
-		return
+		return err
 	}
 	h.log.Info("Cleaned up the HA data of job " + r.JobID + ".")
+	return nil
 }
 
 // result returns a job's stored result, if it ended before.
