@@ -92,11 +92,25 @@ type leadership struct {
 	acting   map[string]string // pod → session
 	overlaps []string
 	terms    int
+	// ended is set when the schedule's test returns: the processes of the stopped
+	// cluster may still revoke terms while they wind down, and a test's log may not
+	// be written after its function returned.
+	ended bool
+}
+
+// end stops the logging; terms ending afterwards are not recorded.
+func (l *leadership) end() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.ended = true
 }
 
 func (l *leadership) observe(c jobmanager.LeadershipChange) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.ended {
+		return
+	}
 	l.t.Logf("%s %s leading=%v session %s", time.Now().UTC().Format("15:04:05.000"), c.Pod, c.Leading, c.Session)
 	if !c.Leading {
 		if l.acting[c.Pod] == c.Session {
@@ -118,6 +132,7 @@ func runFailoverSchedule(t *testing.T, seed int64) faultCount {
 	rng := rand.New(rand.NewPCG(uint64(seed), 0xfa17))
 	store := dfs.New()
 	lead := &leadership{t: t, acting: map[string]string{}}
+	defer lead.end() // after c.close, deferred below
 	c := startClusterWith(t, sim.Config{Seed: seed,
 		Images: flinkimage.ImagesWith(flinkimage.Options{ObjectStore: store, OnLeadership: lead.observe})},
 		map[string]string{
