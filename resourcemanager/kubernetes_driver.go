@@ -353,11 +353,12 @@ func (d *kubernetesDriver) rewatch() {
 	gen := d.watchGen
 	d.l.Go(func(ctx context.Context) {
 		w, err := d.createWatch(ctx)
-		posted := d.l.Post(func() {
+		// The watch is handed to the loop, or stopped here: also when the loop ends
+		// before it runs the task (a queued task then never runs), as a watch nobody
+		// reads or stops holds its stream open.
+		handed := false
+		_ = d.l.Call(context.Background(), func() {
 			if !d.running || gen != d.watchGen {
-				if w != nil {
-					w.Stop()
-				}
 				return
 			}
 			if err != nil {
@@ -365,8 +366,9 @@ func (d *kubernetesDriver) rewatch() {
 				return
 			}
 			d.startWatch(w)
+			handed = true
 		})
-		if !posted && w != nil {
+		if !handed && w != nil {
 			w.Stop()
 		}
 	})
