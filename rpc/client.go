@@ -42,10 +42,13 @@ func (c *Client) Call(ctx context.Context, address, method, token string, req, r
 		defer cancel()
 	}
 	fail := func(code Code, err error) error {
+		// The deadline counts as passed from its instant on, also before ctx's own timer
+		// has fired: the callee's deadline is the same instant (it gets what is left of
+		// the caller's), and it may close the connection first.
+		if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return &Error{Code: Timeout, Method: method, Address: address, Err: fmt.Errorf("no answer within the deadline: %w", context.DeadlineExceeded)}
+		}
 		if ctx.Err() != nil {
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return &Error{Code: Timeout, Method: method, Address: address, Err: fmt.Errorf("no answer within the deadline: %w", ctx.Err())}
-			}
 			return fmt.Errorf("rpc %s to %s: %w", method, address, ctx.Err())
 		}
 		if isTimeout(err) {

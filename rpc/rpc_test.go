@@ -2,6 +2,7 @@ package rpc
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"math/rand/v2"
 	"testing"
@@ -130,6 +131,40 @@ func TestHandlerGetsTheCallersDeadline(t *testing.T) {
 			t.Fatalf("took %v", d)
 		}
 		synctest.Wait() // the handler saw its deadline too and returned
+	})
+}
+
+// A callee that gives up at the caller's deadline (it is told what is left of it) may
+// close the connection at that very instant, before the caller's own timer fires: the
+// caller still sees a Timeout, whichever goroutine runs first.
+func TestAConnectionClosedAtTheDeadlineIsATimeout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		n := network.New(rand.New(rand.NewPCG(1, 2)))
+		l, err := n.Host("10.0.0.1").Listen(context.Background(), "tcp", ":6123")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		go func() {
+			for {
+				c, err := l.Accept()
+				if err != nil {
+					return
+				}
+				go func() {
+					var req request
+					_ = json.NewDecoder(c).Decode(&req)
+					time.Sleep(time.Duration(req.TimeoutMillis) * time.Millisecond)
+					c.Close()
+				}()
+			}
+		}()
+		c := NewClient(n.Host("10.0.0.2"), 3*time.Second)
+		for i := range 50 {
+			if err := c.Call(context.Background(), "10.0.0.1:6123", "Echo", "", echoReq{}, nil); !IsTimeout(err) {
+				t.Fatalf("call %d: %v, want Timeout", i, err)
+			}
+		}
 	})
 }
 
