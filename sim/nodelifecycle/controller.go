@@ -276,9 +276,33 @@ func (c *Controller) collectOrphans(ctx context.Context, orphans map[string][]*c
 			continue // back, not yet in the cache, or the API server did not answer
 		}
 		for _, p := range pods {
-			c.delete(ctx, p, 0)
+			c.failAndDelete(ctx, p)
 		}
 	}
+}
+
+// failAndDelete is the pod GC's markFailedAndDeletePodWithCondition for a pod whose node
+// is gone: a pod that has not finished is first moved to phase Failed with the
+// DisruptionTarget condition (reason DeletionByPodGC), since no kubelet will ever report
+// its end, and then force-deleted.
+func (c *Controller) failAndDelete(ctx context.Context, p *corev1.Pod) {
+	if p.Status.Phase != corev1.PodSucceeded && p.Status.Phase != corev1.PodFailed {
+		upd := p.DeepCopy()
+		upd.Status.Phase = corev1.PodFailed
+		cond := corev1.PodCondition{Type: corev1.DisruptionTarget, Status: corev1.ConditionTrue, Reason: "DeletionByPodGC",
+			Message: "PodGC: node no longer exists", LastTransitionTime: metav1.Now()}
+		if i := slices.IndexFunc(upd.Status.Conditions, func(c corev1.PodCondition) bool { return c.Type == cond.Type }); i >= 0 {
+			upd.Status.Conditions[i] = cond
+		} else {
+			upd.Status.Conditions = append(upd.Status.Conditions, cond)
+		}
+		if _, err := c.cfg.Client.CoreV1().Pods(p.Namespace).UpdateStatus(ctx, upd, metav1.UpdateOptions{}); err != nil {
+			// Gone or changed meanwhile: the next check looks again.
+			c.cfg.Log.Debug("nodelifecycle: failing orphaned pod", "pod", p.Name, "err", err)
+			return
+		}
+	}
+	c.delete(ctx, p, 0)
 }
 
 // delete removes a pod: gracefully (grace < 0 = the pod's own), or forcibly.

@@ -12,5 +12,6 @@
 // An eviction marks the pod with the DisruptionTarget condition (reason
 // DeletionByTaintManager) and deletes it with its own grace period; the controller wakes
 // at the exact time an eviction is due rather than at its next 5 s check. Pods bound to a
-// node that no longer exists are force-deleted (the pod GC).
+// node that no longer exists are marked Failed with the DisruptionTarget condition
+// (reason DeletionByPodGC) and force-deleted (the pod GC).
 package nodelifecycle

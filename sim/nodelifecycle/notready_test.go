@@ -92,3 +92,56 @@ func TestPodsOfAnUnreachableNodeTurnNotReady(t *testing.T) {
 		})
 	})
 }
+
+// TestPodOfADeletedNodeFailsBeforeItIsRemoved: the pod garbage collector does not just
+// force-delete the pods of a node that is gone: it first moves each unfinished one to
+// phase Failed with the DisruptionTarget condition, reason DeletionByPodGC, so that
+// watchers see how it ended.
+func TestPodOfADeletedNodeFailsBeforeItIsRemoved(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := simtest.Start(t, sim.Config{Seed: 3, Nodes: []sim.NodeConfig{{Name: "a"}}})
+		ctx := t.Context()
+		pods := c.Client().CoreV1().Pods("default")
+		p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p"}, Spec: corev1.PodSpec{NodeName: "a",
+			Containers: []corev1.Container{{Name: "main", Image: "registry.k8s.io/pause:3.10"}}}}
+		if _, err := pods.Create(ctx, p, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		simtest.Eventually(t, time.Minute, "pod p Running", func() bool {
+			got, _ := pods.Get(ctx, "p", metav1.GetOptions{})
+			return got.Status.Phase == corev1.PodRunning
+		})
+		w, err := pods.Watch(ctx, metav1.ListOptions{FieldSelector: "metadata.name=p"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Stop()
+		if err := c.DeleteNode("a"); err != nil {
+			t.Fatal(err)
+		}
+		var last *corev1.Pod
+		for done := false; !done; {
+			select {
+			case ev := <-w.ResultChan():
+				if ev.Type == "DELETED" {
+					done = true
+					break
+				}
+				last = ev.Object.(*corev1.Pod)
+			case <-time.After(2 * time.Minute):
+				t.Fatal("pod p not removed within 2 minutes of its node's deletion")
+			}
+		}
+		if last == nil || last.Status.Phase != corev1.PodFailed {
+			t.Fatalf("pod p's last status before removal: %+v, want phase Failed", last)
+		}
+		found := false
+		for _, cond := range last.Status.Conditions {
+			found = found || cond.Type == corev1.DisruptionTarget && cond.Status == corev1.ConditionTrue &&
+				cond.Reason == "DeletionByPodGC" && cond.Message == "PodGC: node no longer exists"
+		}
+		if !found {
+			t.Errorf("pod p lacks DisruptionTarget DeletionByPodGC: %+v", last.Status.Conditions)
+		}
+	})
+}
