@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"math"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -120,16 +123,18 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 		}
 	}
 	want := ptrOr(d.Spec.Replicas, 1)
+	created := false
 	if newRS == nil {
 		newRS, err = c.createReplicaSet(ctx, d, hash, c.initialReplicas(d, old, want))
 		if err != nil || newRS == nil {
 			return err
 		}
+		created = true
 	}
 	if err := c.rollOut(ctx, d, newRS, old, want); err != nil {
 		return err
 	}
-	return c.updateStatus(ctx, d, newRS, old)
+	return c.updateStatus(ctx, d, newRS, old, created)
 }
 
 // initialReplicas: a first ReplicaSet starts at the full count; a new version of the
@@ -315,34 +320,41 @@ func (c *Controller) createReplicaSet(ctx context.Context, d *appsv1.Deployment,
 	return created, err
 }
 
-func (c *Controller) updateStatus(ctx context.Context, d *appsv1.Deployment, newRS *appsv1.ReplicaSet, old []*appsv1.ReplicaSet) error {
+// Reasons of the Progressing condition, as the Deployment controller words them.
+const (
+	reasonNewRSCreated   = "NewReplicaSetCreated"
+	reasonRSUpdated      = "ReplicaSetUpdated"
+	reasonNewRSAvailable = "NewReplicaSetAvailable"
+	reasonTimedOut       = "ProgressDeadlineExceeded"
+)
+
+func (c *Controller) updateStatus(ctx context.Context, d *appsv1.Deployment, newRS *appsv1.ReplicaSet, old []*appsv1.ReplicaSet, created bool) error {
+	now := metav1.Now()
 	st := appsv1.DeploymentStatus{ObservedGeneration: d.Generation, CollisionCount: d.Status.CollisionCount}
+	var specReplicas int32
 	for _, rs := range append([]*appsv1.ReplicaSet{newRS}, old...) {
 		st.Replicas += rs.Status.Replicas
 		st.ReadyReplicas += rs.Status.ReadyReplicas
 		st.AvailableReplicas += rs.Status.AvailableReplicas
+		specReplicas += ptrOr(rs.Spec.Replicas, 0)
 	}
 	st.UpdatedReplicas = newRS.Status.Replicas
 	want := ptrOr(d.Spec.Replicas, 1)
-	st.UnavailableReplicas = want - st.AvailableReplicas
-	if st.UnavailableReplicas < 0 {
-		st.UnavailableReplicas = 0
+	// calculateStatus: unavailable against what the ReplicaSets ask for.
+	st.UnavailableReplicas = max(specReplicas-st.AvailableReplicas, 0)
+	st.Conditions = append([]appsv1.DeploymentCondition(nil), d.Status.Conditions...)
+	if created && hasProgressDeadline(d) {
+		// getNewReplicaSet records the new ReplicaSet before the rollout goes on.
+		setCondition(&st, newCondition(appsv1.DeploymentProgressing, corev1.ConditionTrue, reasonNewRSCreated,
+			fmt.Sprintf("Created new replica set %q", newRS.Name), now))
 	}
-	minAvailable := want
-	if ru := d.Spec.Strategy.RollingUpdate; ru != nil && ru.MaxUnavailable != nil {
-		minAvailable = want - scaledValue(ru.MaxUnavailable, want, false)
+	if st.AvailableReplicas >= want-maxUnavailable(d) {
+		setCondition(&st, newCondition(appsv1.DeploymentAvailable, corev1.ConditionTrue, "MinimumReplicasAvailable", "Deployment has minimum availability.", now))
+	} else {
+		setCondition(&st, newCondition(appsv1.DeploymentAvailable, corev1.ConditionFalse, "MinimumReplicasUnavailable", "Deployment does not have minimum availability.", now))
 	}
-	available := corev1.ConditionFalse
-	reason, msg := "MinimumReplicasUnavailable", "Deployment does not have minimum availability."
-	if st.AvailableReplicas >= minAvailable {
-		available, reason, msg = corev1.ConditionTrue, "MinimumReplicasAvailable", "Deployment has minimum availability."
-	}
-	st.Conditions = []appsv1.DeploymentCondition{
-		condition(d.Status.Conditions, appsv1.DeploymentAvailable, available, reason, msg),
-		condition(d.Status.Conditions, appsv1.DeploymentProgressing, corev1.ConditionTrue, "NewReplicaSetAvailable",
-			fmt.Sprintf("ReplicaSet %q has successfully progressed.", newRS.Name)),
-	}
-	if statusEqual(d.Status, st) {
+	c.estimateProgress(d, newRS, &st, want, now)
+	if equality.Semantic.DeepEqual(d.Status, st) {
 		return nil
 	}
 	upd := d.DeepCopy()
@@ -354,27 +366,106 @@ func (c *Controller) updateStatus(ctx context.Context, d *appsv1.Deployment, new
 	return err
 }
 
-// condition keeps a condition's transition time while its status does not change.
-func condition(old []appsv1.DeploymentCondition, t appsv1.DeploymentConditionType, s corev1.ConditionStatus, reason, msg string) appsv1.DeploymentCondition {
-	nowT := metav1.Now()
-	for _, c := range old {
-		if c.Type == t && c.Status == s {
-			return appsv1.DeploymentCondition{Type: t, Status: s, Reason: reason, Message: msg, LastUpdateTime: c.LastUpdateTime, LastTransitionTime: c.LastTransitionTime}
-		}
+// estimateProgress is syncRolloutStatus's Progressing condition: NewReplicaSetAvailable
+// once the rollout is complete, ReplicaSetUpdated (with a fresh lastUpdateTime) whenever
+// it moved, ProgressDeadlineExceeded when it did not move for progressDeadlineSeconds; a
+// deployment still waiting is looked at again when its deadline is up.
+func (c *Controller) estimateProgress(d *appsv1.Deployment, newRS *appsv1.ReplicaSet, st *appsv1.DeploymentStatus, want int32, now metav1.Time) {
+	if !hasProgressDeadline(d) {
+		st.Conditions = withoutCondition(st.Conditions, appsv1.DeploymentProgressing)
+		return
 	}
-	return appsv1.DeploymentCondition{Type: t, Status: s, Reason: reason, Message: msg, LastUpdateTime: nowT, LastTransitionTime: nowT}
+	current := findCondition(d.Status.Conditions, appsv1.DeploymentProgressing)
+	if st.Replicas == st.UpdatedReplicas && current != nil && current.Reason == reasonNewRSAvailable {
+		return // a resync of a finished rollout: nothing to estimate
+	}
+	old := d.Status
+	switch {
+	case st.UpdatedReplicas == want && st.Replicas == want && st.AvailableReplicas == want && st.ObservedGeneration >= d.Generation:
+		setCondition(st, newCondition(appsv1.DeploymentProgressing, corev1.ConditionTrue, reasonNewRSAvailable,
+			fmt.Sprintf("ReplicaSet %q has successfully progressed.", newRS.Name), now))
+	case st.UpdatedReplicas > old.UpdatedReplicas || st.Replicas-st.UpdatedReplicas < old.Replicas-old.UpdatedReplicas ||
+		st.ReadyReplicas > old.ReadyReplicas || st.AvailableReplicas > old.AvailableReplicas:
+		cond := newCondition(appsv1.DeploymentProgressing, corev1.ConditionTrue, reasonRSUpdated,
+			fmt.Sprintf("ReplicaSet %q is progressing.", newRS.Name), now)
+		if current != nil && current.Status == corev1.ConditionTrue {
+			cond.LastTransitionTime = current.LastTransitionTime
+		}
+		st.Conditions = append(withoutCondition(st.Conditions, appsv1.DeploymentProgressing), cond)
+	default:
+		cond := findCondition(st.Conditions, appsv1.DeploymentProgressing)
+		if cond == nil || cond.Reason == reasonNewRSAvailable || cond.Reason == reasonTimedOut {
+			return
+		}
+		deadline := cond.LastUpdateTime.Add(time.Duration(*d.Spec.ProgressDeadlineSeconds) * time.Second)
+		if deadline.Before(now.Time) {
+			setCondition(st, newCondition(appsv1.DeploymentProgressing, corev1.ConditionFalse, reasonTimedOut,
+				fmt.Sprintf("ReplicaSet %q has timed out progressing.", newRS.Name), now))
+			return
+		}
+		// requeueStuckDeployment: look again when the deadline is up.
+		c.loop.EnqueueAfter(d.Namespace+"/"+d.Name, deadline.Sub(now.Time)+time.Second)
+	}
 }
 
-func statusEqual(a, b appsv1.DeploymentStatus) bool {
-	if a.ObservedGeneration != b.ObservedGeneration || a.Replicas != b.Replicas || a.UpdatedReplicas != b.UpdatedReplicas ||
-		a.ReadyReplicas != b.ReadyReplicas || a.AvailableReplicas != b.AvailableReplicas || a.UnavailableReplicas != b.UnavailableReplicas ||
-		len(a.Conditions) != len(b.Conditions) {
-		return false
+func hasProgressDeadline(d *appsv1.Deployment) bool {
+	return d.Spec.ProgressDeadlineSeconds != nil && *d.Spec.ProgressDeadlineSeconds != math.MaxInt32
+}
+
+// maxUnavailable is the Deployment's resolved maxUnavailable (MaxUnavailable in the
+// deployment util): 0 for Recreate, at most the replicas, 1 when both fenceposts are 0.
+func maxUnavailable(d *appsv1.Deployment) int32 {
+	want := ptrOr(d.Spec.Replicas, 1)
+	ru := d.Spec.Strategy.RollingUpdate
+	if d.Spec.Strategy.Type != appsv1.RollingUpdateDeploymentStrategyType || want == 0 || ru == nil {
+		return 0
 	}
-	for i := range a.Conditions {
-		if a.Conditions[i].Type != b.Conditions[i].Type || a.Conditions[i].Status != b.Conditions[i].Status || a.Conditions[i].Message != b.Conditions[i].Message {
-			return false
+	surge, unavailable := int32(0), int32(0)
+	if ru.MaxSurge != nil {
+		surge = scaledValue(ru.MaxSurge, want, true)
+	}
+	if ru.MaxUnavailable != nil {
+		unavailable = scaledValue(ru.MaxUnavailable, want, false)
+	}
+	if surge == 0 && unavailable == 0 {
+		unavailable = 1
+	}
+	return min(unavailable, want)
+}
+
+func newCondition(t appsv1.DeploymentConditionType, s corev1.ConditionStatus, reason, msg string, now metav1.Time) appsv1.DeploymentCondition {
+	return appsv1.DeploymentCondition{Type: t, Status: s, Reason: reason, Message: msg, LastUpdateTime: now, LastTransitionTime: now}
+}
+
+// setCondition is the deployment util's SetDeploymentCondition: nothing changes when
+// status and reason are the same; otherwise the condition moves to the end, keeping its
+// transition time while its status is unchanged.
+func setCondition(st *appsv1.DeploymentStatus, c appsv1.DeploymentCondition) {
+	cur := findCondition(st.Conditions, c.Type)
+	if cur != nil && cur.Status == c.Status && cur.Reason == c.Reason {
+		return
+	}
+	if cur != nil && cur.Status == c.Status {
+		c.LastTransitionTime = cur.LastTransitionTime
+	}
+	st.Conditions = append(withoutCondition(st.Conditions, c.Type), c)
+}
+
+func findCondition(conds []appsv1.DeploymentCondition, t appsv1.DeploymentConditionType) *appsv1.DeploymentCondition {
+	for i := range conds {
+		if conds[i].Type == t {
+			return &conds[i]
 		}
 	}
-	return true
+	return nil
+}
+
+func withoutCondition(conds []appsv1.DeploymentCondition, t appsv1.DeploymentConditionType) []appsv1.DeploymentCondition {
+	var out []appsv1.DeploymentCondition
+	for _, c := range conds {
+		if c.Type != t {
+			out = append(out, c)
+		}
+	}
+	return out
 }

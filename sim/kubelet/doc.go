@@ -2,7 +2,8 @@
 // ordinary client-go controller: it starts the containers of pods bound to a node
 // after a start-up latency, moves them Pending → Running with the conditions and
 // container states Kubernetes derives, gives them pod IPs, and finishes graceful
-// deletion by confirming it with a delete of grace period 0.
+// deletion by reporting the stopped pod's terminal phase (Failed, or Succeeded when every
+// container exited 0) and confirming it with a delete of grace period 0.
 //
 // A container's process gets a Kubernetes client acting as the pod's service account;
 // with Config.PodClient it is one client per pod that reaches the API server from the

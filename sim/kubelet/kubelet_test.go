@@ -578,3 +578,61 @@ func TestKubeletConfirmsEachDeletionOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestDeletedPodEndsInATerminalPhase: once a graceful deletion has stopped every
+// container, the kubelet reports the pod's phase as terminal before it confirms the
+// deletion — Failed when a container exited non-zero (SIGTERM's 143), Succeeded when
+// all exited 0 — whatever the restart policy, with Ready and ContainersReady False for
+// reason PodFailed or PodCompleted (their transition time kept from when the containers
+// stopped being ready) and PodReadyToStartContainers False, as the sandbox is gone.
+func TestDeletedPodEndsInATerminalPhase(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		_, cs, stop := run(t)
+		defer stop()
+		ctx := context.Background()
+		pods := cs.CoreV1().Pods("default")
+		for name, want := range map[string]struct {
+			command []string
+			phase   corev1.PodPhase
+			reason  string
+		}{
+			"server":   {[]string{"serve", "8080"}, corev1.PodFailed, "PodFailed"},
+			"stubborn": {[]string{"stubborn"}, corev1.PodSucceeded, "PodCompleted"},
+		} {
+			if _, err := pods.Create(ctx, pod(name, corev1.RestartPolicyAlways, container("main", want.command...)), metav1.CreateOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, cs, name, time.Minute, "Running", func(p *corev1.Pod) bool { return p.Status.Phase == corev1.PodRunning })
+			w, err := pods.Watch(ctx, metav1.ListOptions{FieldSelector: "metadata.name=" + name})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := pods.Delete(ctx, name, metav1.DeleteOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			var last *corev1.Pod
+			for ev := range w.ResultChan() {
+				if ev.Type == "DELETED" {
+					break
+				}
+				last = ev.Object.(*corev1.Pod)
+			}
+			w.Stop()
+			if last == nil || last.Status.Phase != want.phase {
+				t.Fatalf("pod %s: last status before it was gone %+v, want phase %s", name, last.Status, want.phase)
+			}
+			conds := map[corev1.PodConditionType]corev1.PodCondition{}
+			for _, c := range last.Status.Conditions {
+				conds[c.Type] = c
+			}
+			for _, typ := range []corev1.PodConditionType{corev1.PodReady, corev1.ContainersReady} {
+				if c := conds[typ]; c.Status != corev1.ConditionFalse || c.Reason != want.reason {
+					t.Errorf("pod %s: condition %s %s reason %q, want False %q", name, typ, c.Status, c.Reason, want.reason)
+				}
+			}
+			if c := conds["PodReadyToStartContainers"]; c.Status != corev1.ConditionFalse {
+				t.Errorf("pod %s: PodReadyToStartContainers %s, want False", name, c.Status)
+			}
+		}
+	})
+}

@@ -52,6 +52,8 @@ type podWorker struct {
 	published             *corev1.PodStatus
 	// netHung: the pod's network is hung because a container hangs.
 	netHung bool
+	// terminated: a deletion stopped the pod's containers; its phase is terminal.
+	terminated bool
 
 	kubeMu sync.Mutex
 	kube   kubernetes.Interface // the processes' client, made on first use
@@ -642,6 +644,7 @@ func (w *podWorker) terminate(ctx context.Context) {
 	}
 	w.stopAll(errors.New("SIGTERM"))
 	w.waitAll(grace)
+	w.terminated = true
 	w.publish(ctx)
 	w.k.releasePod(w, true)
 	w.k.confirmDeletion(ctx, pod)

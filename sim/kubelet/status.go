@@ -81,6 +81,12 @@ func (w *podWorker) phase() corev1.PodPhase {
 		return corev1.PodRunning
 	case stopped > 0:
 		switch {
+		case w.terminated && stopped == succeeded:
+			// The pod's termination stopped every container: no restart policy brings
+			// them back, and the phase is terminal (getPhase with podIsTerminal).
+			return corev1.PodSucceeded
+		case w.terminated:
+			return corev1.PodFailed
 		case policy == corev1.RestartPolicyAlways:
 			return corev1.PodRunning
 		case stopped == succeeded:
@@ -137,17 +143,31 @@ func (w *podWorker) status() corev1.PodStatus {
 		}
 		setCondition(st, corev1.PodCondition{Type: t, Status: s, Reason: reason, LastTransitionTime: metav1.NewTime(time.Now())})
 	}
-	cond("PodReadyToStartContainers", w.prepared, "")
+	// A pod in a terminal phase has had its sandbox torn down, and its readiness says
+	// why it is over (generate*ConditionForTerminalPhase).
+	notReady := "ContainersNotReady"
+	switch st.Phase {
+	case corev1.PodSucceeded:
+		notReady = "PodCompleted"
+	case corev1.PodFailed:
+		notReady = "PodFailed"
+	}
+	terminal := notReady != "ContainersNotReady"
+	cond("PodReadyToStartContainers", w.prepared && !terminal, "")
 	cond(corev1.PodInitialized, initialized, "ContainersNotInitialized")
-	cond(corev1.ContainersReady, allReady && st.Phase == corev1.PodRunning, "ContainersNotReady")
-	cond(corev1.PodReady, allReady && st.Phase == corev1.PodRunning, "ContainersNotReady")
+	cond(corev1.ContainersReady, allReady && st.Phase == corev1.PodRunning, notReady)
+	cond(corev1.PodReady, allReady && st.Phase == corev1.PodRunning, notReady)
 	return *st
 }
 
-// setCondition keeps a condition's transition time while its status is unchanged.
+// setCondition keeps a condition's transition time while its status is unchanged, also
+// when its reason changes (the status manager's updateLastTransitionTime).
 func setCondition(st *corev1.PodStatus, c corev1.PodCondition) {
 	for i := range st.Conditions {
 		if st.Conditions[i].Type == c.Type {
+			if st.Conditions[i].Status == c.Status {
+				c.LastTransitionTime = st.Conditions[i].LastTransitionTime
+			}
 			if st.Conditions[i].Status != c.Status || st.Conditions[i].Reason != c.Reason {
 				st.Conditions[i] = c
 			}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
+	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -47,6 +49,11 @@ type Controller struct {
 	// missingSince is when a node that pods are bound to was first found missing; only
 	// the monitor loop uses it.
 	missingSince map[string]time.Time
+	// unmarked are the not-ready nodes whose pods could not all be marked not ready
+	// yet; the monitor loop tries again on its next check, as the real controller does.
+	unmarked map[string]bool
+	// eventSeq keeps apart the names of events recorded at the same virtual instant.
+	eventSeq atomic.Int64
 }
 
 // New validates the configuration; it starts nothing.
@@ -64,7 +71,7 @@ func New(cfg Config) (*Controller, error) {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	f := informers.NewSharedInformerFactory(cfg.Client, 0)
-	c := &Controller{cfg: cfg, factory: f, missingSince: map[string]time.Time{},
+	c := &Controller{cfg: cfg, factory: f, missingSince: map[string]time.Time{}, unmarked: map[string]bool{},
 		nodes: f.Core().V1().Nodes().Lister(), pods: f.Core().V1().Pods().Lister(), leases: f.Coordination().V1().Leases().Lister()}
 	c.synced = []cache.InformerSynced{f.Core().V1().Nodes().Informer().HasSynced, f.Core().V1().Pods().Informer().HasSynced,
 		f.Coordination().V1().Leases().Informer().HasSynced}
@@ -120,8 +127,24 @@ func (c *Controller) monitor(ctx context.Context) (nextEviction time.Time) {
 			renew = l.Spec.RenewTime.Time
 		}
 		healthy := NodeHealthy(renew, n.CreationTimestamp.Time, now, c.cfg.GracePeriod)
-		if err := c.setHealth(ctx, n, healthy, now); err != nil && ctx.Err() == nil {
+		wentUnready, err := c.setHealth(ctx, n, healthy, now)
+		if err != nil && ctx.Err() == nil {
 			c.cfg.Log.Debug("nodelifecycle: updating node", "node", n.Name, "err", err)
+		}
+		switch {
+		case healthy:
+			delete(c.unmarked, n.Name)
+		case wentUnready || c.unmarked[n.Name]:
+			if wentUnready {
+				c.event(ctx, &corev1.ObjectReference{APIVersion: "v1", Kind: "Node", Name: n.Name, UID: n.UID},
+					corev1.EventTypeNormal, "NodeNotReady", fmt.Sprintf("Node %s status is now: NodeNotReady", n.Name))
+			}
+			c.unmarked[n.Name] = !c.markPodsNotReady(ctx, n.Name)
+		}
+	}
+	for node := range c.unmarked {
+		if !exists[node] || !c.unmarked[node] {
+			delete(c.unmarked, node)
 		}
 	}
 	pods, _ := c.pods.List(labels.Everything())
@@ -153,6 +176,58 @@ func (c *Controller) monitor(ctx context.Context) (nextEviction time.Time) {
 	}
 	c.collectOrphans(ctx, orphans, now)
 	return nextEviction
+}
+
+// markPodsNotReady sets the Ready condition of the pods bound to a node that stopped
+// reporting to False, as the node lifecycle controller's MarkPodsNotReady does when the
+// node's Ready condition leaves True: the endpoints controllers then stop sending traffic
+// to them while they wait for eviction, and the kubelet sets Ready again when it is back.
+// Only the Ready condition changes (ContainersReady is the kubelet's). False when a pod
+// could not be updated (the next check tries again).
+func (c *Controller) markPodsNotReady(ctx context.Context, node string) bool {
+	pods, _ := c.pods.List(labels.Everything())
+	ok := true
+	for _, p := range pods {
+		if p.Spec.NodeName != node {
+			continue
+		}
+		i := slices.IndexFunc(p.Status.Conditions, func(cond corev1.PodCondition) bool { return cond.Type == corev1.PodReady })
+		if i < 0 || p.Status.Conditions[i].Status == corev1.ConditionFalse {
+			continue
+		}
+		upd := p.DeepCopy()
+		upd.Status.Conditions[i].Status = corev1.ConditionFalse
+		upd.Status.Conditions[i].LastTransitionTime = metav1.Now()
+		if _, err := c.cfg.Client.CoreV1().Pods(p.Namespace).UpdateStatus(ctx, upd, metav1.UpdateOptions{}); err != nil {
+			if !apierrors.IsNotFound(err) {
+				c.cfg.Log.Debug("nodelifecycle: marking pod not ready", "pod", p.Name, "err", err)
+				ok = false
+			}
+			continue
+		}
+		c.event(ctx, &corev1.ObjectReference{APIVersion: "v1", Kind: "Pod", Namespace: p.Namespace, Name: p.Name, UID: p.UID, ResourceVersion: p.ResourceVersion},
+			corev1.EventTypeWarning, "NodeNotReady", "Node is not ready")
+	}
+	return ok
+}
+
+// event records an event from the node controller; a cluster-scoped object's events go
+// to the default namespace, as the recorder puts them.
+func (c *Controller) event(ctx context.Context, ref *corev1.ObjectReference, typ, reason, msg string) {
+	ns := ref.Namespace
+	if ns == "" {
+		ns = metav1.NamespaceDefault
+	}
+	ts := metav1.Now()
+	ev := &corev1.Event{
+		ObjectMeta:     metav1.ObjectMeta{Name: fmt.Sprintf("%s.%x", ref.Name, ts.UnixNano()+c.eventSeq.Add(1)%1000), Namespace: ns},
+		InvolvedObject: *ref, Reason: reason, Message: msg, Type: typ,
+		Source:         corev1.EventSource{Component: "node-controller"},
+		FirstTimestamp: ts, LastTimestamp: ts, Count: 1, ReportingController: "node-controller",
+	}
+	if _, err := c.cfg.Client.CoreV1().Events(ns).Create(ctx, ev, metav1.CreateOptions{}); err != nil && ctx.Err() == nil {
+		c.cfg.Log.Debug("nodelifecycle: recording event", "reason", reason, "object", ref.Name, "err", err)
+	}
 }
 
 // evict is the taint-eviction controller's deletion: the pod is marked with the
@@ -201,9 +276,33 @@ func (c *Controller) collectOrphans(ctx context.Context, orphans map[string][]*c
 			continue // back, not yet in the cache, or the API server did not answer
 		}
 		for _, p := range pods {
-			c.delete(ctx, p, 0)
+			c.failAndDelete(ctx, p)
 		}
 	}
+}
+
+// failAndDelete is the pod GC's markFailedAndDeletePodWithCondition for a pod whose node
+// is gone: a pod that has not finished is first moved to phase Failed with the
+// DisruptionTarget condition (reason DeletionByPodGC), since no kubelet will ever report
+// its end, and then force-deleted.
+func (c *Controller) failAndDelete(ctx context.Context, p *corev1.Pod) {
+	if p.Status.Phase != corev1.PodSucceeded && p.Status.Phase != corev1.PodFailed {
+		upd := p.DeepCopy()
+		upd.Status.Phase = corev1.PodFailed
+		cond := corev1.PodCondition{Type: corev1.DisruptionTarget, Status: corev1.ConditionTrue, Reason: "DeletionByPodGC",
+			Message: "PodGC: node no longer exists", LastTransitionTime: metav1.Now()}
+		if i := slices.IndexFunc(upd.Status.Conditions, func(c corev1.PodCondition) bool { return c.Type == cond.Type }); i >= 0 {
+			upd.Status.Conditions[i] = cond
+		} else {
+			upd.Status.Conditions = append(upd.Status.Conditions, cond)
+		}
+		if _, err := c.cfg.Client.CoreV1().Pods(p.Namespace).UpdateStatus(ctx, upd, metav1.UpdateOptions{}); err != nil {
+			// Gone or changed meanwhile: the next check looks again.
+			c.cfg.Log.Debug("nodelifecycle: failing orphaned pod", "pod", p.Name, "err", err)
+			return
+		}
+	}
+	c.delete(ctx, p, 0)
 }
 
 // delete removes a pod: gracefully (grace < 0 = the pod's own), or forcibly.
@@ -222,9 +321,11 @@ func (c *Controller) delete(ctx context.Context, p *corev1.Pod, grace int64) {
 // the unreachable taints while it is missing, and no not-ready taint while it is Ready
 // (a real API server's admission gives every new node node.kubernetes.io/not-ready:
 // NoSchedule, which the real node lifecycle controller lifts once the node is Ready).
-func (c *Controller) setHealth(ctx context.Context, n *corev1.Node, healthy bool, now time.Time) error {
+// wentUnready says that this call took the Ready condition from True to Unknown.
+func (c *Controller) setHealth(ctx context.Context, n *corev1.Node, healthy bool, now time.Time) (wentUnready bool, err error) {
 	upd := n.DeepCopy()
 	ready := readyCondition(upd)
+	wasReady := ready != nil && ready.Status == corev1.ConditionTrue
 	changed := false
 	switch {
 	case !healthy && (ready == nil || ready.Status != corev1.ConditionUnknown):
@@ -240,9 +341,10 @@ func (c *Controller) setHealth(ctx context.Context, n *corev1.Node, healthy bool
 	if changed {
 		out, err := c.cfg.Client.CoreV1().Nodes().UpdateStatus(ctx, upd, metav1.UpdateOptions{})
 		if err != nil {
-			return err
+			return false, err
 		}
 		upd = out.DeepCopy()
+		wentUnready = wasReady && !healthy
 	}
 	taints := withoutTaint(upd.Spec.Taints, TaintUnreachable)
 	if healthy {
@@ -260,11 +362,11 @@ func (c *Controller) setHealth(ctx context.Context, n *corev1.Node, healthy bool
 		}
 	}
 	if sameTaints(taints, upd.Spec.Taints) {
-		return nil
+		return wentUnready, nil
 	}
 	upd.Spec.Taints = taints
-	_, err := c.cfg.Client.CoreV1().Nodes().Update(ctx, upd, metav1.UpdateOptions{})
-	return err
+	_, err = c.cfg.Client.CoreV1().Nodes().Update(ctx, upd, metav1.UpdateOptions{})
+	return wentUnready, err
 }
 
 func readyCondition(n *corev1.Node) *corev1.NodeCondition {
