@@ -107,6 +107,27 @@ func deleteCases() []Case {
 			_, err = pods.Get(t.Context(), "scheduled", metav1.GetOptions{})
 			requireError(t, err, notFound) // grace period 0 removes it at once
 		}},
+		{Name: "delete/bound-pod-with-grace-0-is-written-then-removed", Run: func(t *testing.T, env *Env) {
+			// Pods delete gracefully even with a grace period of 0 (the pod strategy's
+			// CheckGracefulDelete): the registry writes the deletion timestamp, which a
+			// watch sees as MODIFIED, and then removes the pod at once.
+			pods := env.Client.CoreV1().Pods(env.Namespace)
+			p := pod("forced")
+			p.Spec.NodeName = absentNode(env, "b")
+			created, err := pods.Create(t.Context(), p, metav1.CreateOptions{})
+			require.NoError(t, err)
+			w, err := pods.Watch(t.Context(), metav1.ListOptions{FieldSelector: "metadata.name=forced", ResourceVersion: created.ResourceVersion})
+			require.NoError(t, err)
+			defer w.Stop()
+			require.NoError(t, pods.Delete(t.Context(), "forced", metav1.DeleteOptions{GracePeriodSeconds: ptr(int64(0))}))
+			ev := nextEvent(t, w)
+			require.Equal(t, watch.Modified, ev.Type, "the deletion writes the pod first: %s", eventSummary(ev))
+			written := ev.Object.(*corev1.Pod)
+			assert.NotNil(t, written.DeletionTimestamp)
+			assert.Equal(t, ptr(int64(0)), written.DeletionGracePeriodSeconds)
+			ev = nextEvent(t, w)
+			require.Equal(t, watch.Deleted, ev.Type, "then removes it: %s", eventSummary(ev))
+		}},
 		{Name: "delete/foreground-adds-foregroundDeletion-finalizer", Run: func(t *testing.T, env *Env) {
 			got := deletedState(t, env, "fg-owner", metav1.DeletePropagationForeground)
 			assert.NotNil(t, got.DeletionTimestamp)
