@@ -146,10 +146,7 @@ func (c *Controller) initialReplicas(d *appsv1.Deployment, old []*appsv1.Replica
 		}
 		return want
 	}
-	surge := int32(1)
-	if ru := d.Spec.Strategy.RollingUpdate; ru != nil && ru.MaxSurge != nil {
-		surge = scaledValue(ru.MaxSurge, want, true)
-	}
+	surge, _ := fenceposts(d, want)
 	n := want + surge - totalReplicas(old)
 	if n < 0 {
 		n = 0
@@ -177,18 +174,7 @@ func (c *Controller) rollOut(ctx context.Context, d *appsv1.Deployment, newRS *a
 		}
 		return nil
 	}
-	surge, unavailable := int32(1), int32(0)
-	if ru := d.Spec.Strategy.RollingUpdate; ru != nil {
-		if ru.MaxSurge != nil {
-			surge = scaledValue(ru.MaxSurge, want, true)
-		}
-		if ru.MaxUnavailable != nil {
-			unavailable = scaledValue(ru.MaxUnavailable, want, false)
-		}
-	}
-	if surge == 0 && unavailable == 0 {
-		unavailable = 1
-	}
+	surge, unavailable := fenceposts(d, want)
 	// Scale up the new ReplicaSet within the surge.
 	total := totalReplicas(old) + ptrOr(newRS.Spec.Replicas, 0)
 	if room := want + surge - total; room > 0 && ptrOr(newRS.Spec.Replicas, 0) < want {
@@ -416,21 +402,30 @@ func hasProgressDeadline(d *appsv1.Deployment) bool {
 // deployment util): 0 for Recreate, at most the replicas, 1 when both fenceposts are 0.
 func maxUnavailable(d *appsv1.Deployment) int32 {
 	want := ptrOr(d.Spec.Replicas, 1)
-	ru := d.Spec.Strategy.RollingUpdate
-	if d.Spec.Strategy.Type != appsv1.RollingUpdateDeploymentStrategyType || want == 0 || ru == nil {
+	if d.Spec.Strategy.Type != appsv1.RollingUpdateDeploymentStrategyType || want == 0 || d.Spec.Strategy.RollingUpdate == nil {
 		return 0
 	}
-	surge, unavailable := int32(0), int32(0)
-	if ru.MaxSurge != nil {
-		surge = scaledValue(ru.MaxSurge, want, true)
-	}
-	if ru.MaxUnavailable != nil {
-		unavailable = scaledValue(ru.MaxUnavailable, want, false)
+	_, unavailable := fenceposts(d, want)
+	return min(unavailable, want)
+}
+
+// fenceposts resolves maxSurge (rounded up) and maxUnavailable (rounded down) against
+// the replicas, as the deployment util's ResolveFenceposts: an unavailability of 1 when
+// both come to 0, so that a rollout can move. The API server defaults both to 25% for a
+// RollingUpdate Deployment.
+func fenceposts(d *appsv1.Deployment, want int32) (surge, unavailable int32) {
+	if ru := d.Spec.Strategy.RollingUpdate; ru != nil {
+		if ru.MaxSurge != nil {
+			surge = scaledValue(ru.MaxSurge, want, true)
+		}
+		if ru.MaxUnavailable != nil {
+			unavailable = scaledValue(ru.MaxUnavailable, want, false)
+		}
 	}
 	if surge == 0 && unavailable == 0 {
 		unavailable = 1
 	}
-	return min(unavailable, want)
+	return surge, unavailable
 }
 
 func newCondition(t appsv1.DeploymentConditionType, s corev1.ConditionStatus, reason, msg string, now metav1.Time) appsv1.DeploymentCondition {
