@@ -272,3 +272,32 @@ func TestRunShutdownOnAttachedExitCancelsTheJob(t *testing.T) {
 		}
 	})
 }
+
+// A job that is still failing, cancelling or suspended is not terminated: Flink's
+// CliFrontend lists every state that is not globally terminal (and not CREATED or
+// INITIALIZING) under Running/Restarting Jobs.
+func TestListShowsJobsNotYetGloballyTerminalAsRunning(t *testing.T) {
+	start := time.Date(2024, 11, 20, 12, 0, 0, 0, time.UTC)
+	f := newFixture(t)
+	f.jm = flinkresttest.New(
+		flinkresttest.Job{ID: "00000000000000000000000000000001", Name: "Failing", State: "FAILING", Start: start},
+		flinkresttest.Job{ID: "00000000000000000000000000000002", Name: "Cancelling", State: "CANCELLING", Start: start.Add(time.Second)},
+		flinkresttest.Job{ID: "00000000000000000000000000000003", Name: "Suspended", State: "SUSPENDED", Start: start.Add(2 * time.Second)},
+		flinkresttest.Job{ID: "00000000000000000000000000000004", Name: "Cancelled", State: "CANCELED", Start: start.Add(3 * time.Second)},
+	)
+	f.succeed(f.flink("list", "-a", "-m", "localhost:8081"))
+	want := `Waiting for response...
+------------------ Running/Restarting Jobs -------------------
+20.11.2024 12:00:00 : 00000000000000000000000000000001 : Failing (FAILING)
+20.11.2024 12:00:01 : 00000000000000000000000000000002 : Cancelling (CANCELLING)
+20.11.2024 12:00:02 : 00000000000000000000000000000003 : Suspended (SUSPENDED)
+--------------------------------------------------------------
+No scheduled jobs.
+---------------------- Terminated Jobs -----------------------
+20.11.2024 12:00:03 : 00000000000000000000000000000004 : Cancelled (CANCELED)
+--------------------------------------------------------------
+`
+	if f.stdout.String() != want {
+		t.Fatalf("stdout:\n%s\nwant:\n%s", f.stdout.String(), want)
+	}
+}

@@ -48,15 +48,18 @@ func (c *command) list(ctx context.Context, in []string) error {
 	if err != nil {
 		return restFailure("list the jobs", client, err)
 	}
+	// Flink's CliFrontend: CREATED and INITIALIZING are scheduled, the globally
+	// terminal states terminated, and everything else — also a job still FAILING,
+	// CANCELLING or SUSPENDED — running.
 	var running, scheduled, terminated []flinkrest.JobStatus
 	for _, j := range jobs {
 		switch j.State {
-		case "RUNNING", "RESTARTING":
-			running = append(running, j)
 		case "CREATED", "INITIALIZING":
 			scheduled = append(scheduled, j)
-		default:
+		case "FINISHED", "CANCELED", "FAILED":
 			terminated = append(terminated, j)
+		default:
+			running = append(running, j)
 		}
 	}
 	out := c.env.Stdout
