@@ -330,3 +330,38 @@ func TestSessionClusterRunsAJob(t *testing.T) {
 		})
 	})
 }
+
+// TestJobDetailsCountVerticesByState: the "status-counts" of /jobs/<id> counts the
+// job's vertices by their aggregate state (Flink's JobDetailsHandler), while each
+// vertex's "tasks" counts its subtasks.
+func TestJobDetailsCountVerticesByState(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := startCluster(t, 1, map[string]string{"taskmanager.numberOfTaskSlots": "3"})
+		defer c.close()
+		id := c.submit("examples/streaming/TopSpeedWindowing.jar", 3)
+		c.eventually(2*time.Minute, "all tasks run", func() (bool, string) { return c.allTasksRunning(id) })
+		var job struct {
+			StatusCounts map[string]int `json:"status-counts"`
+			Vertices     []struct {
+				Status string         `json:"status"`
+				Tasks  map[string]int `json:"tasks"`
+			} `json:"vertices"`
+		}
+		resp, err := (&http.Client{Transport: c.tr}).Get(c.rest.URL() + "/jobs/" + id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if err := jsonDecode(resp, &job); err != nil {
+			t.Fatal(err)
+		}
+		if job.StatusCounts["RUNNING"] != 2 || len(job.Vertices) != 2 {
+			t.Fatalf("status-counts %v with %d vertices, want RUNNING: 2 (the two vertices)", job.StatusCounts, len(job.Vertices))
+		}
+		for i, v := range job.Vertices {
+			if v.Status != "RUNNING" || v.Tasks["RUNNING"] != 3 {
+				t.Fatalf("vertex %d: status %s, tasks %v; want RUNNING with 3 RUNNING tasks", i, v.Status, v.Tasks)
+			}
+		}
+	})
+}

@@ -85,7 +85,9 @@ func (m *jobMaster) details() jobDetails {
 			}
 		}
 		vd.Status = aggregateState(states)
-		if !vd.Status.Terminal() {
+		// A vertex has ended once all its tasks have (JobDetailsHandler), whatever its
+		// aggregate state says.
+		if !allTerminal(states) {
 			vd.End = time.Time{}
 		}
 		d.Vertices = append(d.Vertices, vd)
@@ -94,31 +96,33 @@ func (m *jobMaster) details() jobDetails {
 }
 
 // aggregateState is a vertex's state from its tasks' (Flink's
-// ExecutionJobVertex.getAggregateJobVertexState).
+// ExecutionJobVertex.getAggregateJobVertexState): FAILED, CANCELING, CANCELED,
+// INITIALIZING and RUNNING win in that order; FINISHED only once every task finished
+// (RUNNING while some have not); everything else (SCHEDULED, DEPLOYING, …) is CREATED.
 func aggregateState(states []gateway.ExecutionState) gateway.ExecutionState {
-	if len(states) == 0 {
-		return gateway.Created
-	}
 	count := map[gateway.ExecutionState]int{}
 	for _, s := range states {
 		count[s]++
 	}
-	switch {
-	case count[gateway.Finished] == len(states):
-		return gateway.Finished
-	case count[gateway.Failed] > 0:
-		return gateway.Failed
-	case count[gateway.Canceling] > 0:
-		return gateway.Canceling
-	case count[gateway.Canceled] > 0:
-		return gateway.Canceled
-	case count[gateway.Running] > 0:
-		return gateway.Running
-	}
-	for _, s := range []gateway.ExecutionState{gateway.Initializing, gateway.Deploying, gateway.Scheduled, gateway.Reconciling} {
+	for _, s := range []gateway.ExecutionState{gateway.Failed, gateway.Canceling, gateway.Canceled, gateway.Initializing, gateway.Running} {
 		if count[s] > 0 {
 			return s
 		}
 	}
-	return gateway.Created
+	switch {
+	case count[gateway.Finished] == 0:
+		return gateway.Created
+	case count[gateway.Finished] == len(states):
+		return gateway.Finished
+	}
+	return gateway.Running
+}
+
+func allTerminal(states []gateway.ExecutionState) bool {
+	for _, s := range states {
+		if !s.Terminal() {
+			return false
+		}
+	}
+	return true
 }

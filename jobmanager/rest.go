@@ -235,7 +235,11 @@ func (jm *JobManager) job(w http.ResponseWriter, r *http.Request) {
 	}
 	vertices := []map[string]any{}
 	nodes := []map[string]any{}
+	// The job's status-counts count its vertices by their aggregate state (Flink's
+	// JobDetailsHandler), not its tasks.
+	verticesPerState := map[gateway.ExecutionState]int{}
 	for i, v := range j.Vertices {
+		verticesPerState[v.Status]++
 		end := v.End
 		if end.IsZero() {
 			end = now
@@ -265,7 +269,7 @@ func (jm *JobManager) job(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{
 		"jid": j.ID, "name": j.Name, "isStoppable": false, "state": j.Status, "job-type": j.Type,
 		"start-time": millis(j.Start), "end-time": millis(j.End), "duration": end.Sub(j.Start).Milliseconds(),
-		"maxParallelism": -1, "now": now.UnixMilli(), "timestamps": ts, "vertices": vertices, "status-counts": statusCounts(j.Tasks),
+		"maxParallelism": -1, "now": now.UnixMilli(), "timestamps": ts, "vertices": vertices, "status-counts": statusCounts(verticesPerState),
 		"plan": map[string]any{"jid": j.ID, "name": j.Name, "type": j.Type, "nodes": nodes},
 	})
 }

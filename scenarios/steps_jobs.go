@@ -282,10 +282,23 @@ func (j *jobSide) job(name string) (submittedJob, error) {
 type jobInfo struct {
 	State      string           `json:"state"`
 	Timestamps map[string]int64 `json:"timestamps"`
-	Counts     map[string]int   `json:"status-counts"`
 	Vertices   []struct {
 		Parallelism int `json:"parallelism"`
+		// Tasks counts the vertex's subtasks by state (the job's own
+		// "status-counts" counts vertices, not tasks).
+		Tasks map[string]int `json:"tasks"`
 	} `json:"vertices"`
+}
+
+// taskCounts counts the job's tasks by state, over its vertices.
+func (info jobInfo) taskCounts() map[string]int {
+	out := map[string]int{}
+	for _, v := range info.Vertices {
+		for s, n := range v.Tasks {
+			out[s] += n
+		}
+	}
+	return out
 }
 
 func (j *jobSide) jobInfo(name string) (jobInfo, error) {
@@ -364,11 +377,12 @@ func (j *jobSide) withinAllTasksAreRunning(within string, n int, name string) er
 		if total != n {
 			return false, "", fmt.Errorf("the job %q has %d tasks, not %d", name, total, n)
 		}
-		ok := info.State == "RUNNING" && info.Counts["RUNNING"] == n
+		counts := info.taskCounts()
+		ok := info.State == "RUNNING" && counts["RUNNING"] == n
 		if ok {
 			j.tracef("all %d tasks of job %q run", n, name)
 		}
-		return ok, fmt.Sprintf("job %s, tasks %v", info.State, nonZero(info.Counts)), nil
+		return ok, fmt.Sprintf("job %s, tasks %v", info.State, nonZero(counts)), nil
 	})
 }
 
