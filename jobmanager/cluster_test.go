@@ -2,6 +2,7 @@ package jobmanager_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -362,6 +363,33 @@ func TestJobDetailsCountVerticesByState(t *testing.T) {
 			if v.Status != "RUNNING" || v.Tasks["RUNNING"] != 3 {
 				t.Fatalf("vertex %d: status %s, tasks %v; want RUNNING with 3 RUNNING tasks", i, v.Status, v.Tasks)
 			}
+		}
+	})
+}
+
+// TestCancellingAJobThatEnded: Flink's Dispatcher acknowledges the cancellation of a
+// job that was cancelled already (202, so a repeated `flink cancel` succeeds), and its
+// JobCancellationHandler answers 409 for a job that ended otherwise.
+func TestCancellingAJobThatEnded(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := startCluster(t, 1, map[string]string{"taskmanager.numberOfTaskSlots": "2"})
+		defer c.close()
+		ctx := context.Background()
+		streaming := c.submit("examples/streaming/TopSpeedWindowing.jar", 1)
+		batch := c.submit("examples/batch/WordCount.jar", 1)
+		c.eventually(2*time.Minute, "the batch job is FINISHED", func() (bool, string) { s := c.jobState(batch); return s == "FINISHED", s })
+		if err := c.rest.CancelJob(ctx, streaming); err != nil {
+			t.Fatal(err)
+		}
+		c.eventually(time.Minute, "the streaming job is CANCELED", func() (bool, string) { s := c.jobState(streaming); return s == "CANCELED", s })
+		if err := c.rest.CancelJob(ctx, streaming); err != nil {
+			t.Fatalf("cancelling a cancelled job again: %v, want it acknowledged", err)
+		}
+		err := c.rest.CancelJob(ctx, batch)
+		var e *flinkrest.Error
+		want := "Job cancellation failed because the job has already reached another terminal state (FINISHED)."
+		if !errors.As(err, &e) || e.StatusCode != http.StatusConflict || !slices.Equal(e.Errors, []string{want}) {
+			t.Fatalf("cancelling a finished job: %v, want 409 %q", err, want)
 		}
 	})
 }

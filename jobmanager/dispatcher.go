@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 
+	"flinksim/ha"
 	"flinksim/mainloop"
 	"flinksim/resourcemanager"
 )
@@ -188,7 +189,20 @@ func (d *dispatcher) list(ctx context.Context) ([]jobDetails, error) {
 	return out, nil
 }
 
-// cancel cancels a job.
+// jobTerminatedError: the job to cancel has ended otherwise (Flink's
+// FlinkJobTerminatedWithoutCancellationException).
+type jobTerminatedError struct {
+	id     resourcemanager.JobID
+	status ha.JobStatus
+}
+
+func (e *jobTerminatedError) Error() string {
+	return fmt.Sprintf("Flink job (%s) was not canceled, but instead %s.", e.id, e.status)
+}
+
+// cancel cancels a job. Cancelling a job that was cancelled already succeeds, as
+// Flink's Dispatcher acknowledges it; one that ended otherwise is a
+// *jobTerminatedError.
 func (d *dispatcher) cancel(ctx context.Context, id resourcemanager.JobID) error {
 	d.mu.Lock()
 	e := d.jobs[id]
@@ -196,16 +210,24 @@ func (d *dispatcher) cancel(ctx context.Context, id resourcemanager.JobID) error
 	if e == nil {
 		return errUnknownJob
 	}
-	var cerr error
-	err := e.jm.loop.Call(ctx, func() { cerr = e.jm.cancel() })
+	var status ha.JobStatus
+	err := e.jm.loop.Call(ctx, func() {
+		status = e.jm.status
+		if !jobTerminal(status) {
+			e.jm.cancel()
+		}
+	})
 	if errors.Is(err, mainloop.ErrStopped) {
 		<-e.done
-		return fmt.Errorf("job %s has already reached the terminal state %s", id, e.final.Status)
+		status, err = e.final.Status, nil
 	}
-	if err != nil {
+	switch {
+	case err != nil:
 		return err
+	case !jobTerminal(status), status == ha.JobCanceled:
+		return nil
 	}
-	return cerr
+	return &jobTerminatedError{id: id, status: status}
 }
 
 // wait waits for every JobMaster to stop (the dispatcher's context ended, so running

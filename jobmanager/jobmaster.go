@@ -501,13 +501,10 @@ func (m *jobMaster) cancelAll(done func()) {
 	}
 }
 
-// cancel is the user's cancellation.
-func (m *jobMaster) cancel() error {
-	switch {
-	case jobTerminal(m.status):
-		return fmt.Errorf("job %s has already reached the terminal state %s", m.g.id, m.status)
-	case m.status == ha.JobCancelling:
-		return nil
+// cancel is the user's cancellation of a job that has not ended.
+func (m *jobMaster) cancel() {
+	if jobTerminal(m.status) || m.status == ha.JobCancelling {
+		return
 	}
 	m.log.Info(fmt.Sprintf("Trying to cancel job %s with job id %s.", m.g.name, m.g.id))
 	m.restartTimer.Cancel()
@@ -515,7 +512,6 @@ func (m *jobMaster) cancel() error {
 	m.cp.abort(m, "the job is cancelled")
 	m.transitionJob(ha.JobCancelling, nil)
 	m.cancelAll(func() { m.terminate(ha.JobCanceled, nil) })
-	return nil
 }
 
 func (m *jobMaster) transitionJob(to ha.JobStatus, cause error) {

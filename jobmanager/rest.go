@@ -1,6 +1,7 @@
 package jobmanager
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"flinksim/ha"
@@ -311,12 +312,19 @@ func (jm *JobManager) cancelJob(w http.ResponseWriter, r *http.Request) {
 	if s == nil {
 		return
 	}
+	// The answers of Flink's JobCancellationHandler.
 	err := s.dispatcher.cancel(r.Context(), resourcemanager.JobID(r.PathValue("jobid")))
+	var terminated *jobTerminatedError
 	switch {
 	case errors.Is(err, errUnknownJob):
 		writeErrors(w, http.StatusNotFound, "Job could not be found.")
+	case errors.As(err, &terminated):
+		writeErrors(w, http.StatusConflict,
+			fmt.Sprintf("Job cancellation failed because the job has already reached another terminal state (%s).", terminated.status))
+	case errors.Is(err, context.DeadlineExceeded):
+		writeErrors(w, http.StatusRequestTimeout, "Job cancellation timed out.")
 	case err != nil:
-		writeErrors(w, http.StatusConflict, "Job cancellation failed: "+err.Error())
+		writeErrors(w, http.StatusInternalServerError, "Job cancellation failed: "+err.Error())
 	default:
 		writeJSON(w, http.StatusAccepted, map[string]any{})
 	}
