@@ -23,6 +23,8 @@ var (
 							WithDescription("Pause after the resource manager refused a registration."))
 	ExecutionCheckpointingTimeout = register(DurationOption("execution.checkpointing.timeout").WithDefault(10 * time.Minute).
 					WithDescription("A checkpoint that has not completed within this time is discarded."))
+	ExecutionCheckpointingTolerableFailedCheckpoints = register(IntOption("execution.checkpointing.tolerable-failed-checkpoints").WithDefault(0).
+								WithDescription("Consecutive checkpoint failures (expired, or not finalized) the job tolerates; one more fails the job over."))
 	JobManagerExecutionFailoverStrategy = register(StringOption("jobmanager.execution.failover-strategy").WithDefault("region").
 						WithDescription("full or region: which tasks restart after a failure."))
 )

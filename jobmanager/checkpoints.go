@@ -33,10 +33,14 @@ type checkpointCoordinator struct {
 	counter *ha.CheckpointIDCounter
 
 	completed, failed, restoredCount int
-	latest                           *checkpointInfo
-	lastFailed                       *checkpointInfo
-	restored                         *checkpointInfo
-	history                          []checkpointInfo
+	// consecutiveFailures counts checkpoints that failed in a way Flink's
+	// CheckpointFailureManager counts (expired, not finalized) since the last
+	// completed one.
+	consecutiveFailures int
+	latest              *checkpointInfo
+	lastFailed          *checkpointInfo
+	restored            *checkpointInfo
+	history             []checkpointInfo
 }
 
 type pendingCheckpoint struct {
@@ -131,6 +135,7 @@ func (c *checkpointCoordinator) begin(m *jobMaster, id int64) {
 	p.timeout = m.loop.After(m.g.checkpointTimeout, func() {
 		if c.pending == p {
 			c.fail(m, p, fmt.Sprintf("Checkpoint expired before completing (execution.checkpointing.timeout %s).", m.g.checkpointTimeout))
+			c.countFailure(m, "Checkpoint expired before completing.")
 		}
 	})
 	for _, id := range slices.Sorted(maps.Keys(byTM)) {
@@ -185,6 +190,7 @@ func (c *checkpointCoordinator) acknowledge(m *jobMaster, p *pendingCheckpoint, 
 			}
 			if err != nil {
 				c.fail(m, p, "Could not finalize the checkpoint in the HA store: "+err.Error())
+				c.countFailure(m, "Failure to finalize checkpoint.")
 				return
 			}
 			info.Finished = time.Now()
@@ -195,6 +201,7 @@ func (c *checkpointCoordinator) acknowledge(m *jobMaster, p *pendingCheckpoint, 
 
 func (c *checkpointCoordinator) complete(m *jobMaster, info checkpointInfo) {
 	c.completed++
+	c.consecutiveFailures = 0
 	c.latest = &info
 	c.remember(info)
 	m.cpLog.Info(fmt.Sprintf("Completed checkpoint %d for job %s (0 bytes, checkpointDuration=%d ms, finalizationTime=0 ms).", info.ID, m.g.id, info.Finished.Sub(info.Triggered).Milliseconds()))
@@ -227,6 +234,21 @@ func (c *checkpointCoordinator) fail(m *jobMaster, p *pendingCheckpoint, why str
 	c.lastFailed = &info
 	c.remember(info)
 	m.cpLog.Info(fmt.Sprintf("Failed to trigger or complete checkpoint %d for job %s. (%d consecutive failed attempts so far) %s", p.id, m.g.id, 1, why))
+}
+
+// countFailure counts a checkpoint failure that Flink's CheckpointFailureManager
+// counts (CHECKPOINT_EXPIRED, FINALIZE_CHECKPOINT_FAILURE; not those of a failover,
+// a cancellation or a task that is not running): one more than
+// execution.checkpointing.tolerable-failed-checkpoints (default 0) in a row fails the
+// job over.
+func (c *checkpointCoordinator) countFailure(m *jobMaster, reason string) {
+	c.consecutiveFailures++
+	if c.consecutiveFailures <= m.g.tolerableCheckpointFailures {
+		return
+	}
+	c.consecutiveFailures = 0
+	m.failover(fmt.Errorf("org.apache.flink.util.FlinkRuntimeException: Exceeded checkpoint tolerable failure threshold. "+
+		"The latest checkpoint failed due to %s, view the Checkpoint History tab or the Job Manager log to find out why continuous checkpoints failed.", reason), "", "")
 }
 
 func (c *checkpointCoordinator) remember(info checkpointInfo) {

@@ -393,3 +393,50 @@ func TestCancellingAJobThatEnded(t *testing.T) {
 		}
 	})
 }
+
+// TestAnExpiredCheckpointFailsTheJobOver: Flink's CheckpointFailureManager fails the
+// job over once more checkpoints in a row expired (or were not finalized) than
+// execution.checkpointing.tolerable-failed-checkpoints (default 0) allows.
+func TestAnExpiredCheckpointFailsTheJobOver(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := startCluster(t, 1, map[string]string{"execution.checkpointing.interval": "2 s", "execution.checkpointing.timeout": "5 s"})
+		defer c.close()
+		id := c.submit("examples/streaming/TopSpeedWindowing.jar", 1)
+		c.eventually(2*time.Minute, "all tasks run", func() (bool, string) { return c.allTasksRunning(id) })
+		ip := func(component string) string {
+			pods, err := c.sim.Client().CoreV1().Pods("default").List(context.Background(), metav1.ListOptions{LabelSelector: "component=" + component})
+			if err != nil || len(pods.Items) != 1 {
+				t.Fatalf("%s pods: %v", component, err)
+			}
+			return pods.Items[0].Status.PodIP
+		}
+		// The TaskManager no longer hears the JobManager: checkpoints expire long before
+		// the heartbeat timeout (50 s) would fail the job over.
+		c.sim.Network().Partition(ip("jobmanager"), ip("taskmanager"))
+		want := "org.apache.flink.util.FlinkRuntimeException: Exceeded checkpoint tolerable failure threshold. The latest checkpoint failed due to Checkpoint expired before completing."
+		c.eventually(15*time.Second, "the job fails over because its checkpoint expired", func() (bool, string) {
+			var out struct {
+				History struct {
+					Entries []struct {
+						Stacktrace string `json:"stacktrace"`
+					} `json:"entries"`
+				} `json:"exceptionHistory"`
+			}
+			resp, err := (&http.Client{Transport: c.tr}).Get(c.rest.URL() + "/jobs/" + id + "/exceptions")
+			if err != nil {
+				return false, err.Error()
+			}
+			defer resp.Body.Close()
+			if err := jsonDecode(resp, &out); err != nil {
+				return false, err.Error()
+			}
+			for _, e := range out.History.Entries {
+				if strings.HasPrefix(e.Stacktrace, want) {
+					return true, ""
+				}
+			}
+			return false, fmt.Sprintf("exceptions %+v", out.History.Entries)
+		})
+		c.sim.Network().Heal("")
+	})
+}

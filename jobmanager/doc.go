@@ -28,7 +28,9 @@
 // holds slots on (a TaskManager silent for heartbeat.timeout, or refusing
 // heartbeat.rpc-failure-threshold calls in a row, is lost), checkpoints streaming jobs
 // every interval while all tasks run (checkpoints.go), fails the job over on a task
-// failure, a lost TaskManager or slot.request.timeout, and restarts it as the restart
+// failure, a lost TaskManager, slot.request.timeout or more checkpoints in a row
+// expired or not finalized than execution.checkpointing.tolerable-failed-checkpoints
+// (default 0) allows, and restarts it as the restart
 // strategy says (restart.go: none, fixed-delay, failure-rate, exponential-delay, with
 // Flink's keys and defaults). When the job ends its slots are freed and its
 // requirements cleared; idle TaskManagers then go after resourcemanager.taskmanager-timeout.

@@ -26,9 +26,12 @@ type jobGraph struct {
 	taskDuration       time.Duration
 	checkpointInterval time.Duration
 	checkpointTimeout  time.Duration
-	failures           []scriptedFailure
-	conf               *config.Configuration
-	programArgs        []string
+	// tolerableCheckpointFailures is how many checkpoints in a row may fail (expire
+	// or not be finalized) before the job fails over.
+	tolerableCheckpointFailures int
+	failures                    []scriptedFailure
+	conf                        *config.Configuration
+	programArgs                 []string
 	// program and sub are what the graph was made of: the execution plan that Kubernetes
 	// HA stores, so that another JobManager can make it again.
 	program jobjar.Descriptor
@@ -114,6 +117,14 @@ func newJobGraph(d jobjar.Descriptor, cluster *config.Configuration, sub submiss
 		return nil, err
 	}
 	g.checkpointTimeout = to
+	tolerable, err := config.Get(conf, config.ExecutionCheckpointingTolerableFailedCheckpoints)
+	if err != nil {
+		return nil, err
+	}
+	if tolerable < 0 {
+		return nil, fmt.Errorf("%s is %d: it must not be negative", config.ExecutionCheckpointingTolerableFailedCheckpoints.Key(), tolerable)
+	}
+	g.tolerableCheckpointFailures = tolerable
 	for _, f := range d.Failures {
 		after, _ := config.ParseDuration(f.After)
 		msg := f.Message
