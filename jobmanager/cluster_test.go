@@ -440,3 +440,26 @@ func TestAnExpiredCheckpointFailsTheJobOver(t *testing.T) {
 		c.sim.Network().Heal("")
 	})
 }
+
+// TestAFailedJobsResultIsSuppressedRecovery: a job the restart strategy lets fail ends
+// with Flink's JobException "Recovery is suppressed by <strategy>", caused by the task's
+// failure, as its execution result's failure-cause.
+func TestAFailedJobsResultIsSuppressedRecovery(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := startCluster(t, 1, nil)
+		defer c.close()
+		d := jobjar.Examples()[0].Descriptor
+		d.Failures = []jobjar.Failure{{Subtask: 0, After: "1 s", Message: "java.lang.RuntimeException: boom"}}
+		id := c.submitJar("failing.jar", jobjar.MustBuild(d), 1)
+		c.eventually(2*time.Minute, "the job is FAILED", func() (bool, string) { s := c.jobState(id); return s == "FAILED", s })
+		res, done, err := c.rest.JobExecutionResult(context.Background(), id)
+		if err != nil || !done {
+			t.Fatalf("execution result: %v (done %v)", err, done)
+		}
+		want := "org.apache.flink.runtime.JobException: Recovery is suppressed by NoRestartBackoffTimeStrategy\nCaused by: java.lang.RuntimeException: boom"
+		if res.ApplicationStatus != "FAILED" || res.FailureCause == nil || res.FailureCause.Class != "org.apache.flink.runtime.JobException" ||
+			!strings.HasPrefix(res.FailureCause.StackTrace, want) {
+			t.Fatalf("result %+v (cause %+v), want FAILED with %q", res, res.FailureCause, want)
+		}
+	})
+}

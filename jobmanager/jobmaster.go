@@ -441,7 +441,9 @@ func (m *jobMaster) failover(cause error, task, location string) {
 	restart, backoff := m.strategy.onFailure(now)
 	if !restart {
 		m.log.Info(fmt.Sprintf("Job %s (%s) failed: the restart strategy %s allows no more restarts. Cause: %v", m.g.name, m.g.id, m.strategy, cause))
-		m.failure = cause.Error()
+		// The job's failure is Flink's ExecutionFailureHandler's JobException, caused
+		// by the failure (what the execution result's failure-cause shows).
+		m.failure = "org.apache.flink.runtime.JobException: Recovery is suppressed by " + m.strategy.String() + "\nCaused by: " + cause.Error()
 		m.transitionJob(ha.JobFailing, cause)
 		m.cancelAll(func() { m.terminate(ha.JobFailed, cause) })
 		return
