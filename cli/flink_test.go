@@ -253,6 +253,28 @@ func TestRunAttachedReportsAFailedJob(t *testing.T) {
 	})
 }
 
+// TestRunInterruptedLeavesTheJobRunning: Ctrl-C on an attached run without -sae ends
+// the client, says the job keeps running and how to stop it, and does not cancel it.
+func TestRunInterruptedLeavesTheJobRunning(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFixture(t)
+		f.jm = flinkresttest.New(flinkresttest.Job{ID: "00000000000000000000000000000002", PollsUntilDone: 1 << 30})
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		f.fail(cli.Flink(ctx, f.env("run", "-m", "localhost:8081", "/home/me/jobs/job.jar")),
+			"interrupted while waiting for the result of job 00000000000000000000000000000002; the job keeps running on the cluster "+
+				"(flink cancel 00000000000000000000000000000002 stops it")
+		if strings.Contains(f.stderr.String(), "context") {
+			t.Fatalf("stderr speaks of Go contexts: %q", f.stderr.String())
+		}
+		for _, r := range f.jm.Requests() {
+			if strings.Contains(r, "cancel") {
+				t.Fatalf("the job was cancelled: %q", r)
+			}
+		}
+	})
+}
+
 func TestRunShutdownOnAttachedExitCancelsTheJob(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFixture(t)
