@@ -145,7 +145,19 @@ func (c *command) endpoint(ctx context.Context, conf *config.Configuration, a *a
 			base = scheme + "://" + net.JoinHostPort(host, strconv.Itoa(port))
 		}
 	}
-	return flinkrest.New(base, c.env.HTTP)
+	client, err := flinkrest.New(base, c.env.HTTP)
+	if err != nil {
+		return nil, err
+	}
+	attempts, err := config.Get(conf, config.RestRetryMaxAttempts)
+	if err != nil {
+		return nil, err
+	}
+	delay, err := config.Get(conf, config.RestRetryDelay)
+	if err != nil {
+		return nil, err
+	}
+	return client.WithRetries(attempts, delay), nil
 }
 
 // restFailure explains a failed call to the JobManager.
@@ -154,12 +166,19 @@ func restFailure(what string, client *flinkrest.Client, err error) error {
 	if errors.As(err, &rerr) {
 		return fmt.Errorf("could not %s: %w", what, err)
 	}
-	var uerr *url.Error
-	if errors.As(err, &uerr) {
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
 		return fmt.Errorf("could not %s: the JobManager at %s cannot be reached: %w. With the REST Service of type "+
 			"ClusterIP the endpoint is only reachable inside the Kubernetes cluster: run `kubectl port-forward "+
 			"service/<cluster-id>-rest 8081` and give -m localhost:8081, or expose it with "+
 			"kubernetes.rest-service.exposed.type NodePort or LoadBalancer", what, client.URL(), err)
+	}
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		return fmt.Errorf("could not %s: the JobManager at %s cannot be reached: %w. Check that the JobManager pod "+
+			"is Running (kubectl get pods -l component=jobmanager) and, with -m, that the port is forwarded; the client "+
+			"retried as %s and %s say",
+			what, client.URL(), err, config.RestRetryMaxAttempts.Key(), config.RestRetryDelay.Key())
 	}
 	return fmt.Errorf("could not %s: %w", what, err)
 }

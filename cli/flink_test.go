@@ -2,7 +2,10 @@ package cli_test
 
 import (
 	"context"
+	"net"
+	"net/http"
 	"strings"
+	"syscall"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -250,6 +253,85 @@ func TestRunAttachedReportsAFailedJob(t *testing.T) {
 		// The fake numbers uploads and runs alike: the run makes job 2.
 		f.jm = flinkresttest.New(flinkresttest.Job{ID: "00000000000000000000000000000002", FinalStatus: "FAILED"})
 		f.fail(f.flink("run", "-m", "localhost:8081", "-Dpipeline.name=x", "/home/me/jobs/job.jar"), "ended FAILED")
+	})
+}
+
+// refusing refuses the first connections, as the address of a JobManager that is
+// still starting does, then hands requests to next.
+type refusing struct {
+	refusals int
+	err      error
+	next     http.RoundTripper
+}
+
+func (r *refusing) RoundTrip(req *http.Request) (*http.Response, error) {
+	if r.refusals > 0 {
+		r.refusals--
+		return nil, r.err
+	}
+	return r.next.RoundTrip(req)
+}
+
+// TestTheClientWaitsForAJobManagerThatIsStarting: flink run right after
+// kubernetes-session retries while the JobManager's address refuses connections,
+// rest.retry.delay apart, as Flink's client does; when the retries
+// (rest.retry.max-attempts) run out it says to check the JobManager pod, and only a
+// name that does not resolve gets the ClusterIP advice.
+func TestTheClientWaitsForAJobManagerThatIsStarting(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		refused := &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+		f := newFixture(t)
+		env := f.env("run", "-d", "-m", "127.0.10.1:8081", "-Drest.retry.delay=1s", "/home/me/jobs/job.jar")
+		env.HTTP = &http.Client{Transport: &refusing{refusals: 2, err: refused, next: f.jm.HTTPClient().Transport}}
+		start := time.Now()
+		f.succeed(cli.Flink(context.Background(), env))
+		if waited := time.Since(start); waited != 2*time.Second {
+			t.Fatalf("waited %v, want 2 retries 1 s apart", waited)
+		}
+
+		f = newFixture(t)
+		env = f.env("list", "-m", "127.0.10.1:8081", "-Drest.retry.max-attempts=3")
+		env.HTTP = &http.Client{Transport: &refusing{refusals: 100, err: refused}}
+		start = time.Now()
+		f.fail(cli.Flink(context.Background(), env), "Check that the JobManager pod is Running")
+		if waited := time.Since(start); waited != 9*time.Second {
+			t.Fatalf("waited %v, want 3 retries 3 s apart", waited)
+		}
+		if strings.Contains(f.stderr.String(), "ClusterIP") {
+			t.Fatalf("the ClusterIP advice for a refused connection:\n%s", f.stderr.String())
+		}
+
+		f = newFixture(t)
+		env = f.env("list", "-m", "my-session-rest.default:8081")
+		env.HTTP = &http.Client{Transport: &refusing{refusals: 100,
+			err: &net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "my-session-rest.default", IsNotFound: true}}}}
+		start = time.Now()
+		f.fail(cli.Flink(context.Background(), env), "With the REST Service of type ClusterIP")
+		if waited := time.Since(start); waited != 0 {
+			t.Fatalf("waited %v for a name that does not resolve", waited)
+		}
+	})
+}
+
+// TestRunInterruptedLeavesTheJobRunning: Ctrl-C on an attached run without -sae ends
+// the client, says the job keeps running and how to stop it, and does not cancel it.
+func TestRunInterruptedLeavesTheJobRunning(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFixture(t)
+		f.jm = flinkresttest.New(flinkresttest.Job{ID: "00000000000000000000000000000002", PollsUntilDone: 1 << 30})
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		f.fail(cli.Flink(ctx, f.env("run", "-m", "localhost:8081", "/home/me/jobs/job.jar")),
+			"interrupted while waiting for the result of job 00000000000000000000000000000002; the job keeps running on the cluster "+
+				"(flink cancel 00000000000000000000000000000002 stops it")
+		if strings.Contains(f.stderr.String(), "context") {
+			t.Fatalf("stderr speaks of Go contexts: %q", f.stderr.String())
+		}
+		for _, r := range f.jm.Requests() {
+			if strings.Contains(r, "cancel") {
+				t.Fatalf("the job was cancelled: %q", r)
+			}
+		}
 	})
 }
 

@@ -245,6 +245,10 @@ func (c *command) submit(ctx context.Context, conf *config.Configuration, a *arg
 			fmt.Fprintf(c.env.Stdout, "Cancelled job %s (shutdown on attached exit).\n", jobID)
 			return errors.New("interrupted while waiting for the job's result")
 		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("interrupted while waiting for the result of job %s; the job keeps running on the cluster "+
+				"(flink cancel %s stops it; run with -sae to cancel the job when the client is interrupted)", jobID, jobID)
+		}
 		return restFailure("get the result of job "+jobID, client, err)
 	}
 	fmt.Fprintf(c.env.Stdout, "Program execution finished\nJob with JobID %s has finished.\nJob Runtime: %d ms\n", res.ID, res.NetRuntime)

@@ -23,6 +23,10 @@ var (
 	RestAddress = register(StringOption("rest.address").
 			WithFallbackKeys("jobmanager.rpc.address").
 			WithDescription("Address clients use for the REST server."))
+	RestRetryMaxAttempts = register(IntOption("rest.retry.max-attempts").WithDefault(20).
+				WithDescription("How often the client retries a REST request whose connection failed or that was answered 503 Service Unavailable."))
+	RestRetryDelay = register(DurationOption("rest.retry.delay").WithDefault(3 * time.Second).
+			WithDescription("How long the client waits between those retries."))
 	RestBindAddress = register(StringOption("rest.bind-address").
 			WithDescription("Address the REST server binds to. Client-only: not shipped."))
 	BlobServerPort = register(StringOption("blob.server.port").WithDefault("0").

@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"io"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/textproto"
 	"net/url"
 	"path"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -23,6 +25,19 @@ const maxBody = 16 << 20
 type Client struct {
 	base *url.URL
 	http *http.Client
+
+	retries    int
+	retryDelay time.Duration
+}
+
+// WithRetries makes the client retry a request up to attempts more times, delay
+// apart, while its connection fails (refused, or closed before an answer: the
+// JobManager is not up yet) or the JobManager answers 503 Service Unavailable, as
+// Flink's RestClusterClient does with rest.retry.max-attempts and rest.retry.delay.
+// An address that does not resolve is not retried. It returns c.
+func (c *Client) WithRetries(attempts int, delay time.Duration) *Client {
+	c.retries, c.retryDelay = max(attempts, 0), max(delay, 0)
+	return c
 }
 
 // New makes a client of the endpoint at baseURL (http://host:port, as the deployer
@@ -222,7 +237,53 @@ func (c *Client) endpoint(p string) string {
 }
 
 func (c *Client) do(ctx context.Context, method, p string, body io.Reader, contentType string, out any) error {
+	var payload []byte
+	if body != nil {
+		var err error
+		if payload, err = io.ReadAll(body); err != nil {
+			return err
+		}
+	}
+	for attempt := 0; ; attempt++ {
+		err := c.doOnce(ctx, method, p, payload, contentType, out)
+		if err == nil || attempt >= c.retries || !retriable(ctx, err) {
+			return err
+		}
+		t := time.NewTimer(c.retryDelay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+	}
+}
+
+// retriable is a connection problem or a 503 answer, which Flink's client retries.
+func retriable(ctx context.Context, err error) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.StatusCode == http.StatusServiceUnavailable
+	}
+	var dns *net.DNSError
+	var timeout interface{ Timeout() bool }
+	if errors.As(err, &dns) || (errors.As(err, &timeout) && timeout.Timeout()) {
+		return false
+	}
+	var op *net.OpError
+	return (errors.As(err, &op) && op.Op == "dial") || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+func (c *Client) doOnce(ctx context.Context, method, p string, payload []byte, contentType string, out any) error {
 	target := c.endpoint(p)
+	var body io.Reader
+	if payload != nil {
+		body = bytes.NewReader(payload)
+	}
 	req, err := http.NewRequestWithContext(ctx, method, target, body)
 	if err != nil {
 		return err

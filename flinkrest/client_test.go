@@ -2,8 +2,13 @@ package flinkrest_test
 
 import (
 	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -125,6 +130,73 @@ func TestWaitJobResultPollsWithBackOff(t *testing.T) {
 		jm2 := flinkresttest.New(flinkresttest.Job{ID: jobID, PollsUntilDone: 1000})
 		if _, err := client(t, jm2).WaitJobResult(ctx, jobID); err != context.DeadlineExceeded {
 			t.Fatalf("wait past the deadline = %v", err)
+		}
+	})
+}
+
+// notUpYet fails the first requests as a JobManager that is still starting does (its
+// Service refuses, or a forward closes the connection, or it answers 503), then
+// hands the requests to jm.
+type notUpYet struct {
+	failures []error // nil: answer 503
+	next     http.RoundTripper
+	calls    int
+}
+
+func (n *notUpYet) RoundTrip(r *http.Request) (*http.Response, error) {
+	n.calls++
+	if len(n.failures) == 0 {
+		return n.next.RoundTrip(r)
+	}
+	err := n.failures[0]
+	n.failures = n.failures[1:]
+	if err == nil {
+		return &http.Response{StatusCode: 503, Status: "503 Service Unavailable", Body: io.NopCloser(strings.NewReader("{}")), Request: r}, nil
+	}
+	return nil, err
+}
+
+func TestRetriesWhileTheJobManagerIsNotUp(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		refused := &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+		jm := flinkresttest.New()
+		rt := &notUpYet{failures: []error{refused, io.EOF, nil}, next: jm.HTTPClient().Transport}
+		c, err := flinkrest.New("http://127.0.10.1:8081", &http.Client{Transport: rt})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.WithRetries(20, 3*time.Second)
+		start := time.Now()
+		jarID, err := c.UploadJar(context.Background(), "job.jar", []byte("PK\x03\x04jar"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if waited, calls := time.Since(start), rt.calls; waited != 9*time.Second || calls != 4 {
+			t.Fatalf("waited %v in %d requests, want 3 retries 3 s apart", waited, calls)
+		}
+		if jars := jm.Jars(); len(jars) != 1 || jars[0].ID != jarID || string(jars[0].Content) != "PK\x03\x04jar" {
+			t.Fatalf("uploaded %+v: the retry must send the whole body again", jars)
+		}
+
+		// Attempts run out: the last error is returned.
+		rt = &notUpYet{failures: []error{refused, refused, refused, refused}, next: jm.HTTPClient().Transport}
+		c, _ = flinkrest.New("http://127.0.10.1:8081", &http.Client{Transport: rt})
+		c.WithRetries(2, time.Second)
+		if _, err := c.JobsOverview(context.Background()); !errors.Is(err, syscall.ECONNREFUSED) || rt.calls != 3 {
+			t.Fatalf("after 2 retries: %v in %d requests", err, rt.calls)
+		}
+
+		// A name that does not resolve (a ClusterIP Service's, outside the cluster)
+		// and other answers are not retried.
+		notFound := &net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "my-session-rest.default", IsNotFound: true}}
+		rt = &notUpYet{failures: []error{notFound}, next: jm.HTTPClient().Transport}
+		c, _ = flinkrest.New("http://my-session-rest.default:8081", &http.Client{Transport: rt})
+		c.WithRetries(20, 3*time.Second)
+		if _, err := c.JobsOverview(context.Background()); err == nil || rt.calls != 1 {
+			t.Fatalf("unresolvable name: %v in %d requests", err, rt.calls)
+		}
+		if err := c.CancelJob(context.Background(), jobID); !flinkrest.IsNotFound(err) || rt.calls != 2 {
+			t.Fatalf("404: %v in %d requests", err, rt.calls)
 		}
 	})
 }

@@ -107,19 +107,12 @@ func (k FaultKind) missingArgument(f *Fault) string {
 }
 
 // ParseFault reads the command line of flinksim fault: the kind, its positional
-// arguments and flags in any order. It defines the fault's flags on fs, whose caller
-// may have defined flags of its own (--kubeconfig) before. A wrong number of
-// arguments, or a flag that does not apply to the kind, is a UsageError that shows the
-// kind's usage.
+// arguments and flags in any order (flags may come before the kind too). It defines
+// the fault's flags on fs, whose caller may have defined flags of its own
+// (--kubeconfig) before. A wrong number of arguments, or a flag that does not apply
+// to the kind, is a UsageError that shows the kind's usage.
 func ParseFault(args []string, fs *flag.FlagSet) (Fault, error) {
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		return Fault{}, Usagef("name a fault first (flinksim fault <kind> [arguments and flags]): flinksim fault help lists them")
-	}
-	kind, err := lookupFaultKind(args[0])
-	if err != nil {
-		return Fault{}, &UsageError{err.Error()}
-	}
-	f := Fault{Kind: kind.Kind}
+	var f Fault
 	callers := map[string]bool{}
 	fs.VisitAll(func(fl *flag.Flag) { callers[fl.Name] = true })
 	fs.StringVar(&f.Namespace, "n", "", "namespace of the pods, nodes aside (default: default); api-errors: of the requests (default: any)")
@@ -141,6 +134,15 @@ func ParseFault(args []string, fs *flag.FlagSet) (Fault, error) {
 	fs.IntVar(&f.Count, "count", 0, "api-errors: strike the next N matching requests only (0: until clear-api-errors)")
 	fs.DurationVar(&f.For, "for", 0, "api-errors: last this long (0: until clear-api-errors)")
 	fs.Float64Var(&f.Probability, "probability", 0, "api-errors: strike each matching request with this chance (0: every one)")
+	args, err := kindFirst(args, fs)
+	if err != nil {
+		return Fault{}, err
+	}
+	kind, err := lookupFaultKind(args[0])
+	if err != nil {
+		return Fault{}, &UsageError{err.Error()}
+	}
+	f.Kind = kind.Kind
 	positional, err := ParseFlags(fs, args[1:])
 	if err != nil {
 		return Fault{}, err
@@ -169,6 +171,30 @@ func ParseFault(args []string, fs *flag.FlagSet) (Fault, error) {
 		return Fault{}, Usagef("--exit-code goes with --crash: a graceful kill-leader deletes the pod, its process ends by SIGTERM")
 	}
 	return f, nil
+}
+
+// kindFirst moves flags given before the fault's kind (flinksim fault --kubeconfig
+// path kill-leader x) behind it, where ParseFlags reads flags.
+func kindFirst(args []string, fs *flag.FlagSet) ([]string, error) {
+	i := 0
+	for i < len(args) && strings.HasPrefix(args[i], "-") && args[i] != "-" && args[i] != "--" {
+		name, _, hasValue := strings.Cut(strings.TrimLeft(args[i], "-"), "=")
+		fl := fs.Lookup(name)
+		if fl == nil {
+			return nil, Usagef("flag provided but not defined: %s (flinksim fault help lists the kinds and their flags)", args[i])
+		}
+		i++
+		if b, ok := fl.Value.(interface{ IsBoolFlag() bool }); !hasValue && !(ok && b.IsBoolFlag()) && i < len(args) {
+			i++ // the flag's value
+		}
+	}
+	if i < len(args) && args[i] == "--" {
+		i++
+	}
+	if i >= len(args) {
+		return nil, Usagef("name a fault (flinksim fault <kind> [arguments and flags]): flinksim fault help lists them")
+	}
+	return slices.Concat(args[i:i+1], args[:i], args[i+1:]), nil
 }
 
 func isSet(fs *flag.FlagSet, name string) bool {

@@ -40,7 +40,15 @@ func TestParseFault(t *testing.T) {
 		{args: []string{"api-errors", "--latency", "2s", "--for", "1m"}, want: Fault{Kind: "api-errors", Latency: 2 * time.Second, For: time.Minute, ExitCode: 1, Code: 500}},
 		{args: []string{"clear-api-errors"}, want: Fault{Kind: "clear-api-errors", ExitCode: 1, Code: 500}},
 
+		// Flags before the kind, as flinksim status takes them.
+		{args: []string{"--kubeconfig", "k2", "-n", "flink", "crash", "tm-1", "--exit-code", "3"},
+			want: Fault{Kind: "crash", Namespace: "flink", Pod: "tm-1", ExitCode: 3, Code: 500}},
+		{args: []string{"--crash", "--namespace=flink", "kill-leader", "s"},
+			want: Fault{Kind: "kill-leader", Namespace: "flink", Cluster: "s", Crash: true, ExitCode: 1, Code: 500}},
+
 		{args: nil, err: "name a fault"},
+		{args: []string{"-n", "flink"}, err: "name a fault"},
+		{args: []string{"--bogus", "crash", "tm"}, err: "flag provided but not defined: --bogus"},
 		{args: []string{"explode", "x"}, err: `unknown fault "explode": choose one of kill-pod, crash`},
 		{args: []string{"crash"}, err: "usage: flinksim fault crash <pod> [--container c] [--exit-code N]"},
 		{args: []string{"hang", "a", "b"}, err: "usage: flinksim fault hang <pod>"},

@@ -16,7 +16,7 @@ import (
 
 // TestGettingStarted walks the Getting Started section of Flink's Native Kubernetes
 // page against flinksim up, with the real kubectl and this project's flink and
-// kubernetes-session (package cli, in-process): the steps README.try-it.md lists.
+// kubernetes-session (package cli, in-process): the steps README.md's Try it section lists.
 func TestGettingStarted(t *testing.T) {
 	home := filepath.Join(t.TempDir(), "flink")
 	c := upForTest(t, Config{RBAC: true, FlinkHome: home, ForwardRESTServices: true, LoadBalancers: "127.0.77.0/24"})

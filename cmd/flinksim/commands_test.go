@@ -52,7 +52,8 @@ func TestCommandLineMistakes(t *testing.T) {
 		{[]string{"fault", "kill-leader"}, 2, "usage: flinksim fault kill-leader <cluster-id> [--crash] [--exit-code N]"},
 		{[]string{"fault", "kill-leader", "s", "--container", "c"}, 2, "--container does not apply to kill-leader"},
 		{[]string{"fault", "hang", "a", "b"}, 2, "usage: flinksim fault hang <pod>"},
-		{[]string{"fault", "-n", "x", "hang", "a"}, 2, "name a fault first"},
+		{[]string{"fault", "-n", "x"}, 2, "name a fault"},
+		{[]string{"fault", "--kubeconfig", missing, "-n", "x", "hang", "a"}, 1, "start the cluster with `flinksim up` first"},
 		{[]string{"fault", "kill-leader", "s", "--crash", "--kubeconfig", missing}, 1, "start the cluster with `flinksim up` first"},
 		{[]string{"up", "--bucket", "s3://a/b", "--kubeconfig", missing}, 1, "names a path inside a bucket"},
 	} {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -93,6 +94,14 @@ type session struct {
 	body     bytes.Buffer // when not streaming
 
 	junit, cucumber bytes.Buffer
+	hints           []string // about undefined steps
+}
+
+// addHint keeps what the runner says about an undefined step, for the pretty output.
+func (s *session) addHint(h string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hints = append(s.hints, h)
 }
 
 func (p *printer) newSession(pl *planned, o settled) *session {
@@ -192,8 +201,9 @@ func (p *printer) write(format string, args ...any) {
 
 // scenarioPretty is godog's pretty formatter for one scenario of many: the feature
 // header goes through the session (printed once per feature), and godog's summary of
-// the one-scenario run gives way to the runner's result line, keeping only the
-// snippets for undefined steps.
+// the one-scenario run gives way to the runner's result line and, for an undefined
+// step, the closest steps of the library (instead of godog's Go snippets, which a
+// feature writer cannot use).
 type scenarioPretty struct {
 	*godog.PrettyFmt
 	session *session
@@ -205,9 +215,11 @@ func (f *scenarioPretty) Feature(gd *messages.GherkinDocument, uri string, conte
 }
 
 func (f *scenarioPretty) Summary() {
-	if snippets := f.Snippets(); snippets != "" {
-		fmt.Fprintln(f.out, "\n"+colors.Yellow("You can implement step definitions for undefined steps with these snippets:"))
-		fmt.Fprintln(f.out, colors.Yellow(snippets))
+	f.session.mu.Lock()
+	hints := slices.Clone(f.session.hints)
+	f.session.mu.Unlock()
+	for _, h := range hints {
+		fmt.Fprintln(f.out, colors.Yellow(indent(h, "    ")))
 	}
 }
 

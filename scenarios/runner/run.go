@@ -207,6 +207,11 @@ func (r *run) inBubble(t *testing.T, p *planned, sess *session, oc *outcome) {
 			})
 			sc.Register(ctx)
 			ctx.StepContext().After(func(ctx context.Context, st *godog.Step, status godog.StepResultStatus, err error) (context.Context, error) {
+				if status == godog.StepUndefined {
+					hint := undefinedHint(st.Text, sc)
+					sess.addHint(hint)
+					err = fmt.Errorf("%w\n%s", godog.ErrUndefined, hint)
+				}
 				oc.stepDone(st.Text, status, err)
 				return ctx, nil
 			})
