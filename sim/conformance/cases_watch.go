@@ -95,10 +95,10 @@ func watchCases() []Case {
 			}
 		}},
 		{Name: "watch/very-old-resourceVersion-is-Expired", SimOnly: true, Run: func(t *testing.T, env *Env) {
-			// Kept for sim only. The real server serves watches from its watch cache, which
-			// keeps every event since the cache's first list until it is full *and* its
-			// oldest event is older than 75 s (the cache grows up to 100k events before
-			// that); etcd compaction (every 5 min) does not shorten it. On a fresh envtest
+			// Kept for sim (and sim over HTTP) only. The real server serves watches from its
+			// watch cache, which keeps every event since the cache's first list until it is
+			// full *and* its oldest event is older than 75 s (the cache grows up to 100k events
+			// before that); etcd compaction (every 5 min) does not shorten it. On a fresh envtest
 			// server even resourceVersion 1 is still inside that window and the watch just
 			// replays (measured). When a version is outside it, the real server does not
 			// fail the request: it returns a watch whose only event is an ERROR carrying

@@ -22,11 +22,11 @@ type Env struct {
 	ClientFor func(user string) kubernetes.Interface
 	// Namespace is a fresh Active namespace for this case alone.
 	Namespace string
-	// Backend names the API server: BackendSim or BackendEnvtest.
+	// Backend names the API server: BackendSim, BackendEnvtest or BackendHTTP.
 	Backend string
 	// Eventually polls cond until it returns true or timeout passes, and fails the test
 	// then (with cond's last error, if any). The timeout is simulated time on sim and real
-	// time on envtest. An error from cond does not stop the polling.
+	// time on envtest and sim-over-http. An error from cond does not stop the polling.
 	Eventually func(t testing.TB, timeout time.Duration, cond func() (bool, error))
 	// Controllers is true when the garbage collector, namespace controller etc. run
 	// against this API server.
@@ -37,6 +37,9 @@ type Env struct {
 const (
 	BackendSim     = "sim"
 	BackendEnvtest = "envtest"
+	// BackendHTTP is the simulated API server behind kubeserver, reached by client-go
+	// over HTTP in real time: what kubectl and Flink's CLIs see of flinksim up.
+	BackendHTTP = "sim-over-http"
 )
 
 // Case is one named API-semantics expectation.
@@ -47,7 +50,8 @@ type Case struct {
 	// controller; they skip on a backend whose Env.Controllers is false.
 	NeedsControllers bool
 	// SimOnly marks cases the real server cannot be made to show deterministically; the
-	// case's Run documents why. They skip on every backend but sim.
+	// case's Run documents why. They skip on envtest; they run on sim and on
+	// sim-over-http (the simulator's semantics, served over HTTP).
 	SimOnly bool
 	// Run performs the case against env; it fails t when the backend disagrees.
 	Run func(t *testing.T, env *Env)
@@ -95,8 +99,8 @@ func Run(t *testing.T, newEnv func(t *testing.T) *Env) {
 			switch {
 			case c.NeedsControllers && !env.Controllers:
 				t.Skip(skipNoControllers)
-			case c.SimOnly && env.Backend != BackendSim:
-				t.Skipf("kept for %s only: the real server cannot be made to show this deterministically (see the case)", BackendSim)
+			case c.SimOnly && env.Backend != BackendSim && env.Backend != BackendHTTP:
+				t.Skipf("kept for %s and %s only: the real server cannot be made to show this deterministically (see the case)", BackendSim, BackendHTTP)
 			}
 			c.Run(t, env)
 		})

@@ -18,14 +18,20 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(stoppingM{m})
 }
 
-// stoppingM runs the tests and then stops the shared real control plane, so goleak
-// checks for leaks after it is gone.
+// stoppingM runs the tests and then stops the shared real control plane and the shared
+// cluster served over HTTP, so goleak checks for leaks after they are gone.
 type stoppingM struct{ m *testing.M }
 
 func (s stoppingM) Run() int {
 	code := s.m.Run()
 	if err := stopControlPlane(); err != nil {
 		fmt.Fprintf(os.Stderr, "stopping kube-apiserver and etcd: %v\n", err)
+		if code == 0 {
+			code = 1
+		}
+	}
+	if err := stopServedCluster(); err != nil {
+		fmt.Fprintf(os.Stderr, "stopping the cluster served over HTTP: %v\n", err)
 		if code == 0 {
 			code = 1
 		}
