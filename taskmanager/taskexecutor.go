@@ -188,12 +188,12 @@ func (te *taskExecutor) connect(delay time.Duration) {
 	te.attemptTimer = te.loop.After(delay, te.attemptRegistration)
 }
 
-// attemptTimeout is Flink's retrying registration: the first attempt may take
-// cluster.registration.initial-timeout, each next one twice as long, at most
-// cluster.registration.max-timeout.
+// attemptTimeout is Flink's retrying registration: the first attempt (te.attempt
+// 1) may take cluster.registration.initial-timeout, each next one twice as long, at
+// most cluster.registration.max-timeout.
 func (te *taskExecutor) attemptTimeout() time.Duration {
 	d := te.s.initialTimeout
-	for i := 0; i < te.attempt && d < te.s.maxTimeout; i++ {
+	for i := 1; i < te.attempt && d < te.s.maxTimeout; i++ {
 		d *= 2
 	}
 	return min(d, te.s.maxTimeout)

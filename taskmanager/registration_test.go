@@ -1,0 +1,123 @@
+package taskmanager
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"flinksim/gateway"
+	"flinksim/internal/syncbuf"
+	"flinksim/process"
+	"flinksim/rpc"
+	"flinksim/sim/network"
+)
+
+// answer is what the scripted resource manager does with one registration attempt.
+type answer int
+
+const (
+	hang    answer = iota // no answer: the attempt times out
+	fail                  // an error
+	decline               // a refusal
+	accept
+)
+
+// scriptedJobManager answers registration attempts in turn as its script says and
+// records when each arrived.
+type scriptedJobManager struct {
+	script []answer
+	mu     sync.Mutex
+	times  []time.Time
+}
+
+func (f *scriptedJobManager) serve(t *testing.T, n *network.Network) func() {
+	ctx, cancel := context.WithCancel(context.Background())
+	srv := rpc.NewServer(nil)
+	rpc.Handle(srv, gateway.RegisterTaskExecutor, func(rctx context.Context, req gateway.RegistrationRequest) (gateway.RegistrationResponse, error) {
+		f.mu.Lock()
+		f.times = append(f.times, time.Now())
+		a := accept
+		if i := len(f.times) - 1; i < len(f.script) {
+			a = f.script[i]
+		}
+		f.mu.Unlock()
+		switch a {
+		case hang:
+			select {
+			case <-rctx.Done():
+			case <-ctx.Done():
+			}
+			return gateway.RegistrationResponse{}, errors.New("gave up")
+		case fail:
+			return gateway.RegistrationResponse{}, errors.New("the resource manager is not ready")
+		case decline:
+			return gateway.RegistrationResponse{Rejection: "not now"}, nil
+		}
+		return gateway.RegistrationResponse{Accepted: true, Instance: "i1", ResourceManagerID: "session-1"}, nil
+	})
+	rpc.Handle(srv, gateway.SendSlotReport, func(ctx context.Context, req gateway.SlotReportRequest) (gateway.Empty, error) {
+		return gateway.Empty{}, nil
+	})
+	rpc.Handle(srv, gateway.HeartbeatFromTaskManager, func(ctx context.Context, req gateway.SlotReportRequest) (gateway.Empty, error) {
+		return gateway.Empty{}, nil
+	})
+	rpc.Handle(srv, gateway.DisconnectTaskManager, func(ctx context.Context, req gateway.DisconnectRequest) (gateway.Empty, error) {
+		return gateway.Empty{}, nil
+	})
+	l, err := n.Host(jmIP).Listen(context.Background(), "tcp", ":6123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); _ = srv.Serve(ctx, l) }()
+	return func() { cancel(); <-done }
+}
+
+// gaps are the times between consecutive attempts.
+func (f *scriptedJobManager) gaps() []time.Duration {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var d []time.Duration
+	for i := 1; i < len(f.times); i++ {
+		d = append(d, f.times[i].Sub(f.times[i-1]))
+	}
+	return d
+}
+
+// TestRegistrationRetries checks the attempt times of Flink's RetryingRegistration:
+// attempt timeouts from cluster.registration.initial-timeout (100 ms) doubling to
+// cluster.registration.max-timeout.
+func TestRegistrationRetries(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		n := newNetwork()
+		jm := &scriptedJobManager{script: []answer{hang, hang, hang}}
+		stop := jm.serve(t, n)
+		defer stop()
+		var out syncbuf.Buffer
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- Main(ctx, taskManagerEnv(n, &out, nil)) }()
+		time.Sleep(2 * time.Minute)
+		synctest.Wait()
+		const ms = time.Millisecond
+		want := []time.Duration{
+			100 * ms, 200 * ms, 400 * ms, // timeouts: 100 ms doubling
+		}
+		got := jm.gaps()
+		cancel()
+		if err := <-done; process.ExitCode(err) != 143 {
+			t.Errorf("exit %v after SIGTERM", err)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("gaps between attempts %v, want %v", got, want)
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("gaps between attempts %v, want %v", got, want)
+			}
+		}
+	})
+}
