@@ -23,7 +23,9 @@
 // Flink's retrying one: attempt timeouts from
 // cluster.registration.initial-timeout doubling to cluster.registration.max-timeout,
 // cluster.registration.error-delay after a failed attempt,
-// cluster.registration.refused-registration-delay after a refusal. Once registered it
+// cluster.registration.refused-registration-delay after a refusal, the attempt after
+// an error or a refusal (or a new connection) starting from the initial timeout
+// again. Once registered it
 // sends its slot report and a heartbeat with its slots every heartbeat.interval. When
 // the resource manager no longer knows it (a new JobManager) or has not answered for
 // heartbeat.timeout, it registers again — that is how it follows a JobManager that

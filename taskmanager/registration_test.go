@@ -3,6 +3,7 @@ package taskmanager
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -89,11 +90,13 @@ func (f *scriptedJobManager) gaps() []time.Duration {
 
 // TestRegistrationRetries checks the attempt times of Flink's RetryingRegistration:
 // attempt timeouts from cluster.registration.initial-timeout (100 ms) doubling to
-// cluster.registration.max-timeout.
+// cluster.registration.max-timeout, cluster.registration.error-delay (10 s) after an
+// error and cluster.registration.refused-registration-delay (30 s) after a refusal,
+// the attempt after either starting again from the initial timeout.
 func TestRegistrationRetries(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		n := newNetwork()
-		jm := &scriptedJobManager{script: []answer{hang, hang, hang}}
+		jm := &scriptedJobManager{script: []answer{hang, hang, hang, fail, hang, hang, decline, hang, hang}}
 		stop := jm.serve(t, n)
 		defer stop()
 		var out syncbuf.Buffer
@@ -105,11 +108,18 @@ func TestRegistrationRetries(t *testing.T) {
 		const ms = time.Millisecond
 		want := []time.Duration{
 			100 * ms, 200 * ms, 400 * ms, // timeouts: 100 ms doubling
+			10 * time.Second,   // error-delay after the error
+			100 * ms, 200 * ms, // from the initial timeout again
+			30 * time.Second,   // refused-registration-delay after the refusal
+			100 * ms, 200 * ms, // from the initial timeout again
 		}
 		got := jm.gaps()
 		cancel()
 		if err := <-done; process.ExitCode(err) != 143 {
 			t.Errorf("exit %v after SIGTERM", err)
+		}
+		if n := strings.Count(out.String(), "Connecting to ResourceManager"); n != 1 {
+			t.Errorf("%d times Connecting to ResourceManager, want 1 (one connection):\n%s", n, out.String())
 		}
 		if len(got) != len(want) {
 			t.Fatalf("gaps between attempts %v, want %v", got, want)

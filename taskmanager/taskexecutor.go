@@ -47,7 +47,7 @@ type taskExecutor struct {
 	rmDirect     string // the resource manager's own address, learned at registration
 	instance     resourcemanager.InstanceID
 	lastRMAnswer time.Time
-	attempt      int // registration attempts since the last success
+	attempt      int // Flink's registration attempt number: 1 after connect, an error or a refusal
 	attemptTimer *mainloop.Timer
 	regTimeout   *mainloop.Timer
 	hbTimer      *mainloop.Timer
@@ -183,7 +183,8 @@ func (te *taskExecutor) connect(delay time.Duration) {
 	if te.state != disconnected {
 		return
 	}
-	te.state = registering
+	te.state, te.attempt = registering, 0
+	te.log.Info("Connecting to ResourceManager pekko.tcp://flink@" + te.s.rmAddress + "/user/rpc/resourcemanager_*(" + te.tokenOrDefault() + ").")
 	te.attemptTimer.Cancel()
 	te.attemptTimer = te.loop.After(delay, te.attemptRegistration)
 }
@@ -206,9 +207,6 @@ func (te *taskExecutor) attemptRegistration() {
 	}
 	te.attempt++
 	timeout := te.attemptTimeout()
-	if te.attempt == 1 {
-		te.log.Info("Connecting to ResourceManager pekko.tcp://flink@" + te.s.rmAddress + "/user/rpc/resourcemanager_*(" + te.tokenOrDefault() + ").")
-	}
 	req := gateway.RegistrationRequest{ResourceID: te.s.resourceID, Address: te.s.address, NodeID: te.s.nodeID, Spec: te.s.spec, Memory: memoryOf(te.s)}
 	rm := te.rm()
 	rm.Token = te.leaderToken()
@@ -241,10 +239,14 @@ func (te *taskExecutor) onRegistrationResult(resp gateway.RegistrationResponse, 
 		te.log.Debug("Registration at ResourceManager attempt " + strconv.Itoa(te.attempt) + " timed out after " + timeout.String())
 		te.attemptTimer = te.loop.After(0, te.attemptRegistration)
 	case err != nil:
+		// Like Flink's RetryingRegistration, the next attempt is attempt 1 again, with
+		// the initial timeout.
 		te.log.Info("Registration at ResourceManager failed due to an error; retrying in "+te.s.errorDelay.String(), "error", err)
+		te.attempt = 0
 		te.attemptTimer = te.loop.After(te.s.errorDelay, te.attemptRegistration)
 	case !resp.Accepted:
 		te.log.Info("Registration at ResourceManager was declined: " + resp.Rejection + "; retrying in " + te.s.refusedDelay.String())
+		te.attempt = 0
 		te.attemptTimer = te.loop.After(te.s.refusedDelay, te.attemptRegistration)
 	default:
 		if te.token != "" && te.token != resp.ResourceManagerID {
