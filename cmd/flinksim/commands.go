@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -167,8 +168,48 @@ func (b *bucketList) Set(v string) error {
 	return nil
 }
 
+// kubeconfigFlag is --kubeconfig of the commands that use a running flinksim up;
+// they dial with dialKubeconfig.
 func kubeconfigFlag(fs *flag.FlagSet) *string {
-	return fs.String("kubeconfig", localcluster.DefaultKubeconfig(), "the kubeconfig flinksim up wrote")
+	return fs.String("kubeconfig", "", "the kubeconfig flinksim up wrote (default: $KUBECONFIG, else "+localcluster.DefaultKubeconfig()+")")
+}
+
+// dialKubeconfig reaches the running flinksim up through the kubeconfig chosen as
+// kubectl chooses it: --kubeconfig, then KUBECONFIG (of a list of files, the first
+// that exists), then the default flinksim up writes to.
+func dialKubeconfig(flagValue string) (*localcluster.Client, error) {
+	if flagValue != "" {
+		return localcluster.Dial(flagValue)
+	}
+	env := os.Getenv("KUBECONFIG")
+	var paths []string
+	for _, p := range filepath.SplitList(env) {
+		if p != "" {
+			paths = append(paths, p)
+		}
+	}
+	if len(paths) == 0 {
+		return localcluster.Dial(localcluster.DefaultKubeconfig())
+	}
+	path := paths[0]
+	if len(paths) > 1 {
+		path = ""
+		for _, p := range paths {
+			if _, err := os.Stat(p); err == nil {
+				path = p
+				break
+			}
+		}
+		if path == "" {
+			return nil, fmt.Errorf("none of the kubeconfigs in KUBECONFIG=%s exists: start the cluster with `flinksim up` first, "+
+				"or give --kubeconfig the path it printed", env)
+		}
+	}
+	c, err := localcluster.Dial(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w (the kubeconfig from KUBECONFIG=%s)", err, env)
+	}
+	return c, nil
 }
 
 func status(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -186,7 +227,7 @@ func status(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if *interval < 100*time.Millisecond {
 		return usagef("--interval %v is too short: give at least 100ms", *interval)
 	}
-	c, err := localcluster.Dial(*kubeconfig)
+	c, err := dialKubeconfig(*kubeconfig)
 	if err != nil {
 		return err
 	}
@@ -255,7 +296,7 @@ func portForward(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			return usagef("local port %q is not a port number (0-65535)", localPart)
 		}
 	}
-	c, err := localcluster.Dial(*kubeconfig)
+	c, err := dialKubeconfig(*kubeconfig)
 	if err != nil {
 		return err
 	}
@@ -290,7 +331,7 @@ func fault(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	c, err := localcluster.Dial(*kubeconfig)
+	c, err := dialKubeconfig(*kubeconfig)
 	if err != nil {
 		return err
 	}

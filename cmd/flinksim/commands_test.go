@@ -110,7 +110,12 @@ func TestUpServesUntilCancelled(t *testing.T) {
 	if !strings.Contains(status, "node-2  Ready") || !strings.Contains(status, "FLINK CLUSTERS\n(none") {
 		t.Errorf("flinksim status:\n%s", status)
 	}
-	if code, out, errOut := runArgs("fault", "node-notready", "node-2", "--kubeconfig", kubeconfig); code != 0 || !strings.Contains(out, "node node-2 stopped") {
+	// As flinksim up says: export KUBECONFIG=…, and the commands find the cluster.
+	t.Setenv("KUBECONFIG", kubeconfig)
+	if code, out, errOut := runArgs("status"); code != 0 || !strings.Contains(out, "node-2  Ready") {
+		t.Errorf("flinksim status with KUBECONFIG: exit %d: %s%s", code, out, errOut)
+	}
+	if code, out, errOut := runArgs("fault", "node-notready", "node-2"); code != 0 || !strings.Contains(out, "node node-2 stopped") {
 		t.Errorf("flinksim fault node-notready: %d %q %q", code, out, errOut)
 	}
 	cancel()
@@ -145,4 +150,41 @@ func (r *readyWriter) Write(p []byte) (int, error) {
 		r.once.Do(func() { close(r.ready) })
 	}
 	return n, err
+}
+
+// The commands that use a running flinksim find its kubeconfig as kubectl does:
+// --kubeconfig, then KUBECONFIG, then the default.
+func TestKubeconfigPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	fromEnv, fromFlag, other := filepath.Join(dir, "from-env"), filepath.Join(dir, "from-flag"), filepath.Join(dir, "other")
+	t.Setenv("KUBECONFIG", fromEnv)
+	for _, args := range [][]string{{"status"}, {"fault", "crash", "a"}, {"port-forward", "svc/x", "8081"}} {
+		name := strings.Join(args, " ")
+		code, _, stderr := runArgs(args...)
+		if code != 1 || !strings.Contains(stderr, "no kubeconfig at "+fromEnv) || !strings.Contains(stderr, "KUBECONFIG") {
+			t.Errorf("flinksim %s with KUBECONFIG=%s: exit %d, %q; want exit 1 naming that file and KUBECONFIG", name, fromEnv, code, stderr)
+		}
+		code, _, stderr = runArgs(append(args, "--kubeconfig", fromFlag)...)
+		if code != 1 || !strings.Contains(stderr, "no kubeconfig at "+fromFlag) || strings.Contains(stderr, fromEnv) {
+			t.Errorf("flinksim %s --kubeconfig %s with KUBECONFIG set: exit %d, %q; want the flag to win", name, fromFlag, code, stderr)
+		}
+	}
+	// A list of files, as kubectl takes: the first one that exists.
+	if err := os.WriteFile(other, []byte("not yaml: ["), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("KUBECONFIG", fromEnv+string(filepath.ListSeparator)+other)
+	if code, _, stderr := runArgs("status"); code != 1 || !strings.Contains(stderr, "the kubeconfig "+other+" is not one flinksim up wrote") ||
+		!strings.Contains(stderr, "(the kubeconfig from KUBECONFIG="+os.Getenv("KUBECONFIG")+")") {
+		t.Errorf("flinksim status with KUBECONFIG=%s: exit %d, %q", os.Getenv("KUBECONFIG"), code, stderr)
+	}
+	t.Setenv("KUBECONFIG", filepath.Join(dir, "a")+string(filepath.ListSeparator)+filepath.Join(dir, "b"))
+	if code, _, stderr := runArgs("status"); code != 1 || !strings.Contains(stderr, "none of the kubeconfigs in KUBECONFIG=") {
+		t.Errorf("flinksim status with KUBECONFIG=%s: exit %d, %q", os.Getenv("KUBECONFIG"), code, stderr)
+	}
+	t.Setenv("KUBECONFIG", "")
+	t.Setenv("HOME", dir) // the default kubeconfig is under it
+	if code, _, stderr := runArgs("status"); code != 1 || !strings.Contains(stderr, "no kubeconfig at "+filepath.Join(dir, ".flinksim", "kubeconfig")) || strings.Contains(stderr, "KUBECONFIG") {
+		t.Errorf("flinksim status with KUBECONFIG empty: exit %d, %q; want the default kubeconfig", code, stderr)
+	}
 }
