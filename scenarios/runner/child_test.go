@@ -72,7 +72,7 @@ func TestFailingScenarioPrintsSeedAndRerunReproducesIt(t *testing.T) {
 	}
 
 	again, code := runChild(t, "suite", "-test.run="+pattern, "-seed="+seed, "-godog.paths=testdata/failing")
-	if code == 0 || !strings.Contains(again, "1 scenarios (1 failed)") {
+	if code == 0 || !strings.Contains(again, "\n1 scenario (1 failed) · ") {
 		t.Fatalf("the rerun did not fail just that scenario:\n%s", again)
 	}
 	if got := drawsRe.FindStringSubmatch(again); got == nil || got[1] != draws[1] {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -113,7 +114,7 @@ func Run(t *testing.T, suite Suite, o Options) *Summary {
 	if s.randomSeed != 0 {
 		order = fmt.Sprintf("random order (-godog.random=%d)", s.randomSeed)
 	}
-	r.printer.write("%d scenarios found in %s · %s · %s\n\n", len(scenarios), where, seeds, order)
+	r.printer.write("%s found in %s · %s · %s\n\n", plural(len(scenarios), "scenario"), where, seeds, order)
 
 	t.Cleanup(func() { r.finish(t) })
 	for i, p := range scenarios {
@@ -429,8 +430,8 @@ func (r *run) summaryText(sum *Summary) string {
 	if r.o.SeedSet {
 		seed = fmt.Sprintf("seed %d", r.o.Seed)
 	}
-	fmt.Fprintf(&b, "%d scenarios (%s) · %d steps · simulated %s · wall %s · %s",
-		len(sum.Results), strings.Join(counts, ", "), steps, sum.SimulatedTime(),
+	fmt.Fprintf(&b, "%s (%s) · %s · simulated %s · wall %s · %s",
+		plural(len(sum.Results), "scenario"), strings.Join(counts, ", "), plural(steps, "step"), sum.SimulatedTime(),
 		sum.WallTime.Round(time.Millisecond), seed)
 	if sum.RandomSeed != 0 {
 		fmt.Fprintf(&b, " · random order %d", sum.RandomSeed)
@@ -482,4 +483,12 @@ func showDefinitions(t *testing.T, suite Suite, o settled) {
 			t.Errorf("closing the scenario: %v", err)
 		}
 	})
+}
+
+// plural counts things: "1 scenario", "2 scenarios".
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return strconv.Itoa(n) + " " + thing + "s"
 }
