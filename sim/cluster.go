@@ -59,8 +59,9 @@ type Config struct {
 	// NodeGracePeriod is how long a node may miss heartbeats before it turns
 	// NotReady (Ready=Unknown) and gets the unreachable taints. Default 50 s.
 	NodeGracePeriod time.Duration
-	// NoEvents switches off the events of the scheduler (Scheduled, FailedScheduling) and
-	// the kubelet (Pulling, Pulled, Created, Started, Killing, BackOff, FailedMount…),
+	// NoEvents switches off the events of the scheduler (Scheduled, FailedScheduling),
+	// the kubelet (Pulling, Pulled, Created, Started, Killing, BackOff, FailedMount…) and
+	// the Deployment and ReplicaSet controllers (ScalingReplicaSet, SuccessfulCreate…),
 	// for benchmarks.
 	NoEvents bool
 	// Log receives the controllers' debug logs. Default: discarded.
@@ -402,11 +403,12 @@ func (c *Cluster) Start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	deployments, err := deployment.New(deployment.Config{Client: c.ClientFor(rbac.DeploymentControllerUser), Log: c.cfg.Log})
+	deployments, err := deployment.New(deployment.Config{Client: c.ClientFor(rbac.DeploymentControllerUser), NoEvents: c.cfg.NoEvents, Log: c.cfg.Log})
 	if err != nil {
 		return err
 	}
-	replicasets, err := deployment.NewReplicaSetController(deployment.ReplicaSetConfig{Client: c.ClientFor(rbac.ReplicaSetControllerUser), Log: c.cfg.Log})
+	replicasets, err := deployment.NewReplicaSetController(deployment.ReplicaSetConfig{Client: c.ClientFor(rbac.ReplicaSetControllerUser),
+		NoEvents: c.cfg.NoEvents, Log: c.cfg.Log})
 	if err != nil {
 		return err
 	}

@@ -29,7 +29,9 @@ const HashLabel = appsv1.DefaultDeploymentUniqueLabelKey
 type Config struct {
 	Client  kubernetes.Interface
 	Workers int
-	Log     *slog.Logger
+	// NoEvents switches off the ScalingReplicaSet events.
+	NoEvents bool
+	Log      *slog.Logger
 }
 
 // Controller rolls Deployments out as ReplicaSets.
@@ -41,6 +43,7 @@ type Controller struct {
 	depList appslisters.DeploymentLister
 	rsList  appslisters.ReplicaSetLister
 	loop    *controller.Loop
+	events  *controller.Recorder
 }
 
 // New validates the configuration; it starts nothing.
@@ -59,6 +62,7 @@ func New(cfg Config) (*Controller, error) {
 		rsInf:   f.Apps().V1().ReplicaSets().Informer(),
 		depList: f.Apps().V1().Deployments().Lister(),
 		rsList:  f.Apps().V1().ReplicaSets().Lister(),
+		events:  &controller.Recorder{Client: cfg.Client, Component: "deployment-controller", Disabled: cfg.NoEvents, Log: cfg.Log},
 	}
 	c.loop = &controller.Loop{Name: "deployment", Workers: cfg.Workers, Reconcile: c.sync, Log: cfg.Log}
 	if _, err := c.depInf.AddEventHandler(cache.ResourceEventHandlerFuncs{
@@ -124,12 +128,21 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	}
 	want := ptrOr(d.Spec.Replicas, 1)
 	created := false
+	revision := maxRevision(old) + 1
 	if newRS == nil {
-		newRS, err = c.createReplicaSet(ctx, d, hash, c.initialReplicas(d, old, want))
+		newRS, created, err = c.createReplicaSet(ctx, d, hash, c.initialReplicas(d, old, want), revision)
 		if err != nil || newRS == nil {
 			return err
 		}
-		created = true
+	} else if upd := newRS.DeepCopy(); setNewReplicaSetAnnotations(d, upd, revision) || upd.Spec.MinReadySeconds != d.Spec.MinReadySeconds {
+		// getNewReplicaSet: the new ReplicaSet takes the Deployment's annotations, and
+		// the next revision when it is an older template coming back (a rollback).
+		upd.Spec.MinReadySeconds = d.Spec.MinReadySeconds
+		_, err := c.cfg.Client.AppsV1().ReplicaSets(upd.Namespace).Update(ctx, upd, metav1.UpdateOptions{})
+		if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
+			return nil // a newer version is on its way through the informer
+		}
+		return err // the update brings this Deployment back
 	}
 	if err := c.rollOut(ctx, d, newRS, old, want); err != nil {
 		return err
@@ -161,16 +174,16 @@ func (c *Controller) initialReplicas(d *appsv1.Deployment, old []*appsv1.Replica
 // maxUnavailable.
 func (c *Controller) rollOut(ctx context.Context, d *appsv1.Deployment, newRS *appsv1.ReplicaSet, old []*appsv1.ReplicaSet, want int32) error {
 	if totalReplicas(old) == 0 {
-		return c.scale(ctx, newRS, want)
+		return c.scale(ctx, d, newRS, want)
 	}
 	if d.Spec.Strategy.Type == appsv1.RecreateDeploymentStrategyType {
 		for _, rs := range old {
-			if err := c.scale(ctx, rs, 0); err != nil {
+			if err := c.scale(ctx, d, rs, 0); err != nil {
 				return err
 			}
 		}
 		if totalActive(old) == 0 {
-			return c.scale(ctx, newRS, want)
+			return c.scale(ctx, d, newRS, want)
 		}
 		return nil
 	}
@@ -182,7 +195,7 @@ func (c *Controller) rollOut(ctx context.Context, d *appsv1.Deployment, newRS *a
 		if n > want {
 			n = want
 		}
-		if err := c.scale(ctx, newRS, n); err != nil {
+		if err := c.scale(ctx, d, newRS, n); err != nil {
 			return err
 		}
 	}
@@ -204,7 +217,7 @@ func (c *Controller) rollOut(ctx context.Context, d *appsv1.Deployment, newRS *a
 		if n > canRemove {
 			n = canRemove
 		}
-		if err := c.scale(ctx, rs, cur-n); err != nil {
+		if err := c.scale(ctx, d, rs, cur-n); err != nil {
 			return err
 		}
 		canRemove -= n
@@ -236,19 +249,32 @@ func scaledValue(v *intstr.IntOrString, total int32, roundUp bool) int32 {
 	return int32(n)
 }
 
-func (c *Controller) scale(ctx context.Context, rs *appsv1.ReplicaSet, n int32) error {
-	if ptrOr(rs.Spec.Replicas, 0) == n {
+// scale is scaleReplicaSet: the ReplicaSet takes n replicas and the Deployment's
+// desired-replicas and max-replicas annotations, and the Deployment a
+// ScalingReplicaSet event.
+func (c *Controller) scale(ctx context.Context, d *appsv1.Deployment, rs *appsv1.ReplicaSet, n int32) error {
+	cur := ptrOr(rs.Spec.Replicas, 0)
+	if cur == n {
 		return nil
 	}
 	upd := rs.DeepCopy()
 	upd.Spec.Replicas = &n
-	_, err := c.cfg.Client.AppsV1().ReplicaSets(rs.Namespace).Update(ctx, upd, metav1.UpdateOptions{})
-	return err
+	setReplicasAnnotations(d, upd)
+	if _, err := c.cfg.Client.AppsV1().ReplicaSets(rs.Namespace).Update(ctx, upd, metav1.UpdateOptions{}); err != nil {
+		return err
+	}
+	op := "up"
+	if n < cur {
+		op = "down"
+	}
+	c.events.Eventf(ctx, deploymentRef(d), corev1.EventTypeNormal, "ScalingReplicaSet", "Scaled %s replica set %s from %d to %d", op, rs.Name, cur, n)
+	return nil
 }
 
-// createReplicaSet creates the ReplicaSet of the Deployment's current template; nil
-// without an error when the Deployment is gone or being deleted.
-func (c *Controller) createReplicaSet(ctx context.Context, d *appsv1.Deployment, hash string, replicas int32) (*appsv1.ReplicaSet, error) {
+// createReplicaSet creates the ReplicaSet of the Deployment's current template at the
+// given revision (true: this call made it); nil without an error when the Deployment is
+// gone or being deleted.
+func (c *Controller) createReplicaSet(ctx context.Context, d *appsv1.Deployment, hash string, replicas int32, revision int64) (*appsv1.ReplicaSet, bool, error) {
 	tmpl := d.Spec.Template.DeepCopy()
 	tmpl.Labels = maps.Clone(tmpl.Labels)
 	if tmpl.Labels == nil {
@@ -262,10 +288,9 @@ func (c *Controller) createReplicaSet(ctx context.Context, d *appsv1.Deployment,
 	sel.MatchLabels[HashLabel] = hash
 	rs := &appsv1.ReplicaSet{
 		ObjectMeta: metav1.ObjectMeta{
-			Name:        d.Name + "-" + hash,
-			Namespace:   d.Namespace,
-			Labels:      tmpl.Labels,
-			Annotations: map[string]string{"deployment.kubernetes.io/desired-replicas": fmt.Sprint(ptrOr(d.Spec.Replicas, 1))},
+			Name:      d.Name + "-" + hash,
+			Namespace: d.Namespace,
+			Labels:    tmpl.Labels,
 			OwnerReferences: []metav1.OwnerReference{{
 				APIVersion: "apps/v1", Kind: "Deployment", Name: d.Name, UID: d.UID,
 				Controller: ptr(true), BlockOwnerDeletion: ptr(true),
@@ -273,6 +298,8 @@ func (c *Controller) createReplicaSet(ctx context.Context, d *appsv1.Deployment,
 		},
 		Spec: appsv1.ReplicaSetSpec{Replicas: &replicas, Selector: sel, Template: *tmpl, MinReadySeconds: d.Spec.MinReadySeconds},
 	}
+	setNewReplicaSetAnnotations(d, rs, revision)
+	setReplicasAnnotations(d, rs)
 	// A cache that has not seen the Deployment's deletion yet would have a ReplicaSet
 	// made for a Deployment that is gone (which the garbage collector then removes); the
 	// real controller rechecks its Deployment with a quorum read before adopting, and
@@ -280,18 +307,18 @@ func (c *Controller) createReplicaSet(ctx context.Context, d *appsv1.Deployment,
 	// depend on which of two informers delivered first.
 	if fresh, err := c.cfg.Client.AppsV1().Deployments(d.Namespace).Get(ctx, d.Name, metav1.GetOptions{}); err != nil || fresh.UID != d.UID || fresh.DeletionTimestamp != nil {
 		if err == nil || apierrors.IsNotFound(err) {
-			return nil, nil // gone or going: its deletion event is on its way
+			return nil, false, nil // gone or going: its deletion event is on its way
 		}
-		return nil, err
+		return nil, false, err
 	}
 	created, err := c.cfg.Client.AppsV1().ReplicaSets(d.Namespace).Create(ctx, rs, metav1.CreateOptions{})
 	if apierrors.IsAlreadyExists(err) {
 		existing, gerr := c.cfg.Client.AppsV1().ReplicaSets(d.Namespace).Get(ctx, rs.Name, metav1.GetOptions{})
 		if gerr != nil {
-			return nil, gerr
+			return nil, false, gerr
 		}
 		if ref := metav1.GetControllerOf(existing); ref != nil && ref.UID == d.UID {
-			return existing, nil
+			return existing, false, nil
 		}
 		// A foreign ReplicaSet has our name: bump the collision count and retry.
 		upd := d.DeepCopy()
@@ -299,11 +326,17 @@ func (c *Controller) createReplicaSet(ctx context.Context, d *appsv1.Deployment,
 		upd.Status.CollisionCount = &cc
 		_, uerr := c.cfg.Client.AppsV1().Deployments(d.Namespace).UpdateStatus(ctx, upd, metav1.UpdateOptions{})
 		if uerr != nil {
-			return nil, uerr
+			return nil, false, uerr
 		}
-		return nil, fmt.Errorf("replicaset name %s collides, retrying with collision count %d", rs.Name, cc)
+		return nil, false, fmt.Errorf("replicaset name %s collides, retrying with collision count %d", rs.Name, cc)
 	}
-	return created, err
+	if err != nil {
+		return nil, false, err
+	}
+	if replicas > 0 {
+		c.events.Eventf(ctx, deploymentRef(d), corev1.EventTypeNormal, "ScalingReplicaSet", "Scaled up replica set %s from 0 to %d", created.Name, replicas)
+	}
+	return created, true, nil
 }
 
 // Reasons of the Progressing condition, as the Deployment controller words them.
@@ -340,11 +373,20 @@ func (c *Controller) updateStatus(ctx context.Context, d *appsv1.Deployment, new
 		setCondition(&st, newCondition(appsv1.DeploymentAvailable, corev1.ConditionFalse, "MinimumReplicasUnavailable", "Deployment does not have minimum availability.", now))
 	}
 	c.estimateProgress(d, newRS, &st, want, now)
-	if equality.Semantic.DeepEqual(d.Status, st) {
+	// SetDeploymentRevision: the Deployment's revision is its new ReplicaSet's (the
+	// status update carries the annotation, as the real one does).
+	revision, hasRevision := newRS.Annotations[RevisionAnnotation]
+	if equality.Semantic.DeepEqual(d.Status, st) && (!hasRevision || d.Annotations[RevisionAnnotation] == revision) {
 		return nil
 	}
 	upd := d.DeepCopy()
 	upd.Status = st
+	if hasRevision {
+		if upd.Annotations == nil {
+			upd.Annotations = map[string]string{}
+		}
+		upd.Annotations[RevisionAnnotation] = revision
+	}
 	_, err := c.cfg.Client.AppsV1().Deployments(d.Namespace).UpdateStatus(ctx, upd, metav1.UpdateOptions{})
 	if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
 		return nil

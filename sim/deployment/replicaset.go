@@ -26,7 +26,10 @@ import (
 type ReplicaSetConfig struct {
 	Client  kubernetes.Interface
 	Workers int
-	Log     *slog.Logger
+	// NoEvents switches off the SuccessfulCreate, SuccessfulDelete, FailedCreate and
+	// FailedDelete events.
+	NoEvents bool
+	Log      *slog.Logger
 }
 
 // ReplicaSetController keeps the number of active pods of each ReplicaSet at its
@@ -39,6 +42,7 @@ type ReplicaSetController struct {
 	rsList  appslisters.ReplicaSetLister
 	podList corelisters.PodLister
 	loop    *controller.Loop
+	events  *controller.Recorder
 
 	// expectations: pod creations and deletions issued but not yet seen in the cache,
 	// per ReplicaSet key, so a lagging cache does not cause double creation.
@@ -68,6 +72,7 @@ func NewReplicaSetController(cfg ReplicaSetConfig) (*ReplicaSetController, error
 		rsList:  f.Apps().V1().ReplicaSets().Lister(),
 		podList: f.Core().V1().Pods().Lister(),
 		expect:  map[string]*expectation{},
+		events:  &controller.Recorder{Client: cfg.Client, Component: "replicaset-controller", Disabled: cfg.NoEvents, Log: cfg.Log},
 	}
 	c.loop = &controller.Loop{Name: "replicaset", Workers: cfg.Workers, Reconcile: c.sync, Log: cfg.Log}
 	if _, err := c.rsInf.AddEventHandler(cache.ResourceEventHandlerFuncs{
@@ -185,7 +190,7 @@ func (c *ReplicaSetController) sync(ctx context.Context, key string) error {
 			victims := podsToDelete(active, -diff)
 			c.setExpectation(key, 0, len(victims))
 			for _, p := range victims {
-				if err := c.cfg.Client.CoreV1().Pods(ns).Delete(ctx, p.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+				if err := c.deletePod(ctx, rs, p.Name); err != nil && !apierrors.IsNotFound(err) {
 					return err
 				}
 			}
@@ -225,13 +230,31 @@ func (c *ReplicaSetController) createPod(ctx context.Context, rs *appsv1.Replica
 		},
 		Spec: tmpl.Spec,
 	}
-	_, err := c.cfg.Client.CoreV1().Pods(rs.Namespace).Create(ctx, pod, metav1.CreateOptions{})
-	if apierrors.IsForbidden(err) || apierrors.IsNotFound(err) {
-		// The namespace is going away or the ReplicaSet's pods are not allowed; the
-		// real controller records an event and retries later.
+	created, err := c.cfg.Client.CoreV1().Pods(rs.Namespace).Create(ctx, pod, metav1.CreateOptions{})
+	if err != nil {
+		// The pod control's createPods: an event unless the namespace is going away;
+		// the sync is retried later.
+		if !apierrors.HasStatusCause(err, corev1.NamespaceTerminatingCause) {
+			c.events.Eventf(ctx, replicaSetRef(rs), corev1.EventTypeWarning, "FailedCreate", "Error creating: %v", err)
+		}
 		return err
 	}
-	return err
+	c.events.Eventf(ctx, replicaSetRef(rs), corev1.EventTypeNormal, "SuccessfulCreate", "Created pod: %v", created.Name)
+	return nil
+}
+
+// deletePod is the pod control's DeletePod, with its events.
+func (c *ReplicaSetController) deletePod(ctx context.Context, rs *appsv1.ReplicaSet, name string) error {
+	err := c.cfg.Client.CoreV1().Pods(rs.Namespace).Delete(ctx, name, metav1.DeleteOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		return err
+	case err != nil:
+		c.events.Eventf(ctx, replicaSetRef(rs), corev1.EventTypeWarning, "FailedDelete", "Error deleting: %v", err)
+		return fmt.Errorf("unable to delete pods: %v", err)
+	}
+	c.events.Eventf(ctx, replicaSetRef(rs), corev1.EventTypeNormal, "SuccessfulDelete", "Deleted pod: %v", name)
+	return nil
 }
 
 func (c *ReplicaSetController) updateStatus(ctx context.Context, rs *appsv1.ReplicaSet, owned, active []*corev1.Pod) error {

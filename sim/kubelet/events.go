@@ -3,31 +3,18 @@ package kubelet
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // record creates an event about a pod (or, with fieldPath, one of its containers) as the
 // kubelet's recorder does. Callers check NoEvents before building a message, so that a
 // cluster without events spends nothing on them.
 func (k *Kubelet) record(ctx context.Context, pod *corev1.Pod, fieldPath, typ, reason, msg string) {
-	if k.cfg.NoEvents {
-		return
-	}
-	ts := metav1.Now()
-	ev := &corev1.Event{
-		ObjectMeta: metav1.ObjectMeta{Name: pod.Name + "." + strconv.FormatInt(ts.UnixNano()+k.eventSeq.Add(1)%1000, 16), Namespace: pod.Namespace},
-		InvolvedObject: corev1.ObjectReference{Kind: "Pod", Namespace: pod.Namespace, Name: pod.Name, UID: pod.UID, APIVersion: "v1",
-			ResourceVersion: pod.ResourceVersion, FieldPath: fieldPath},
-		Reason: reason, Message: msg, Type: typ,
-		Source:         corev1.EventSource{Component: "kubelet", Host: pod.Spec.NodeName},
-		FirstTimestamp: ts, LastTimestamp: ts, Count: 1, ReportingController: "kubelet", ReportingInstance: pod.Spec.NodeName,
-	}
-	_, _ = k.cfg.Client.CoreV1().Events(pod.Namespace).Create(ctx, ev, metav1.CreateOptions{})
+	k.events.Record(ctx, &corev1.ObjectReference{Kind: "Pod", Namespace: pod.Namespace, Name: pod.Name, UID: pod.UID, APIVersion: "v1",
+		ResourceVersion: pod.ResourceVersion, FieldPath: fieldPath}, pod.Spec.NodeName, typ, reason, msg)
 }
 
 // containerFieldPath is how the kubelet's events point at a container.

@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -77,9 +76,7 @@ type Kubelet struct {
 	nodes   corelisters.NodeLister
 	sources volumeSources
 	images  nodeImages // what each node has pulled, for the Pulled events
-	// eventSeq keeps apart the names of events recorded at the same virtual instant (a
-	// real recorder names an event after the wall-clock nanosecond, which moves on).
-	eventSeq atomic.Int64
+	events  *controller.Recorder
 
 	mu      sync.Mutex
 	ctx     context.Context
@@ -138,6 +135,8 @@ func New(cfg Config) (*Kubelet, error) {
 		workers: map[string]*podWorker{}, byUID: map[string]*podWorker{},
 		ips: map[string]*ipPool{}, podIPs: map[string]string{}, stopped: map[string]bool{}, confirmed: map[string]bool{},
 		jitterSeed: cfg.Rand.Uint64(),
+		// Slot 1: after the scheduler's Scheduled at one instant.
+		events: &controller.Recorder{Client: cfg.Client, Component: "kubelet", Slot: 1, Disabled: cfg.NoEvents, Log: cfg.Log},
 	}
 	if _, err := k.nodeInf.AddEventHandler(cache.ResourceEventHandlerFuncs{AddFunc: k.nodeAdded}); err != nil {
 		return nil, err

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -52,8 +51,7 @@ type Controller struct {
 	// unmarked are the not-ready nodes whose pods could not all be marked not ready
 	// yet; the monitor loop tries again on its next check, as the real controller does.
 	unmarked map[string]bool
-	// eventSeq keeps apart the names of events recorded at the same virtual instant.
-	eventSeq atomic.Int64
+	events   *controller.Recorder
 }
 
 // New validates the configuration; it starts nothing.
@@ -72,7 +70,9 @@ func New(cfg Config) (*Controller, error) {
 	}
 	f := informers.NewSharedInformerFactory(cfg.Client, 0)
 	c := &Controller{cfg: cfg, factory: f, missingSince: map[string]time.Time{}, unmarked: map[string]bool{},
-		nodes: f.Core().V1().Nodes().Lister(), pods: f.Core().V1().Pods().Lister(), leases: f.Coordination().V1().Leases().Lister()}
+		nodes: f.Core().V1().Nodes().Lister(), pods: f.Core().V1().Pods().Lister(), leases: f.Coordination().V1().Leases().Lister(),
+		// Slot 2: its pod events stay apart from the scheduler's and the kubelet's.
+		events: &controller.Recorder{Client: cfg.Client, Component: "node-controller", Slot: 2, Log: cfg.Log}}
 	c.synced = []cache.InformerSynced{f.Core().V1().Nodes().Informer().HasSynced, f.Core().V1().Pods().Informer().HasSynced,
 		f.Coordination().V1().Leases().Informer().HasSynced}
 	return c, nil
@@ -214,20 +214,7 @@ func (c *Controller) markPodsNotReady(ctx context.Context, node string) bool {
 // event records an event from the node controller; a cluster-scoped object's events go
 // to the default namespace, as the recorder puts them.
 func (c *Controller) event(ctx context.Context, ref *corev1.ObjectReference, typ, reason, msg string) {
-	ns := ref.Namespace
-	if ns == "" {
-		ns = metav1.NamespaceDefault
-	}
-	ts := metav1.Now()
-	ev := &corev1.Event{
-		ObjectMeta:     metav1.ObjectMeta{Name: fmt.Sprintf("%s.%x", ref.Name, ts.UnixNano()+c.eventSeq.Add(1)%1000), Namespace: ns},
-		InvolvedObject: *ref, Reason: reason, Message: msg, Type: typ,
-		Source:         corev1.EventSource{Component: "node-controller"},
-		FirstTimestamp: ts, LastTimestamp: ts, Count: 1, ReportingController: "node-controller",
-	}
-	if _, err := c.cfg.Client.CoreV1().Events(ns).Create(ctx, ev, metav1.CreateOptions{}); err != nil && ctx.Err() == nil {
-		c.cfg.Log.Debug("nodelifecycle: recording event", "reason", reason, "object", ref.Name, "err", err)
-	}
+	c.events.Record(ctx, ref, "", typ, reason, msg)
 }
 
 // evict is the taint-eviction controller's deletion: the pod is marked with the

@@ -43,6 +43,7 @@ type Config struct {
 // Scheduler binds pending pods to nodes.
 type Scheduler struct {
 	cfg     Config
+	events  *controller.Recorder
 	factory informers.SharedInformerFactory
 	podInf  cache.SharedIndexInformer
 	nodeInf cache.SharedIndexInformer
@@ -99,6 +100,7 @@ func New(cfg Config) (*Scheduler, error) {
 	f := informers.NewSharedInformerFactory(cfg.Client, 0)
 	s := &Scheduler{
 		cfg: cfg, factory: f,
+		events: &controller.Recorder{Client: cfg.Client, Component: Name, Disabled: cfg.NoEvents, Log: cfg.Log},
 		podInf: f.Core().V1().Pods().Informer(), nodeInf: f.Core().V1().Nodes().Informer(),
 		pods: f.Core().V1().Pods().Lister(), nodes: f.Core().V1().Nodes().Lister(),
 		assumed: map[string]assumedPod{}, counted: map[string]accounted{}, used: map[string]demand{},
@@ -439,17 +441,5 @@ func (s *Scheduler) unschedulable(ctx context.Context, pod *corev1.Pod, msg stri
 }
 
 func (s *Scheduler) event(ctx context.Context, pod *corev1.Pod, typ, reason, msg string) {
-	if s.cfg.NoEvents {
-		return
-	}
-	ts := metav1.Now()
-	ev := &corev1.Event{
-		ObjectMeta:     metav1.ObjectMeta{Name: fmt.Sprintf("%s.%x", pod.Name, ts.UnixNano()), Namespace: pod.Namespace},
-		InvolvedObject: corev1.ObjectReference{Kind: "Pod", Namespace: pod.Namespace, Name: pod.Name, UID: pod.UID, APIVersion: "v1"},
-		Reason:         reason, Message: msg, Type: typ,
-		Source:         corev1.EventSource{Component: Name},
-		FirstTimestamp: ts, LastTimestamp: ts, Count: 1,
-		ReportingController: Name,
-	}
-	_, _ = s.cfg.Client.CoreV1().Events(pod.Namespace).Create(ctx, ev, metav1.CreateOptions{})
+	s.events.Record(ctx, &corev1.ObjectReference{Kind: "Pod", Namespace: pod.Namespace, Name: pod.Name, UID: pod.UID, APIVersion: "v1"}, "", typ, reason, msg)
 }
