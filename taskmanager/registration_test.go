@@ -12,7 +12,6 @@ import (
 	"flinksim/gateway"
 	"flinksim/internal/syncbuf"
 	"flinksim/process"
-	"flinksim/rpc"
 	"flinksim/sim/network"
 )
 
@@ -35,9 +34,7 @@ type scriptedJobManager struct {
 }
 
 func (f *scriptedJobManager) serve(t *testing.T, n *network.Network) func() {
-	ctx, cancel := context.WithCancel(context.Background())
-	srv := rpc.NewServer(nil)
-	rpc.Handle(srv, gateway.RegisterTaskExecutor, func(rctx context.Context, req gateway.RegistrationRequest) (gateway.RegistrationResponse, error) {
+	return serveResourceManager(t, n, func(serving, call context.Context, req gateway.RegistrationRequest) (gateway.RegistrationResponse, error) {
 		f.mu.Lock()
 		f.times = append(f.times, time.Now())
 		a := accept
@@ -48,8 +45,8 @@ func (f *scriptedJobManager) serve(t *testing.T, n *network.Network) func() {
 		switch a {
 		case hang:
 			select {
-			case <-rctx.Done():
-			case <-ctx.Done():
+			case <-call.Done():
+			case <-serving.Done():
 			}
 			return gateway.RegistrationResponse{}, errors.New("gave up")
 		case fail:
@@ -58,23 +55,7 @@ func (f *scriptedJobManager) serve(t *testing.T, n *network.Network) func() {
 			return gateway.RegistrationResponse{Rejection: "not now"}, nil
 		}
 		return gateway.RegistrationResponse{Accepted: true, Instance: "i1", ResourceManagerID: "session-1"}, nil
-	})
-	rpc.Handle(srv, gateway.SendSlotReport, func(ctx context.Context, req gateway.SlotReportRequest) (gateway.Empty, error) {
-		return gateway.Empty{}, nil
-	})
-	rpc.Handle(srv, gateway.HeartbeatFromTaskManager, func(ctx context.Context, req gateway.SlotReportRequest) (gateway.Empty, error) {
-		return gateway.Empty{}, nil
-	})
-	rpc.Handle(srv, gateway.DisconnectTaskManager, func(ctx context.Context, req gateway.DisconnectRequest) (gateway.Empty, error) {
-		return gateway.Empty{}, nil
-	})
-	l, err := n.Host(jmIP).Listen(context.Background(), "tcp", ":6123")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { defer close(done); _ = srv.Serve(ctx, l) }()
-	return func() { cancel(); <-done }
+	}, nil)
 }
 
 // gaps are the times between consecutive attempts.

@@ -30,36 +30,58 @@ type fakeJobManager struct {
 }
 
 func (f *fakeJobManager) serve(t *testing.T, n *network.Network) func() {
-	srv := rpc.NewServer(nil)
-	rpc.Handle(srv, gateway.RegisterTaskExecutor, func(ctx context.Context, req gateway.RegistrationRequest) (gateway.RegistrationResponse, error) {
+	register := func(_, _ context.Context, req gateway.RegistrationRequest) (gateway.RegistrationResponse, error) {
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		f.registrations++
 		f.forget = false
 		return gateway.RegistrationResponse{Accepted: true, Instance: resourcemanager.InstanceID("i" + string(rune('0'+f.registrations))), ResourceManagerID: f.token}, nil
-	})
-	rpc.Handle(srv, gateway.SendSlotReport, func(ctx context.Context, req gateway.SlotReportRequest) (gateway.Empty, error) {
-		return gateway.Empty{}, nil
-	})
-	rpc.Handle(srv, gateway.HeartbeatFromTaskManager, func(ctx context.Context, req gateway.SlotReportRequest) (gateway.Empty, error) {
+	}
+	heartbeat := func() error {
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		f.heartbeats++
 		if f.forget {
-			return gateway.Empty{}, rpc.Errorf(gateway.UnknownTaskManager, "who are you")
+			return rpc.Errorf(gateway.UnknownTaskManager, "who are you")
 		}
+		return nil
+	}
+	return serveResourceManager(t, n, register, heartbeat)
+}
+
+// serveResourceManager runs a resource manager endpoint at jmIP:6123 until the returned
+// function is called: registrations are answered by register (given the endpoint's
+// serving context, which ends when it stops, and the call's), heartbeats by heartbeat
+// (nil: accepted); slot reports and disconnects are accepted.
+func serveResourceManager(t *testing.T, n *network.Network,
+	register func(serving, call context.Context, req gateway.RegistrationRequest) (gateway.RegistrationResponse, error),
+	heartbeat func() error) func() {
+	t.Helper()
+	serving, cancel := context.WithCancel(context.Background())
+	srv := rpc.NewServer(nil)
+	rpc.Handle(srv, gateway.RegisterTaskExecutor, func(ctx context.Context, req gateway.RegistrationRequest) (gateway.RegistrationResponse, error) {
+		return register(serving, ctx, req)
+	})
+	acceptReport := func(ctx context.Context, req gateway.SlotReportRequest) (gateway.Empty, error) {
 		return gateway.Empty{}, nil
+	}
+	rpc.Handle(srv, gateway.SendSlotReport, acceptReport)
+	rpc.Handle(srv, gateway.HeartbeatFromTaskManager, func(ctx context.Context, req gateway.SlotReportRequest) (gateway.Empty, error) {
+		if heartbeat == nil {
+			return gateway.Empty{}, nil
+		}
+		return gateway.Empty{}, heartbeat()
 	})
 	rpc.Handle(srv, gateway.DisconnectTaskManager, func(ctx context.Context, req gateway.DisconnectRequest) (gateway.Empty, error) {
 		return gateway.Empty{}, nil
 	})
 	l, err := n.Host(jmIP).Listen(context.Background(), "tcp", ":6123")
 	if err != nil {
+		cancel()
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); _ = srv.Serve(ctx, l) }()
+	go func() { defer close(done); _ = srv.Serve(serving, l) }()
 	return func() { cancel(); <-done }
 }
 
